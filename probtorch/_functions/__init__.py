@@ -1,0 +1,1 @@
+"""Composed functions behind the probtorch.* namespace."""

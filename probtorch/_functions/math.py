@@ -1,0 +1,357 @@
+"""Pointwise math with torch's signatures: thin wrappers over prims.elementwise, plus composed functions."""
+import math as _math
+
+import numpy as np
+
+from .. import _dtype
+from .._tensor import Tensor, _make
+from ..prims import elementwise as E
+
+__all__ = [
+    "abs", "absolute", "neg", "negative", "add", "sub", "subtract", "mul", "multiply", "div", "divide",
+    "true_divide", "floor_divide", "remainder", "fmod", "pow", "float_power", "exp", "exp2", "expm1", "log", "log2",
+    "log10", "log1p", "sqrt", "rsqrt", "square", "reciprocal", "sign", "sgn", "signbit", "floor", "ceil", "round",
+    "trunc", "fix", "frac", "sin", "cos", "tan", "asin", "arcsin", "acos", "arccos", "atan", "arctan", "atan2",
+    "arctan2", "sinh", "cosh", "tanh", "asinh", "arcsinh", "acosh", "arccosh", "atanh", "arctanh", "sigmoid", "logit",
+    "erf", "erfc", "erfinv", "lgamma", "digamma", "polygamma", "mvlgamma", "xlogy", "logaddexp", "logaddexp2", "hypot",
+    "maximum", "minimum", "fmax", "fmin", "clamp", "clip", "clamp_min", "clamp_max", "where", "lerp", "addcmul",
+    "addcdiv", "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal", "not_equal",
+    "equal", "allclose", "isclose", "isnan", "isinf", "isfinite", "isposinf", "isneginf", "isreal", "logical_and",
+    "logical_or", "logical_xor", "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not",
+    "nan_to_num", "copysign", "deg2rad", "rad2deg", "i0", "sinc", "heaviside", "masked_fill", "rsub", "clone",
+    "real", "angle", "conj", "positive", "cosine_similarity_", "dist", "sigmoid_", "softplus_",
+]
+
+
+def _out(res, out):
+    if out is None:
+        return res
+    out.resize_(res.shape) if tuple(out.shape) != tuple(res.shape) else None
+    out.copy_(res)
+    return out
+
+
+def _u(prim):
+    def f(input, *, out=None):
+        return _out(prim(input), out)
+    f.__name__ = prim.name
+    f.__doc__ = f"Elementwise {prim.name}(input)."
+    return f
+
+
+abs = absolute = _u(E.abs)
+neg = negative = _u(E.neg)
+exp = _u(E.exp)
+exp2 = _u(E.exp2)
+expm1 = _u(E.expm1)
+log = _u(E.log)
+log2 = _u(E.log2)
+log10 = _u(E.log10)
+log1p = _u(E.log1p)
+sqrt = _u(E.sqrt)
+rsqrt = _u(E.rsqrt)
+reciprocal = _u(E.reciprocal)
+sign = _u(E.sign)
+sgn = _u(E.sgn)
+signbit = _u(E.signbit)
+floor = _u(E.floor)
+ceil = _u(E.ceil)
+trunc = fix = _u(E.trunc)
+frac = _u(E.frac)
+sin = _u(E.sin)
+cos = _u(E.cos)
+tan = _u(E.tan)
+asin = arcsin = _u(E.asin)
+acos = arccos = _u(E.acos)
+atan = arctan = _u(E.atan)
+sinh = _u(E.sinh)
+cosh = _u(E.cosh)
+tanh = _u(E.tanh)
+asinh = arcsinh = _u(E.asinh)
+acosh = arccosh = _u(E.acosh)
+atanh = arctanh = _u(E.atanh)
+sigmoid = _u(E.sigmoid)
+erf = _u(E.erf)
+erfc = _u(E.erfc)
+erfinv = _u(E.erfinv)
+lgamma = _u(E.lgamma)
+digamma = _u(E.digamma)
+i0 = _u(E.i0)
+isnan = _u(E.isnan)
+isinf = _u(E.isinf)
+isfinite = _u(E.isfinite)
+isposinf = _u(E.isposinf)
+isneginf = _u(E.isneginf)
+logical_not = _u(E.logical_not)
+bitwise_not = _u(E.bitwise_not)
+clone = lambda input, *, memory_format=None: E.clone(input)  # noqa: E731
+
+
+def _b(prim):
+    def f(input, other, *, out=None):
+        return _out(prim(input, other), out)
+    f.__name__ = prim.name
+    f.__doc__ = f"Elementwise {prim.name}(input, other) with broadcasting and type promotion."
+    return f
+
+
+mul = multiply = _b(E.mul)
+remainder = _b(E.remainder)
+fmod = _b(E.fmod)
+atan2 = arctan2 = _b(E.atan2)
+hypot = _b(E.hypot)
+xlogy = _b(E.xlogy)
+logaddexp = _b(E.logaddexp)
+logaddexp2 = _b(E.logaddexp2)
+maximum = _b(E.maximum)
+minimum = _b(E.minimum)
+fmax = _b(E.fmax)
+fmin = _b(E.fmin)
+copysign = _b(E.copysign)
+eq = _b(E.eq)
+ne = not_equal = _b(E.ne)
+lt = less = _b(E.lt)
+le = less_equal = _b(E.le)
+gt = greater = _b(E.gt)
+ge = greater_equal = _b(E.ge)
+logical_and = _b(E.logical_and)
+logical_or = _b(E.logical_or)
+logical_xor = _b(E.logical_xor)
+bitwise_and = _b(E.bitwise_and)
+bitwise_or = _b(E.bitwise_or)
+bitwise_xor = _b(E.bitwise_xor)
+
+
+def add(input, other, *, alpha=1, out=None):
+    """input + alpha * other, broadcast and promoted."""
+    return _out(E.add(input, other, alpha=alpha) if alpha != 1 else E.add(input, other), out)
+
+
+def sub(input, other, *, alpha=1, out=None):
+    """input - alpha * other, broadcast and promoted."""
+    if isinstance(input, Tensor) and input.dtype is _dtype.bool and isinstance(other, Tensor) \
+            and other.dtype is _dtype.bool:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+                           "`logical_xor()` operator instead.")
+    return _out(E.sub(input, other, alpha=alpha) if alpha != 1 else E.sub(input, other), out)
+
+
+subtract = sub
+
+
+def rsub(input, other, *, alpha=1):
+    return sub(other, input, alpha=alpha)
+
+
+def div(input, other, *, rounding_mode=None, out=None):
+    """input / other; rounding_mode None (true division), "trunc" or "floor"."""
+    if rounding_mode is None:
+        return _out(E.div(input, other), out)
+    if rounding_mode == "floor":
+        return _out(E.floor_divide(input, other), out)
+    if rounding_mode == "trunc":
+        return _out(E.trunc_divide(input, other), out)
+    raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+                       f"'{rounding_mode}'")
+
+
+divide = div
+
+
+def true_divide(input, other, *, out=None):
+    return _out(E.div(input, other), out)
+
+
+def floor_divide(input, other, *, out=None):
+    return _out(E.floor_divide(input, other), out)
+
+
+def pow(input, exponent, *, out=None):
+    """input ** exponent; either may be a Python number."""
+    if not isinstance(input, Tensor):
+        from .creation import tensor
+        input = _make(np.asarray(input, _dtype.result_type(input, exponent).np))
+    return _out(E.pow(input, exponent), out)
+
+
+def float_power(input, exponent, *, out=None):
+    dt = _dtype.complex128 if (isinstance(input, Tensor) and input.is_complex()) else _dtype.float64
+    x = input.to(dt) if isinstance(input, Tensor) else input
+    y = exponent.to(dt) if isinstance(exponent, Tensor) else exponent
+    return pow(x, y, out=out)
+
+
+def square(input, *, out=None):
+    return _out(E.mul(input, input), out)
+
+
+def round(input, *, decimals=0, out=None):
+    return _out(E.round(input, decimals=decimals) if decimals else E.round(input), out)
+
+
+def logit(input, eps=None, *, out=None):
+    """log(p / (1 - p)), with input clamped to [eps, 1 - eps] when eps is given."""
+    return _out(E.logit(input, eps=eps), out)
+
+
+def polygamma(n, input, *, out=None):
+    """The n-th derivative of the digamma function."""
+    if n < 0:
+        raise RuntimeError("polygamma(n, x) does not support negative n.")
+    return _out(E.polygamma(input, n=n), out)
+
+
+def mvlgamma(input, p, *, out=None):
+    """Multivariate log-gamma of dimension p."""
+    from .creation import arange
+    if bool((input <= (p - 1) / 2).any()):
+        raise RuntimeError(f"All elements must be greater than (p-1)/2")
+    j = arange(p, dtype=input.dtype)
+    res = E.lgamma(input.unsqueeze(-1) - j / 2).sum(-1) + (p * (p - 1) / 4) * _math.log(_math.pi)
+    return _out(res, out)
+
+
+def clamp(input, min=None, max=None, *, out=None):
+    """Elementwise clamp to [min, max]; either bound may be a tensor or None."""
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    return _out(E.clamp(input, min, max), out)
+
+
+clip = clamp
+
+
+def clamp_min(input, min):
+    return clamp(input, min=min)
+
+
+def clamp_max(input, max):
+    return clamp(input, max=max)
+
+
+def where(condition, input=None, other=None, *, out=None):
+    """input where condition else other (broadcast); with one argument, the indices of nonzeros."""
+    if input is None and other is None:
+        from .shape import nonzero
+        return nonzero(condition, as_tuple=True)
+    if not isinstance(condition, Tensor):
+        condition = _make(np.asarray(condition, bool))
+    elif condition.dtype is not _dtype.bool:
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
+                           f"{condition.dtype.name.title()}")
+    # the value branches promote like a binary op; the condition does not take part
+    dt = _dtype.result_type(input, other)
+    x = input.to(dt) if isinstance(input, Tensor) else _make(np.asarray(input, dt.np))
+    y = other.to(dt) if isinstance(other, Tensor) else _make(np.asarray(other, dt.np))
+    return _out(E.where(condition, x, y), out)
+
+
+def masked_fill(input, mask, value):
+    """Elementwise `value` where mask is True, input elsewhere (mask broadcasts to input's shape)."""
+    if mask.dtype is not _dtype.bool:
+        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {mask.dtype.name}")
+    if isinstance(value, Tensor):
+        if value.dim() != 0:
+            raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+                               f"{value.dim()} dimension(s).")
+        value = value.to(input.dtype)
+    else:
+        value = _make(np.asarray(value, input.dtype.np))
+    res = E.where(mask, value, input)
+    if res.shape != input.shape:
+        raise RuntimeError(f"masked_fill: mask of shape {list(mask.shape)} does not broadcast to input of shape "
+                           f"{list(input.shape)}")
+    return res
+
+
+def lerp(input, end, weight, *, out=None):
+    return _out(input + weight * (end - input), out)
+
+
+def addcmul(input, tensor1, tensor2, *, value=1, out=None):
+    return _out(input + value * tensor1 * tensor2, out)
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
+    return _out(input + value * tensor1 / tensor2, out)
+
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    a, b = input._data, other._data if isinstance(other, Tensor) else other
+    return _make(np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return builtins_bool(isclose(input, other, rtol, atol, equal_nan)._data.all())
+
+
+builtins_bool = bool
+
+
+def equal(input, other):
+    return input.shape == other.shape and builtins_bool((input._data == other._data).all())
+
+
+def isreal(input):
+    if input.is_complex():
+        return _make(np.imag(input._data) == 0)
+    return _make(np.ones(input.shape, bool))
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
+    return _out(E.nan_to_num(input, nan=nan, posinf=posinf, neginf=neginf), out)
+
+
+def deg2rad(input, *, out=None):
+    return _out(input * (_math.pi / 180.0), out)
+
+
+def rad2deg(input, *, out=None):
+    return _out(input * (180.0 / _math.pi), out)
+
+
+def sinc(input, *, out=None):
+    """sin(pi x) / (pi x), with value 1 at 0."""
+    px = input * _math.pi
+    safe = where(input == 0, 1.0, px)
+    return _out(where(input == 0, 1.0, safe.sin() / safe), out)
+
+
+def heaviside(input, values, *, out=None):
+    return _out(where(input == 0, values, (input > 0).to(input.dtype)), out)
+
+
+def real(input):
+    return E.real(input) if input.is_complex() else input
+
+
+def angle(input):
+    if input.is_complex():
+        return _make(np.angle(input._data))
+    return where(input < 0, _math.pi, 0.0) * 1.0
+
+
+def conj(input):
+    return input
+
+
+def positive(input):
+    return input
+
+
+def dist(input, other, p=2):
+    return (input - other).norm(p)
+
+
+def cosine_similarity_(x1, x2, dim=1, eps=1e-8):
+    n = (x1.norm(dim=dim) * x2.norm(dim=dim)).clamp_min(eps)
+    return (x1 * x2).sum(dim) / n
+
+
+def sigmoid_(x):
+    return E.sigmoid(x)
+
+
+def softplus_(x, beta=1.0, threshold=20.0):
+    """log(1 + exp(beta x)) / beta, linear above threshold (torch.nn.functional.softplus)."""
+    return E.softplus(x, beta=beta, threshold=threshold)

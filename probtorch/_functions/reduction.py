@@ -1,0 +1,387 @@
+"""Reductions and scans with torch's signatures (dim / keepdim / dtype / correction)."""
+import builtins
+import collections
+
+import numpy as np
+
+from .. import _dtype
+from .._tensor import Tensor, _make, _wrap_dim
+from ..prims import reduce as R
+from ..prims import shape as S
+from ..prims import elementwise as E
+
+__all__ = ["sum", "nansum", "mean", "nanmean", "prod", "amax", "amin", "max", "min", "aminmax", "argmax", "argmin",
+           "logsumexp", "var", "std", "var_mean", "std_mean", "cumsum", "cumprod", "cummax", "cummin",
+           "logcumsumexp", "norm", "all", "any", "sort", "argsort", "topk", "kthvalue", "median", "nanmedian", "mode",
+           "count_nonzero", "msort", "quantile", "nanquantile"]
+
+_values_indices = collections.namedtuple("return_types", ["values", "indices"])
+_min_max = collections.namedtuple("aminmax", ["min", "max"])
+
+
+def _dims(dim, ndim):
+    """Normalize dim (None, int, or sequence) to a sorted tuple of non-negative ints (None -> all)."""
+    if dim is None:
+        return tuple(range(ndim))
+    if isinstance(dim, (int, np.integer)):
+        return (_wrap_dim(int(dim), ndim),)
+    dims = tuple(_wrap_dim(int(d), ndim) for d in dim)
+    if len(set(dims)) != len(dims):
+        raise RuntimeError(f"dim {dims} appears multiple times in the list of dims")
+    return tuple(sorted(dims)) if dims else tuple(range(ndim))
+
+
+def sum(input, dim=None, keepdim=False, *, dtype=None):
+    """Sum over `dim` (all dims when None); integer and bool inputs sum to int64."""
+    if input.ndim == 0:
+        _dims(dim, 0)  # validates dim
+    dims = _dims(dim, input.ndim) if input.ndim else ()
+    return R.sum(input, dims=dims, keepdim=keepdim, dtype=None if dtype is None else dtype.np)
+
+
+def nansum(input, dim=None, keepdim=False, *, dtype=None):
+    return sum(E.where(input.isnan(), 0.0, input) if input.is_floating_point() else input, dim, keepdim, dtype=dtype)
+
+
+def _count(input, dim):
+    n = 1
+    for d in _dims(dim, input.ndim):
+        n *= input.shape[d]
+    return n
+
+
+def mean(input, dim=None, keepdim=False, *, dtype=None):
+    """Arithmetic mean over `dim`; requires a floating dtype as torch does."""
+    if dtype is not None:
+        input = input.to(dtype)
+    if not (input.is_floating_point() or input.is_complex()):
+        raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a floating point or "
+                           f"complex dtype. Got: {input.dtype.name.title()}")
+    n = _count(input, dim) if input.ndim else 1
+    return sum(input, dim, keepdim) / n
+
+
+def nanmean(input, dim=None, keepdim=False, *, dtype=None):
+    notnan = (~input.isnan()).sum(dim, keepdim)
+    return nansum(input, dim, keepdim, dtype=dtype) / notnan
+
+
+def prod(input, dim=None, keepdim=False, *, dtype=None):
+    if dim is not None:
+        dim = _wrap_dim(dim, input.ndim)
+    return R.prod(input, dim=dim, keepdim=keepdim, dtype=None if dtype is None else dtype.np)
+
+
+def amax(input, dim=(), keepdim=False):
+    dims = _dims(dim if dim != () else None, input.ndim)
+    return R.amax(input, dims=dims, keepdim=keepdim)
+
+
+def amin(input, dim=(), keepdim=False):
+    dims = _dims(dim if dim != () else None, input.ndim)
+    return R.amin(input, dims=dims, keepdim=keepdim)
+
+
+def _select_along(input, dim, keepdim, index_fn):
+    dim = _wrap_dim(dim, input.ndim)
+    if input.ndim == 0:
+        return _values_indices(input * 1 if input._rg else input.clone(), _make(np.zeros((), np.int64)))
+    if input.shape[dim] == 0:
+        raise IndexError(f"max(): Expected reduction dim {dim} to have non-zero size.")
+    idx = index_fn(input, dim)
+    values = S.gather(input, idx._data, dim=dim)
+    if not keepdim:
+        values = values.squeeze(dim)
+        idx = idx.squeeze(dim)
+    return _values_indices(values, idx)
+
+
+def _argext(np_fn):
+    def fn(input, dim):
+        d = input._data
+        # NaN wins, as in torch
+        nan = np.isnan(d) if d.dtype.kind == "f" else None
+        if nan is not None and nan.any():
+            idx = np.argmax(nan, axis=dim)
+        else:
+            idx = np_fn(d, axis=dim)
+        return _make(np.expand_dims(idx, dim).astype(np.int64))
+    return fn
+
+
+def max(input, dim=None, keepdim=False, *, out=None):
+    """max(input) -> the largest value; max(input, dim) -> (values, indices); max(input, other) -> maximum."""
+    if isinstance(dim, Tensor):
+        return E.maximum(input, dim)
+    if dim is None:
+        if input.numel() == 0:
+            raise RuntimeError("max(): Expected reduction dim to be specified for input.numel() == 0. Specify "
+                               "the reduction dim with the 'dim' argument.")
+        return R.amax(input, dims=None)
+    return _select_along(input, dim, keepdim, _argext(np.argmax))
+
+
+def min(input, dim=None, keepdim=False, *, out=None):
+    """min(input) -> the smallest value; min(input, dim) -> (values, indices); min(input, other) -> minimum."""
+    if isinstance(dim, Tensor):
+        return E.minimum(input, dim)
+    if dim is None:
+        if input.numel() == 0:
+            raise RuntimeError("min(): Expected reduction dim to be specified for input.numel() == 0. Specify "
+                               "the reduction dim with the 'dim' argument.")
+        return R.amin(input, dims=None)
+    return _select_along(input, dim, keepdim, _argext(np.argmin))
+
+
+def aminmax(input, *, dim=None, keepdim=False):
+    return _min_max(amin(input, dim if dim is not None else (), keepdim), amax(input, dim if dim is not None else (),
+                                                                              keepdim))
+
+
+def argmax(input, dim=None, keepdim=False):
+    return R.argmax(input, dim=None if dim is None else _wrap_dim(dim, input.ndim), keepdim=keepdim)
+
+
+def argmin(input, dim=None, keepdim=False):
+    return R.argmin(input, dim=None if dim is None else _wrap_dim(dim, input.ndim), keepdim=keepdim)
+
+
+def logsumexp(input, dim=None, keepdim=False):
+    """log(sum(exp(input))) over `dim`, computed stably (shifting by the detached max)."""
+    if dim is None or dim == ():
+        dim = tuple(range(input.ndim))
+    if not input.is_floating_point():
+        input = input.to(_dtype.get_default_dtype())
+    if input.numel() == 0:
+        return sum(input.exp(), dim, keepdim).log()
+    m = amax(input.detach(), dim, keepdim=True)
+    m = E.where(m.isinf(), 0.0, m)
+    res = sum((input - m).exp(), dim, keepdim=True).log() + m
+    if not keepdim:
+        res = res.squeeze(_dims(dim, input.ndim))
+    return res
+
+
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """Variance over `dim` with `correction` (default 1, Bessel's); `unbiased` is the older spelling."""
+    if correction is None:
+        correction = 1 if unbiased is None or unbiased else 0
+    if isinstance(dim, bool):
+        correction, dim = (1 if dim else 0), None
+    n = _count(input, dim)
+    mu = mean(input, dim, keepdim=True)
+    d = input - mu
+    ss = sum(d * d, dim, keepdim)
+    return ss / builtins.max(n - correction, 0)
+
+
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return var(input, dim, unbiased, keepdim, correction=correction).sqrt()
+
+
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
+
+
+def cumsum(input, dim, *, dtype=None):
+    if input.ndim == 0:
+        return input.to(dtype) * 1 if dtype else input * 1
+    return R.cumsum(input, dim=_wrap_dim(dim, input.ndim), dtype=None if dtype is None else dtype.np)
+
+
+def cumprod(input, dim, *, dtype=None):
+    if input.ndim == 0:
+        return input * 1
+    return R.cumprod(input, dim=_wrap_dim(dim, input.ndim), dtype=None if dtype is None else dtype.np)
+
+
+def _cum_ext(input, dim, np_fn):
+    dim = _wrap_dim(dim, input.ndim)
+    d = np.moveaxis(input._data, dim, -1)
+    n = d.shape[-1]
+    idx = np.zeros(d.shape, np.int64)
+    best = d[..., 0].copy() if n else d[..., :0]
+    cur = np.zeros(d.shape[:-1], np.int64)
+    for k in builtins.range(n):
+        better = np_fn(d[..., k], best) | (d[..., k] == best) | np.isnan(d[..., k]) if d.dtype.kind == "f" \
+            else np_fn(d[..., k], best) | (d[..., k] == best)
+        cur = np.where(better, k, cur)
+        best = np.where(better, d[..., k], best)
+        idx[..., k] = cur
+    idx = _make(np.moveaxis(idx, -1, dim).copy())
+    return _values_indices(S.gather(input, idx._data, dim=dim), idx)
+
+
+def cummax(input, dim):
+    return _cum_ext(input, dim, np.greater)
+
+
+def cummin(input, dim):
+    return _cum_ext(input, dim, np.less)
+
+
+def logcumsumexp(input, dim):
+    dim = _wrap_dim(dim, input.ndim)
+    m = amax(input.detach(), dim, keepdim=True)
+    m = E.where(m.isinf(), 0.0, m)
+    return cumsum((input - m).exp(), dim).log() + m
+
+
+def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
+    """Vector p-norm over `dim` (all elements when None); "fro" is the 2-norm, "nuc" the nuclear norm."""
+    if p == "fro" or p is None:
+        p = 2
+    if p == "nuc":
+        from .. import linalg
+        return linalg.matrix_norm(input, "nuc", dim if dim is not None else (-2, -1), keepdim)
+    return vector_norm(input, p, dim, keepdim, dtype=dtype)
+
+
+def vector_norm(input, ord=2, dim=None, keepdim=False, *, dtype=None):
+    if dtype is not None:
+        input = input.to(dtype)
+    if not (input.is_floating_point() or input.is_complex()):
+        raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
+                           f"{input.dtype.name.title()}")
+    dims = None if dim is None else _dims(dim, input.ndim)
+    return R.vector_norm(input, ord=float(ord), dims=dims, keepdim=keepdim)
+
+
+def all(input, dim=None, keepdim=False):
+    return R.all_(input, dims=None if dim is None else _dims(dim, input.ndim), keepdim=keepdim)
+
+
+def any(input, dim=None, keepdim=False):
+    return R.any_(input, dims=None if dim is None else _dims(dim, input.ndim), keepdim=keepdim)
+
+
+def count_nonzero(input, dim=None):
+    return R.count_nonzero(input, dims=None if dim is None else _dims(dim, input.ndim))
+
+
+def argsort(input, dim=-1, descending=False, stable=False):
+    if input.ndim == 0:
+        return _make(np.zeros((), np.int64))
+    return R.argsort(input, dim=_wrap_dim(dim, input.ndim), descending=descending)
+
+
+def sort(input, dim=-1, descending=False, stable=False):
+    """(values, indices) sorted along `dim`; values = gather(input, indices) so gradients flow."""
+    idx = argsort(input, dim, descending)
+    if input.ndim == 0:
+        return _values_indices(input * 1, idx)
+    return _values_indices(S.gather(input, idx._data, dim=_wrap_dim(dim, input.ndim)), idx)
+
+
+def msort(input):
+    return sort(input, 0).values
+
+
+def topk(input, k, dim=-1, largest=True, sorted=True):
+    dim = _wrap_dim(dim, input.ndim)
+    if k > input.shape[dim] if input.ndim else k > 1:
+        raise RuntimeError("selected index k out of range")
+    idx = argsort(input, dim, descending=largest)
+    idx = S.index(idx, idx=(slice(None),) * dim + (slice(0, k),))
+    idx = _make(np.ascontiguousarray(idx._data))
+    return _values_indices(S.gather(input, idx._data, dim=dim), idx)
+
+
+def kthvalue(input, k, dim=-1, keepdim=False):
+    dim = _wrap_dim(dim, input.ndim)
+    if not 1 <= k <= input.shape[dim]:
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {dim}")
+    idx = argsort(input, dim)._data
+    idx = np.take(idx, [k - 1], axis=dim)
+    vals = S.gather(input, idx, dim=dim)
+    idx = _make(idx)
+    if not keepdim:
+        vals, idx = vals.squeeze(dim), idx.squeeze(dim)
+    return _values_indices(vals, idx)
+
+
+def median(input, dim=None, keepdim=False):
+    """The lower median (torch's convention); with dim, (values, indices)."""
+    if dim is None:
+        flat = input.reshape(-1)
+        return kthvalue(flat, (flat.numel() + 1) // 2, 0).values
+    dim = _wrap_dim(dim, input.ndim)
+    return kthvalue(input, (input.shape[dim] + 1) // 2, dim, keepdim)
+
+
+def nanmedian(input, dim=None, keepdim=False):
+    if not bool(input.isnan().any()):
+        return median(input, dim, keepdim)
+    if dim is None:
+        flat = input.reshape(-1)
+        keep = flat[~flat.isnan()]
+        return median(keep)
+    raise NotImplementedError("nanmedian with dim on inputs containing NaN")
+
+
+def mode(input, dim=-1, keepdim=False):
+    dim = _wrap_dim(dim, input.ndim)
+    d = np.moveaxis(input._data, dim, -1)
+    flat = d.reshape(-1, d.shape[-1])
+    vals = np.empty(flat.shape[0], d.dtype)
+    idxs = np.empty(flat.shape[0], np.int64)
+    for r, row in enumerate(flat):
+        u, c = np.unique(row, return_counts=True)
+        v = u[np.argmax(c)]  # the smallest of the most frequent values
+        vals[r] = v
+        idxs[r] = np.nonzero(row == v)[0][-1]
+    idx = idxs.reshape(d.shape[:-1])
+    idx_t = _make(np.expand_dims(idx, dim))
+    values = S.gather(input, idx_t._data, dim=dim)
+    if not keepdim:
+        values, idx_t = values.squeeze(dim), idx_t.squeeze(dim)
+    return _values_indices(values, idx_t)
+
+
+def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
+    """Quantiles by sorting and interpolating (differentiable through the sorted values)."""
+    scalar_q = not isinstance(q, Tensor)
+    qs = np.atleast_1d(np.asarray(q._data if isinstance(q, Tensor) else q, dtype=np.float64))
+    if ((qs < 0) | (qs > 1)).any():
+        raise RuntimeError("quantile() q values must be in the range [0, 1]")
+    x = input.reshape(-1) if dim is None else input
+    d = 0 if dim is None else _wrap_dim(dim, input.ndim)
+    srt = sort(x, d).values
+    n = srt.shape[d]
+    pos = qs * (n - 1)
+    lo = np.floor(pos).astype(np.int64)
+    hi = np.ceil(pos).astype(np.int64)
+    if interpolation == "lower":
+        hi = lo
+    elif interpolation == "higher":
+        lo = hi
+    elif interpolation == "nearest":
+        lo = hi = np.round(pos).astype(np.int64)
+    vlo = srt.index_select(d, _make(lo))
+    vhi = srt.index_select(d, _make(hi))
+    shape = [1] * srt.ndim
+    shape[d] = len(qs)
+    if interpolation == "midpoint":
+        w = np.where(hi > lo, 0.5, 0.0)
+    elif interpolation == "linear":
+        w = pos - lo
+    else:
+        w = np.zeros_like(pos)
+    w = _make(w.astype(input.dtype.np).reshape(shape))
+    res = vlo + w * (vhi - vlo)
+    res = res.movedim(d, 0)
+    if keepdim:
+        res = res.unsqueeze(d + 1) if dim is not None else res.reshape((len(qs),) + (1,) * input.ndim)
+    if scalar_q:
+        res = res[0]
+    return res
+
+
+def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
+    if not bool(input.isnan().any()):
+        return quantile(input, q, dim, keepdim, interpolation=interpolation)
+    raise NotImplementedError("nanquantile on inputs containing NaN")

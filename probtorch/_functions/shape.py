@@ -1,0 +1,852 @@
+"""Shape, joining, slicing and indexing functions with torch's signatures (composed over prims.shape)."""
+import builtins
+import math
+
+import numpy as np
+
+from .. import _dtype
+from .._tensor import Tensor, _make, _wrap_dim, Size
+from ..prims import shape as S
+
+__all__ = ["reshape", "view", "permute", "transpose", "swapaxes", "swapdims", "movedim", "moveaxis", "t", "adjoint",
+           "expand", "expand_as", "broadcast_to", "broadcast_tensors", "broadcast_shapes", "squeeze", "unsqueeze",
+           "flatten", "unflatten", "ravel", "cat", "concat", "concatenate", "stack", "hstack", "vstack", "dstack",
+           "column_stack", "split", "tensor_split", "chunk", "unbind", "narrow", "select", "gather", "scatter",
+           "scatter_add", "scatter_reduce", "index_select", "index_add", "index_copy", "index_fill", "masked_select",
+           "masked_scatter", "take", "take_along_dim", "tril", "triu", "diagonal", "diag_embed", "diag",
+           "diagonal_scatter", "diagflat", "flip", "fliplr", "flipud", "roll", "rot90", "repeat_interleave", "tile",
+           "nonzero", "argwhere", "meshgrid", "atleast_1d", "atleast_2d", "atleast_3d", "trace", "block_diag",
+           "cartesian_prod", "combinations", "unique", "unique_consecutive", "searchsorted", "bucketize", "bincount",
+           "histc", "cross", "kron", "outer", "ger", "vander", "cdist", "tensordot", "triangular_indices_",
+           "slice_scatter", "select_scatter", "index_put", "rot90", "narrow_copy", "cumulative_trapezoid", "trapezoid",
+           "diff", "renorm", "repeat"]
+
+
+def _shape_arg(shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list, Size)):
+        shape = tuple(shape[0])
+    return tuple(int(s) for s in shape)
+
+
+def _infer_shape(shape, numel):
+    shape = list(shape)
+    neg = [i for i, s in enumerate(shape) if s == -1]
+    if len(neg) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+    known = 1
+    for s in shape:
+        if s != -1:
+            if s < 0:
+                raise RuntimeError(f"invalid shape dimension {s}")
+            known *= s
+    if neg:
+        if known == 0 or numel % known:
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+        shape[neg[0]] = numel // known
+    elif known != numel:
+        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+    return tuple(shape)
+
+
+def reshape(input, *shape):
+    """A tensor with the same data in `shape` (a view when possible; one dim may be -1)."""
+    shape = _infer_shape(_shape_arg(shape), input._data.size)
+    if shape == input._data.shape:
+        return S.reshape(input, shape=shape) if input._rg else _alias(input)
+    return S.reshape(input, shape=shape)
+
+
+def _alias(input):
+    t = S.reshape(input, shape=input._data.shape)
+    return t
+
+
+def view(input, *shape):
+    """Like reshape, but only when no copy is needed (torch's stride rules); a dtype argument reinterprets bits."""
+    if len(shape) == 1 and isinstance(shape[0], _dtype.dtype):
+        return _make(input._data.view(shape[0].np))
+    shape = _infer_shape(_shape_arg(shape), input._data.size)
+    try:
+        np.reshape(input._data, shape, copy=False)
+    except (ValueError, AttributeError):
+        raise RuntimeError("view size is not compatible with input tensor's size and stride (at least one dimension "
+                           "spans across two contiguous subspaces). Use .reshape(...) instead.") from None
+    return S.reshape(input, shape=shape)
+
+
+def permute(input, *dims):
+    dims = _shape_arg(dims)
+    if len(dims) != input.ndim:
+        raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does not match the "
+                           f"length of the desired ordering of dimensions i.e. input.dim() = {input.ndim} is not "
+                           f"equal to len(dims) = {len(dims)}")
+    dims = tuple(_wrap_dim(d, input.ndim) for d in dims)
+    if len(set(dims)) != len(dims):
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
+    return S.permute(input, dims=dims)
+
+
+def transpose(input, dim0, dim1):
+    n = input.ndim
+    if n == 0:
+        return _alias(input)
+    dim0, dim1 = _wrap_dim(dim0, n), _wrap_dim(dim1, n)
+    dims = list(range(n))
+    dims[dim0], dims[dim1] = dims[dim1], dims[dim0]
+    return S.permute(input, dims=tuple(dims))
+
+
+swapaxes = swapdims = transpose
+
+
+def t(input):
+    if input.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
+    return transpose(input, 0, 1) if input.ndim == 2 else _alias(input)
+
+
+def adjoint(input):
+    return transpose(input, -2, -1)
+
+
+def movedim(input, source, destination):
+    n = input.ndim
+    src = [source] if isinstance(source, int) else list(source)
+    dst = [destination] if isinstance(destination, int) else list(destination)
+    if len(src) != len(dst):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({src} dims) should contain the same "
+                           f"number of dims as destination ({dst} dims)")
+    src = [_wrap_dim(s, n) for s in src]
+    dst = [_wrap_dim(d, n) for d in dst]
+    order = [d for d in range(n) if d not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return S.permute(input, dims=tuple(order))
+
+
+moveaxis = movedim
+
+
+def expand(input, *sizes):
+    """A broadcast view to `sizes` (-1 keeps a dim); new dims are prepended."""
+    sizes = _shape_arg(sizes)
+    n = len(sizes)
+    if n < input.ndim:
+        raise RuntimeError(f"expand(torch.FloatTensor{{{list(input.shape)}}}, size={list(sizes)}): the number of "
+                           f"sizes provided ({n}) must be greater or equal to the number of dimensions in the tensor "
+                           f"({input.ndim})")
+    shape = list(sizes)
+    lead = n - input.ndim
+    for i, s in enumerate(input.shape):
+        want = sizes[lead + i]
+        if want == -1:
+            shape[lead + i] = s
+        elif s != 1 and s != want:
+            raise RuntimeError(f"The expanded size of the tensor ({want}) must match the existing size ({s}) at "
+                               f"non-singleton dimension {lead + i}.  Target sizes: {list(sizes)}.  Tensor sizes: "
+                               f"{list(input.shape)}")
+    for i in range(lead):
+        if shape[i] < 0:
+            raise RuntimeError(f"The expanded size of the tensor ({shape[i]}) isn't allowed in a leading, "
+                               f"non-existing dimension {i}")
+    shape = tuple(shape)
+    if shape == input._data.shape:
+        return _alias(input)
+    return S.expand(input, shape=shape)
+
+
+def expand_as(input, other):
+    return expand(input, other.shape)
+
+
+def broadcast_shapes(*shapes):
+    """The broadcast of several shapes, or RuntimeError naming the mismatch."""
+    res = []
+    for shape in shapes:
+        shape = (shape,) if isinstance(shape, int) else tuple(shape)
+        for i in range(1, len(shape) + 1):
+            s = shape[-i]
+            if i > len(res):
+                res.insert(0, s)
+            elif res[-i] == 1:
+                res[-i] = s
+            elif s != 1 and s != res[-i]:
+                raise RuntimeError(f"Shape mismatch: objects cannot be broadcast to a single shape.  Mismatch is "
+                                   f"between arg 0 and arg 1.")
+    return Size(res)
+
+
+def broadcast_to(input, size):
+    return expand(input, size)
+
+
+def broadcast_tensors(*tensors):
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    shape = broadcast_shapes(*(t.shape for t in tensors))
+    return tuple(expand(t, shape) for t in tensors)
+
+
+def squeeze(input, dim=None):
+    shape = input.shape
+    if dim is None:
+        new = tuple(s for s in shape if s != 1)
+    else:
+        dims = (dim,) if isinstance(dim, int) else tuple(dim)
+        dims = {_wrap_dim(d, input.ndim) for d in dims} if input.ndim else set()
+        new = tuple(s for i, s in enumerate(shape) if not (i in dims and s == 1))
+    return S.reshape(input, shape=new)
+
+
+def unsqueeze(input, dim):
+    n = input.ndim + 1
+    if not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
+    dim %= n
+    shape = input.shape
+    return S.reshape(input, shape=tuple(shape[:dim]) + (1,) + tuple(shape[dim:]))
+
+
+def flatten(input, start_dim=0, end_dim=-1):
+    if input.ndim == 0:
+        return S.reshape(input, shape=(1,))
+    s, e = _wrap_dim(start_dim, input.ndim), _wrap_dim(end_dim, input.ndim)
+    if s > e:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    shape = input.shape
+    return reshape(input, tuple(shape[:s]) + (-1 if 0 not in shape[s:e + 1] else 0,) + tuple(shape[e + 1:]))
+
+
+def ravel(input):
+    return reshape(input, -1)
+
+
+def unflatten(input, dim, sizes):
+    dim = _wrap_dim(dim, input.ndim)
+    shape = input.shape
+    sizes = _infer_shape(tuple(sizes), shape[dim])
+    return S.reshape(input, shape=tuple(shape[:dim]) + sizes + tuple(shape[dim + 1:]))
+
+
+def cat(tensors, dim=0, *, out=None):
+    """Concatenate along `dim`; 1-D empty tensors are skipped as in torch."""
+    tensors = [t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)] or list(tensors)[:1]
+    if not tensors:
+        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+    ref = tensors[0]
+    if ref.ndim == 0:
+        raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
+    dim = _wrap_dim(dim, ref.ndim)
+    for i, tt in enumerate(tensors):
+        if tt.ndim != ref.ndim:
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {ref.ndim} and {tt.ndim}")
+        for d in range(ref.ndim):
+            if d != dim and tt.shape[d] != ref.shape[d]:
+                raise RuntimeError(f"Sizes of tensors must match except in dimension {dim}. Expected size "
+                                   f"{ref.shape[d]} but got size {tt.shape[d]} for tensor number {i} in the list.")
+    res = S.cat(*tensors, dim=dim)
+    if out is not None:
+        out.copy_(res)
+        return out
+    return res
+
+
+concat = concatenate = cat
+
+
+def stack(tensors, dim=0, *, out=None):
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    for i, tt in enumerate(tensors):
+        if tt.shape != tensors[0].shape:
+            raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(tensors[0].shape)} at "
+                               f"entry 0 and {list(tt.shape)} at entry {i}")
+    n = tensors[0].ndim + 1
+    dim = _wrap_dim(dim, n)
+    return cat([unsqueeze(tt, dim) for tt in tensors], dim, out=out)
+
+
+def hstack(tensors):
+    tensors = atleast_1d(*tensors) if len(tensors) > 1 else (atleast_1d(tensors[0]),)
+    return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
+
+
+def vstack(tensors):
+    return cat([atleast_2d(tt) for tt in tensors], 0)
+
+
+def dstack(tensors):
+    return cat([atleast_3d(tt) for tt in tensors], 2)
+
+
+def column_stack(tensors):
+    return hstack([tt.reshape(-1, 1) if tt.ndim <= 1 else tt for tt in tensors])
+
+
+def narrow(input, dim, start, length):
+    dim = _wrap_dim(dim, input.ndim)
+    start = int(start)
+    if start < 0:
+        start += input.shape[dim]
+    if start < 0 or start + length > input.shape[dim]:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({input.shape[dim]}).")
+    return S.index(input, idx=(slice(None),) * dim + (slice(start, start + length),))
+
+
+narrow_copy = lambda input, dim, start, length: narrow(input, dim, start, length).clone()  # noqa: E731
+
+
+def select(input, dim, index):
+    dim = _wrap_dim(dim, input.ndim)
+    n = input.shape[dim]
+    if not -n <= index < n:
+        raise IndexError(f"select(): index {index} out of range for tensor of size {list(input.shape)} at "
+                         f"dimension {dim}")
+    return S.index(input, idx=(slice(None),) * dim + (index % n,))
+
+
+def split(tensor, split_size_or_sections, dim=0):
+    dim = _wrap_dim(dim, tensor.ndim)
+    n = tensor.shape[dim]
+    if isinstance(split_size_or_sections, int):
+        step = split_size_or_sections
+        if step <= 0 and n:
+            raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}")
+        sizes = [builtins.min(step, n - s) for s in range(0, n, step)] if n else [0]
+    else:
+        sizes = list(split_size_or_sections)
+        if builtins.sum(sizes) != n:
+            raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size at "
+                               f"dimension {dim}), but got split_sizes={sizes}")
+    res, start = [], 0
+    for s in sizes:
+        res.append(narrow(tensor, dim, start, s))
+        start += s
+    return tuple(res)
+
+
+def tensor_split(input, indices_or_sections, dim=0):
+    dim = _wrap_dim(dim, input.ndim)
+    n = input.shape[dim]
+    if isinstance(indices_or_sections, int):
+        k = indices_or_sections
+        q, r = divmod(n, k)
+        sizes = [q + 1] * r + [q] * (k - r)
+        bounds = np.cumsum([0] + sizes)
+    else:
+        idx = [builtins.min(builtins.max(int(i), 0), n) for i in indices_or_sections]
+        bounds = [0] + idx + [n]
+    return tuple(narrow(input, dim, int(a), builtins.max(int(b) - int(a), 0)) for a, b in zip(bounds[:-1], bounds[1:]))
+
+
+def chunk(input, chunks, dim=0):
+    if chunks <= 0:
+        raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
+    dim = _wrap_dim(dim, input.ndim)
+    n = input.shape[dim]
+    step = builtins.max(-(-n // chunks), 1)
+    return split(input, step, dim)
+
+
+def unbind(input, dim=0):
+    dim = _wrap_dim(dim, input.ndim)
+    return tuple(select(input, dim, i) for i in range(input.shape[dim]))
+
+
+def _index_arr(index, name="index"):
+    if not isinstance(index, Tensor):
+        index = _make(np.asarray(index, np.int64))
+    if index._data.dtype.kind not in "iu":
+        raise RuntimeError(f"{name}(): Expected dtype int64 for index")
+    return index._data
+
+
+def gather(input, dim, index, *, sparse_grad=False):
+    """out[i][j][k] = input[index[i][j][k]][j][k] (for dim 0), and likewise for other dims."""
+    return S.gather(input, _index_arr(index, "gather"), dim=_wrap_dim(dim, builtins.max(input.ndim, 1)))
+
+
+def take_along_dim(input, indices, dim=None):
+    if dim is None:
+        return gather(input.reshape(-1), 0, indices.reshape(-1))
+    dim = _wrap_dim(dim, input.ndim)
+    shape = list(broadcast_shapes(input.shape, indices.shape))
+    shape_in, shape_idx = list(shape), list(shape)
+    shape_in[dim], shape_idx[dim] = input.shape[dim], indices.shape[dim]
+    return gather(expand(input, shape_in), dim, expand(indices, shape_idx))
+
+
+def scatter(input, dim, index, src=None, *, value=None, reduce=None):
+    """Writes src (or a scalar value) into a copy of input at index along dim."""
+    if src is None:
+        src = value
+    if reduce == "multiply":
+        reduce = "prod"
+    if reduce == "add":
+        reduce = "sum"
+    if not isinstance(src, Tensor):
+        src = _make(np.asarray(src, input.dtype.np))
+    return S.scatter(input, _index_arr(index, "scatter"), src, dim=_wrap_dim(dim, input.ndim),
+                     reduce={"sum": "add", "prod": "multiply"}.get(reduce, reduce))
+
+
+def scatter_add(input, dim, index, src):
+    return S.scatter_add(input, _index_arr(index, "scatter_add"), src, dim=_wrap_dim(dim, input.ndim))
+
+
+def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
+    """Reduce src into input at index along dim with "sum", "prod", "mean", "amax" or "amin"."""
+    dim = _wrap_dim(dim, input.ndim)
+    idx = _index_arr(index, "scatter_reduce")
+    if reduce == "sum":
+        base = input if include_self else scatter(input, dim, index, 0.0)
+        return S.scatter_add(base, idx, src, dim=dim)
+    if reduce == "mean":
+        base = input if include_self else scatter(input, dim, index, 0.0)
+        total = S.scatter_add(base, idx, src, dim=dim)
+        ones = src.new_ones(index.shape)
+        cnt = S.scatter_add(input.new_full(input.shape, 1.0 if include_self else 0.0), idx, ones, dim=dim)
+        cnt = cnt.clamp_min(1)
+        res = total / cnt
+        return res if input.is_floating_point() else res.floor().to(input.dtype)
+    if reduce in ("amax", "amin", "prod"):
+        # values via numpy; gradient via the mask of positions that produced the result
+        out = S.scatter(input if include_self else scatter(input, dim, index, {"amax": -np.inf, "amin": np.inf,
+                                                                             "prod": 1.0}[reduce]),
+                        idx, src, dim=dim, reduce={"prod": "multiply"}.get(reduce, reduce))
+        if not (input._rg or src._rg):
+            return out
+        raise NotImplementedError(f"the derivative of scatter_reduce with reduce='{reduce}' is not implemented")
+    raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
+
+
+def index_select(input, dim, index):
+    idx = _index_arr(index, "index_select")
+    if idx.ndim > 1:
+        raise IndexError("index_select(): Index is supposed to be a vector")
+    if input.ndim == 0:
+        return S.index(input, idx=()) if idx.size else input
+    return S.index_select(input, idx.reshape(-1), dim=_wrap_dim(dim, input.ndim))
+
+
+def index_add(input, dim, index, source, *, alpha=1):
+    return S.index_add(input, _index_arr(index, "index_add"), source, dim=_wrap_dim(dim, input.ndim), alpha=alpha)
+
+
+def index_copy(input, dim, index, source):
+    dim = _wrap_dim(dim, input.ndim)
+    idx = (slice(None),) * dim + (_index_arr(index),)
+    return S.index_put(input, source, idx=idx)
+
+
+def index_fill(input, dim, index, value):
+    dim = _wrap_dim(dim, input.ndim)
+    idx = (slice(None),) * dim + (_index_arr(index),)
+    return S.index_put(input, value, idx=idx)
+
+
+def index_put(input, indices, values, accumulate=False):
+    idx = tuple(i._data if isinstance(i, Tensor) else i for i in indices)
+    if not isinstance(values, Tensor):
+        values = _make(np.asarray(values, input.dtype.np))
+    return S.index_put(input, values.to(input.dtype), idx=idx, accumulate=accumulate)
+
+
+def masked_select(input, mask):
+    input, mask = broadcast_tensors(input, mask)
+    return S.index(input, idx=(mask._data,))
+
+
+def masked_scatter(input, mask, source):
+    m = np.broadcast_to(mask._data, input.shape)
+    n = int(m.sum())
+    vals = source.reshape(-1)[:n]
+    return S.index_put(input, vals, idx=(m,))
+
+
+def take(input, index):
+    return S.index(input.reshape(-1), idx=(_index_arr(index),))
+
+
+def tril(input, diagonal=0):
+    if input.ndim < 2:
+        raise RuntimeError("tril: input tensor must have at least 2 dimensions")
+    return S.tril(input, diagonal=diagonal)
+
+
+def triu(input, diagonal=0):
+    if input.ndim < 2:
+        raise RuntimeError("triu: input tensor must have at least 2 dimensions")
+    return S.triu(input, diagonal=diagonal)
+
+
+def diagonal(input, offset=0, dim1=0, dim2=1):
+    n = input.ndim
+    dim1, dim2 = _wrap_dim(dim1, n), _wrap_dim(dim2, n)
+    if dim1 == dim2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    return S.diagonal(input, offset=offset, dim1=dim1, dim2=dim2)
+
+
+def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):
+    n = input.ndim
+    return S.diagonal_scatter(input, src, offset=offset, dim1=_wrap_dim(dim1, n), dim2=_wrap_dim(dim2, n))
+
+
+def diag_embed(input, offset=0, dim1=-2, dim2=-1):
+    """Tensors whose (dim1, dim2) diagonals at `offset` hold the last dim of input."""
+    n = input.shape[-1] + builtins.abs(offset)
+    out_ndim = input.ndim + 1
+    d1, d2 = _wrap_dim(dim1, out_ndim), _wrap_dim(dim2, out_ndim)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    batch = list(input.shape[:-1])
+    shape = []
+    bi = iter(batch)
+    for i in range(out_ndim):
+        shape.append(n if i in (d1, d2) else next(bi))
+    z = input.new_zeros(tuple(shape))
+    return S.diagonal_scatter(z, input, offset=offset, dim1=d1, dim2=d2)
+
+
+def diag(input, diagonal=0):
+    if input.ndim == 1:
+        return diag_embed(input, diagonal, 0, 1)
+    if input.ndim == 2:
+        return S.diagonal(input, offset=diagonal, dim1=0, dim2=1).clone()
+    raise RuntimeError("diag(): Supports 1D or 2D tensors. Got " + f"{input.ndim}D")
+
+
+def diagflat(input, offset=0):
+    return diag(input.reshape(-1), offset)
+
+
+def trace(input):
+    if input.ndim != 2:
+        raise RuntimeError("trace: expected a matrix")
+    return S.diagonal(input, offset=0, dim1=0, dim2=1).sum()
+
+
+def flip(input, dims):
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    dims = tuple(_wrap_dim(d, input.ndim) for d in dims)
+    return S.flip(input, dims=dims) if dims and input.ndim else input.clone()
+
+
+def fliplr(input):
+    return flip(input, (1,))
+
+
+def flipud(input):
+    return flip(input, (0,))
+
+
+def roll(input, shifts, dims=None):
+    if dims is None:
+        return roll(input.reshape(-1), shifts, 0).reshape(input.shape)
+    shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    return S.roll(input, shifts=shifts, dims=tuple(_wrap_dim(d, input.ndim) for d in dims))
+
+
+def rot90(input, k=1, dims=(0, 1)):
+    k %= 4
+    d0, d1 = dims
+    if k == 1:
+        return transpose(flip(input, (d1,)), d0, d1)
+    if k == 2:
+        return flip(input, (d0, d1))
+    if k == 3:
+        return flip(transpose(input, d0, d1), (d1,))
+    return input.clone()
+
+
+def repeat(input, *sizes):
+    """Tile input `sizes` times along each dim (expand + reshape, so its gradient is a sum)."""
+    sizes = _shape_arg(sizes)
+    if len(sizes) < input.ndim:
+        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions of "
+                           "tensor")
+    x = input.reshape((1,) * (len(sizes) - input.ndim) + tuple(input.shape))
+    inter = []
+    target = []
+    for r, s in zip(sizes, x.shape):
+        inter += [1, s]
+        target += [r, s]
+    y = expand(x.reshape(tuple(inter)), tuple(target))
+    return y.reshape(tuple(r * s for r, s in zip(sizes, x.shape)))
+
+
+def tile(input, dims):
+    dims = tuple(dims)
+    if len(dims) < input.ndim:
+        dims = (1,) * (input.ndim - len(dims)) + dims
+    return repeat(input, dims)
+
+
+def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
+    if repeats is None:  # repeat_interleave(repeats): indices
+        r = input._data
+        return _make(np.repeat(np.arange(len(r)), r).astype(np.int64))
+    if dim is None:
+        input, dim = input.reshape(-1), 0
+    dim = _wrap_dim(dim, input.ndim)
+    rep = repeats._data if isinstance(repeats, Tensor) else repeats
+    idx = np.repeat(np.arange(input.shape[dim]), rep)
+    return S.index_select(input, idx, dim=dim)
+
+
+def nonzero(input, *, as_tuple=False):
+    nz = np.nonzero(input._data if input.ndim else input._data.reshape(1))
+    if as_tuple:
+        return tuple(_make(a.astype(np.int64)) for a in nz)
+    return _make(np.stack(nz, axis=-1).astype(np.int64) if nz else np.zeros((0, 0), np.int64))
+
+
+def argwhere(input):
+    return nonzero(input)
+
+
+def meshgrid(*tensors, indexing="ij"):
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    n = len(tensors)
+    shape = [tt.numel() for tt in tensors]
+    if indexing == "xy" and n >= 2:
+        shape[0], shape[1] = shape[1], shape[0]
+    res = []
+    for i, tt in enumerate(tensors):
+        view_shape = [1] * n
+        pos = i
+        if indexing == "xy" and n >= 2 and i < 2:
+            pos = 1 - i
+        view_shape[pos] = -1
+        res.append(expand(tt.reshape(view_shape), tuple(shape)))
+    return tuple(res)
+
+
+def atleast_1d(*tensors):
+    res = tuple(tt.reshape(1) if tt.ndim == 0 else tt for tt in tensors)
+    return res[0] if len(res) == 1 else res
+
+
+def atleast_2d(*tensors):
+    res = tuple(tt.reshape(1, -1) if tt.ndim < 2 else tt for tt in tensors)
+    return res[0] if len(res) == 1 else res
+
+
+def atleast_3d(*tensors):
+    def f(tt):
+        if tt.ndim == 0:
+            return tt.reshape(1, 1, 1)
+        if tt.ndim == 1:
+            return tt.reshape(1, -1, 1)
+        if tt.ndim == 2:
+            return tt.unsqueeze(-1)
+        return tt
+    res = tuple(f(tt) for tt in tensors)
+    return res[0] if len(res) == 1 else res
+
+
+def block_diag(*tensors):
+    mats = [tt.reshape(1, 1) if tt.ndim == 0 else (tt.reshape(1, -1) if tt.ndim == 1 else tt) for tt in tensors]
+    rows = builtins.sum(m.shape[0] for m in mats)
+    cols = builtins.sum(m.shape[1] for m in mats)
+    dt = mats[0].dtype
+    for m in mats[1:]:
+        dt = _dtype.promote_types(dt, m.dtype)
+    out = _make(np.zeros((rows, cols), dt.np))
+    r = c = 0
+    for m in mats:
+        out = S.index_put(out, m.to(dt), idx=(slice(r, r + m.shape[0]), slice(c, c + m.shape[1])))
+        r += m.shape[0]
+        c += m.shape[1]
+    return out
+
+
+def cartesian_prod(*tensors):
+    grids = meshgrid(*tensors, indexing="ij")
+    if len(tensors) == 1:
+        return tensors[0]
+    return stack([g.reshape(-1) for g in grids], 1)
+
+
+def combinations(input, r=2, with_replacement=False):
+    import itertools
+    n = input.shape[0]
+    combos = list((itertools.combinations_with_replacement if with_replacement else itertools.combinations)(range(n), r))
+    if not combos:
+        return input.new_zeros((0, r))
+    idx = np.array(combos, np.int64)
+    return stack([S.index(input, idx=(idx[:, k],)) for k in range(r)], 1)
+
+
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    res = np.unique(input._data, return_inverse=return_inverse, return_counts=return_counts, axis=dim)
+    if not isinstance(res, tuple):
+        return _make(res)
+    out = [_make(res[0])]
+    k = 1
+    if return_inverse:
+        out.append(_make(res[k].reshape(input.shape if dim is None else -1).astype(np.int64)))
+        k += 1
+    if return_counts:
+        out.append(_make(res[k].astype(np.int64)))
+    return tuple(out)
+
+
+def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
+    d = input._data.reshape(-1) if dim is None else input._data
+    if d.size == 0:
+        return _make(d)
+    change = np.concatenate([[True], d[1:] != d[:-1]])
+    vals = d[change]
+    out = [_make(vals)]
+    if return_inverse:
+        out.append(_make((np.cumsum(change) - 1).reshape(input.shape).astype(np.int64)))
+    if return_counts:
+        pos = np.flatnonzero(change)
+        out.append(_make(np.diff(np.append(pos, d.size)).astype(np.int64)))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None, sorter=None):
+    side = side or ("right" if right else "left")
+    seq = sorted_sequence._data
+    vals = input._data if isinstance(input, Tensor) else np.asarray(input)
+    if seq.ndim == 1:
+        res = np.searchsorted(seq, vals, side=side)
+    else:
+        res = np.stack([np.searchsorted(s, v, side=side) for s, v in zip(seq.reshape(-1, seq.shape[-1]),
+                                                                           vals.reshape(-1, vals.shape[-1]))])
+        res = res.reshape(vals.shape)
+    return _make(res.astype(np.int32 if out_int32 else np.int64))
+
+
+def bucketize(input, boundaries, *, out_int32=False, right=False):
+    return searchsorted(boundaries, input, out_int32=out_int32, right=right)
+
+
+def bincount(input, weights=None, minlength=0):
+    w = None if weights is None else weights._data
+    res = np.bincount(input._data, w, minlength)
+    return _make(res if w is not None else res.astype(np.int64))
+
+
+def histc(input, bins=100, min=0, max=0):
+    d = input._data
+    lo, hi = (min, max) if (min != 0 or max != 0) else (d.min(), d.max())
+    h, _ = np.histogram(d, bins=bins, range=(lo, hi))
+    return _make(h.astype(d.dtype))
+
+
+def cross(input, other, dim=None):
+    if dim is None:
+        dim = next(i for i, s in enumerate(broadcast_shapes(input.shape, other.shape)) if s == 3)
+    a = [select(input, dim, i) for i in range(3)]
+    b = [select(other, dim, i) for i in range(3)]
+    return stack([a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]], dim)
+
+
+def outer(input, vec2):
+    return input.unsqueeze(-1) * vec2.unsqueeze(0)
+
+
+ger = outer
+
+
+def kron(input, other):
+    a, b = input, other
+    n = builtins.max(a.ndim, b.ndim)
+    a = a.reshape((1,) * (n - a.ndim) + tuple(a.shape))
+    b = b.reshape((1,) * (n - b.ndim) + tuple(b.shape))
+    inter_a, inter_b = [], []
+    for sa, sb in zip(a.shape, b.shape):
+        inter_a += [sa, 1]
+        inter_b += [1, sb]
+    return (a.reshape(inter_a) * b.reshape(inter_b)).reshape(tuple(sa * sb for sa, sb in zip(a.shape, b.shape)))
+
+
+def vander(x, N=None, increasing=False):
+    N = x.shape[0] if N is None else N
+    from .creation import arange
+    p = arange(N)
+    if not increasing:
+        p = p.flip(0)
+    return x.unsqueeze(-1) ** p.to(x.dtype if x.is_floating_point() else p.dtype)
+
+
+def cdist(x1, x2, p=2.0, compute_mode=None):
+    diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)
+    return diff.norm(p, dim=-1)
+
+
+def tensordot(a, b, dims=2, out=None):
+    if isinstance(dims, int):
+        da = list(range(a.ndim - dims, a.ndim))
+        db = list(range(dims))
+    else:
+        da, db = dims
+        da = [da] if isinstance(da, int) else list(da)
+        db = [db] if isinstance(db, int) else list(db)
+    da = [_wrap_dim(d, a.ndim) for d in da]
+    db = [_wrap_dim(d, b.ndim) for d in db]
+    fa = [d for d in range(a.ndim) if d not in da]
+    fb = [d for d in range(b.ndim) if d not in db]
+    am = a.permute(fa + da).reshape(math.prod([a.shape[d] for d in fa]), -1)
+    bm = b.permute(db + fb).reshape(-1, math.prod([b.shape[d] for d in fb]))
+    return (am @ bm).reshape([a.shape[d] for d in fa] + [b.shape[d] for d in fb])
+
+
+def triangular_indices_(n, offset=0, lower=True):
+    r, c = (np.tril_indices if lower else np.triu_indices)(n, offset)
+    return r, c
+
+
+def slice_scatter(input, src, dim=0, start=None, end=None, step=1):
+    dim = _wrap_dim(dim, input.ndim)
+    return S.index_put(input, src, idx=(slice(None),) * dim + (slice(start, end, step),))
+
+
+def select_scatter(input, src, dim, index):
+    dim = _wrap_dim(dim, input.ndim)
+    return S.index_put(input, src, idx=(slice(None),) * dim + (index,))
+
+
+def diff(input, n=1, dim=-1, prepend=None, append=None):
+    if prepend is not None or append is not None:
+        parts = ([prepend] if prepend is not None else []) + [input] + ([append] if append is not None else [])
+        input = cat(parts, dim)
+    dim = _wrap_dim(dim, input.ndim)
+    for _ in range(n):
+        m = input.shape[dim]
+        input = narrow(input, dim, 1, m - 1) - narrow(input, dim, 0, m - 1)
+    return input
+
+
+def trapezoid(y, x=None, *, dx=None, dim=-1):
+    dim = _wrap_dim(dim, y.ndim)
+    m = y.shape[dim]
+    avg = (narrow(y, dim, 1, m - 1) + narrow(y, dim, 0, m - 1)) / 2
+    if x is not None:
+        return (avg * diff(x, dim=-1 if x.ndim == 1 else dim)).sum(dim)
+    return avg.sum(dim) * (1.0 if dx is None else dx)
+
+
+def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
+    dim = _wrap_dim(dim, y.ndim)
+    m = y.shape[dim]
+    avg = (narrow(y, dim, 1, m - 1) + narrow(y, dim, 0, m - 1)) / 2
+    if x is not None:
+        avg = avg * diff(x, dim=-1 if x.ndim == 1 else dim)
+    elif dx is not None:
+        avg = avg * dx
+    return avg.cumsum(dim)
+
+
+def renorm(input, p, dim, maxnorm):
+    dims = [d for d in range(input.ndim) if d != _wrap_dim(dim, input.ndim)]
+    norms = input.norm(p, dim=dims, keepdim=True)
+    scale = (maxnorm / (norms + 1e-7)).clamp_max(1.0)
+    return input * scale

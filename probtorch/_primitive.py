@@ -1,0 +1,308 @@
+"""The primitive mechanism: an ndarray implementation plus derivative rules written in Tensor operations.
+
+A `Primitive` is called with Tensors / Python scalars (positional, differentiable) and static keyword parameters.
+When recording, it creates a `Node` holding the inputs, the output arrays and the edges to the inputs' producers;
+the engine later calls `Node.apply` with the output gradients. Rules are written with Tensor ops only, so when the
+engine runs them with recording on (create_graph=True) they are differentiated again: gradients to any order.
+
+Rule signatures (Tensors in, Tensors out; `out` is the primal output, inputs keep their names):
+    vjp(g, out, *inputs, **params) -> tuple of input gradients (None where zero / not differentiable)
+    partials(out, *inputs, **params) -> tuple of elementwise partial derivatives (elementwise prims only);
+        the vjp is then g * partial (reduced to each input's shape) and the jvp is sum(tangent * partial)
+    jvp(tangents, out, *inputs, **params) -> output tangent (forward mode; see autograd.forward_ad)
+"""
+import numpy as np
+
+from . import _dtype
+from ._tensor import Tensor, _make, _Version
+from ._grad_mode import _state
+
+__all__ = ["Primitive", "primitive", "Node"]
+
+_FLOAT_KINDS = "fc"
+
+
+class _Forward:
+    """Number of open forward-AD levels; checked on every primitive call, so kept as a plain class attribute."""
+    active = 0
+
+
+class Node:
+    """A recorded primitive application: the unit of the backward graph (torch's grad_fn)."""
+
+    __slots__ = ("prim", "saved", "params", "edges", "metas", "out_data", "versions", "pre_hooks", "__weakref__",
+                 "metadata")
+
+    def name(self):
+        return self.prim.name.title().replace("_", "") + "Backward0"
+
+    def __repr__(self):
+        return f"<{self.name()} object at {hex(id(self))}>"
+
+    @property
+    def next_functions(self):
+        res = []
+        for e in self.edges:
+            if e is None:
+                res.append((None, 0))
+            elif isinstance(e[0], Tensor):
+                res.append((AccumulateGrad(e[0]), 0))
+            else:
+                res.append(e)
+        return tuple(res)
+
+    def _add_pre_hook(self, output_nr, hook):
+        from ._tensor import _RemovableHandle
+        if self.pre_hooks is None:
+            self.pre_hooks = {}
+        return _RemovableHandle(self.pre_hooks.setdefault(output_nr, {}), hook)
+
+    def register_hook(self, hook):
+        raise NotImplementedError("Node hooks are not supported; register the hook on a tensor instead")
+
+    def _outputs(self):
+        return tuple(_make(d, d.dtype.kind in _FLOAT_KINDS, self, k) for k, d in enumerate(self.out_data))
+
+    def _check_saved(self):
+        prim = self.prim
+        if self.saved is None:
+            if prim.saves or prim.save_out:
+                raise RuntimeError(
+                    "Trying to backward through the graph a second time (or directly access saved tensors after "
+                    "they have already been freed). Saved intermediate values of the graph are freed when you call "
+                    ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the "
+                    "graph a second time or if you need to access saved tensors after calling backward.")
+            return
+        for t, version, k in self.versions:
+            if t._vc.value != version:
+                what = f"output {k} of {self.name()}" if k >= 0 else "an input of " + self.name()
+                raise RuntimeError(
+                    "one of the variables needed for gradient computation has been modified by an inplace "
+                    f"operation: [{t.dtype.name} {list(t.shape)}], which is {what}, is at version {t._vc.value}; "
+                    f"expected version {version} instead. Hint: clone the tensor before modifying it in place.")
+
+    def apply(self, grads):
+        """Input gradients (aligned with `edges`) from output gradients (aligned with outputs)."""
+        self._check_saved()
+        prim = self.prim
+        inputs = self.saved if self.saved is not None else (None,) * len(self.edges)
+        out = self._outputs() if prim.save_out else None
+        if prim.nout == 1:
+            g = grads[0]
+            if out is not None:
+                out = out[0]
+        else:
+            g = tuple(gk if gk is not None or d.dtype.kind not in _FLOAT_KINDS else _make(np.zeros_like(d))
+                      for gk, d in zip(grads, self.out_data))
+        if prim.partials is not None:
+            parts = prim.partials(out, *inputs, **self.params)
+            res = [None if p is None or e is None else g * p for p, e in zip(parts, self.edges)]
+        else:
+            res = prim.vjp(g, out, *inputs, **self.params)
+            if not isinstance(res, (tuple, list)):
+                res = (res,)
+            res = list(res)
+        for i, (r, e) in enumerate(zip(res, self.edges)):
+            if r is None or e is None:
+                continue
+            shape, dt = self.metas[i]
+            if r._data.shape != shape:
+                if prim.elementwise:
+                    r = r.sum_to_size(shape)
+                else:
+                    raise RuntimeError(f"Function {self.name()} returned an invalid gradient at index {i} - got "
+                                       f"{list(r._data.shape)} but expected shape compatible with {list(shape)}")
+            if r._data.dtype != dt:
+                r = r.to(_dtype._FROM_NP[dt])
+            res[i] = r
+        return res
+
+    def release(self):
+        self.saved = None
+        self.out_data = self.out_data if not self.prim.save_out else tuple(np.empty(0) for _ in self.out_data)
+
+
+class AccumulateGrad:
+    """Stand-in for the node that writes a leaf's .grad (what `next_functions` shows for a leaf)."""
+
+    def __init__(self, variable):
+        self.variable = variable
+
+    def name(self):
+        return "AccumulateGrad"
+
+    def __repr__(self):
+        return f"<AccumulateGrad object at {hex(id(self))}>"
+
+
+class Primitive:
+    """An operation with an ndarray `impl` and derivative rules written in Tensor operations.
+
+    Args:
+        name: torch-style op name (used in grad_fn names and errors).
+        impl: ndarray function; receives inputs promoted per `dtype_rule` and the static keyword params.
+        nout: number of outputs.
+        elementwise: inputs broadcast; the engine reduces gradients to each input's shape.
+        dtype_rule: None (arrays passed as they are), "promote" (torch type promotion) or "float" (promotion,
+            then integers go to the default float dtype).
+        saves: indices of inputs whose values the rule reads (version-checked); None means all.
+        save_out: the rule reads the output.
+        view: the output is a view of input 0 (shares storage and version counter).
+        differentiable: False for ops whose outputs never require grad (comparisons, argmax).
+    """
+
+    __slots__ = ("name", "impl", "nout", "elementwise", "dtype_rule", "saves", "save_out", "view",
+                 "differentiable", "vjp", "partials", "jvp", "linear")
+
+    def __init__(self, name, impl, *, nout=1, elementwise=False, dtype_rule=None, saves=None, save_out=False,
+                 view=False, differentiable=True, linear=False):
+        self.name = name
+        self.impl = impl
+        self.nout = nout
+        self.elementwise = elementwise
+        self.dtype_rule = dtype_rule
+        self.saves = saves
+        self.save_out = save_out
+        self.view = view
+        self.differentiable = differentiable
+        self.linear = linear
+        self.vjp = self.partials = self.jvp = None
+
+    def __repr__(self):
+        return f"<primitive {self.name}>"
+
+    def defvjp(self, fn):
+        self.vjp = fn
+        return fn
+
+    def defpartials(self, fn):
+        self.partials = fn
+        return fn
+
+    def defjvp(self, fn):
+        self.jvp = fn
+        return fn
+
+    def __call__(self, *args, **params):
+        rule = self.dtype_rule
+        if rule is not None:
+            arrays = _promote(args, rule)
+        else:
+            arrays = [a._data if isinstance(a, Tensor) else a for a in args]
+        out = self.impl(*arrays, **params)
+        record = False
+        if _state.enabled and self.differentiable:
+            for a in args:
+                if isinstance(a, Tensor) and a._rg:
+                    record = True
+                    break
+        if self.nout == 1:
+            if out.__class__ is not np.ndarray:
+                out = np.asarray(out)
+            res = _make(out)
+            outs = (res,)
+            out_data = (out,)
+        else:
+            out_data = tuple(o if o.__class__ is np.ndarray else np.asarray(o) for o in out)
+            outs = tuple(_make(o, False, None, k) for k, o in enumerate(out_data))
+            res = outs
+        if self.view:
+            base = args[0]
+            if out_data[0].base is not None:
+                res._base = base._base if base._base is not None else base
+                res._vc = base._vc
+                res._view_chain = (base._view_chain or ()) + ((self, params),)
+        if record:
+            node = Node()
+            node.prim = self
+            node.params = params
+            node.saved = args
+            node.out_data = out_data
+            node.pre_hooks = None
+            node.metadata = None
+            edges = []
+            metas = []
+            versions = []
+            saves = self.saves
+            for i, a in enumerate(args):
+                if isinstance(a, Tensor):
+                    metas.append((a._data.shape, a._data.dtype))
+                    if a._rg:
+                        fn = a.grad_fn
+                        edges.append((a, 0) if fn is None else (fn, a._output_nr))
+                    else:
+                        edges.append(None)
+                    if saves is None or i in saves:
+                        versions.append((a, a._vc.value, -1))
+                else:
+                    metas.append(None)
+                    edges.append(None)
+            node.edges = edges
+            node.metas = metas
+            for k, t in enumerate(outs):
+                if t._data.dtype.kind in _FLOAT_KINDS:
+                    t._rg = True
+                    t.grad_fn = node
+                if self.save_out:
+                    versions.append((t, t._vc.value, k))
+            node.versions = versions
+        if _Forward.active:
+            from .autograd.forward_ad import _propagate
+            _propagate(self, args, params, outs)
+        return res
+
+
+def primitive(name, **kwargs):
+    """Decorator form: ``@primitive("exp", elementwise=True, dtype_rule="float")`` over the ndarray impl."""
+    def deco(impl):
+        return Primitive(name, impl, **kwargs)
+    return deco
+
+
+def _promote(args, rule):
+    """The ndarrays (or weak Python scalars) to feed an impl, cast to the promoted dtype."""
+    dt = None
+    uniform = True
+    for a in args:
+        if isinstance(a, Tensor):
+            d = a._data.dtype
+            if dt is None:
+                dt = d
+            elif d != dt:
+                uniform = False
+        elif a is not None and not _weak_ok(a, dt):
+            uniform = False
+    if not uniform or dt is None:
+        res = _dtype.result_type(*args).np
+    else:
+        res = dt
+        for a in args:  # a scalar seen before the first tensor
+            if not isinstance(a, Tensor) and a is not None and not _weak_ok(a, dt):
+                res = _dtype.result_type(*args).np
+                break
+    if rule == "float" and res.kind not in _FLOAT_KINDS:
+        res = _dtype._Default.dtype.np
+    arrays = []
+    for a in args:
+        if isinstance(a, Tensor):
+            d = a._data
+            arrays.append(d if d.dtype == res else d.astype(res))
+        elif a is None or _weak_ok(a, res):
+            arrays.append(a)
+        else:
+            arrays.append(np.asarray(a, res))
+    return arrays
+
+
+def _weak_ok(a, res):
+    """Can the Python scalar `a` go to numpy as is (NEP 50 weak scalar) without changing the result dtype?"""
+    if res is None:
+        return False
+    t = a.__class__
+    if t is float:
+        return res.kind in _FLOAT_KINDS
+    if t is int:
+        return res.kind in "iufc" and res.kind != "u"
+    if t is bool:
+        return True
+    return False

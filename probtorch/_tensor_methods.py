@@ -1,0 +1,518 @@
+"""Tensor methods, operators and in-place variants, bound onto `Tensor` from the function modules.
+
+In-place ops compute the out-of-place result and write it into the tensor's storage, bump the version counter
+and move the tensor onto the new graph node. Writes through a view re-express the base as "old base with the
+view region replaced" (`view_scatter`), so gradients reach the base's history too.
+"""
+import numpy as np
+
+from . import _dtype
+from ._primitive import Primitive
+from ._tensor import Tensor, _make, Size
+from ._grad_mode import _state, no_grad
+from ._functions import creation as C, math as M, reduction as R, shape as SH, indexing as I
+from .prims import shape as S
+from .prims import elementwise as E
+
+
+# ------------------------------------------------------------------------------------------------ views, in place
+def _apply_chain(t, chain):
+    for prim, params in chain:
+        t = prim(t, **params)
+    return t
+
+
+def _view_scatter_impl(base, src, chain):
+    out = base.copy()
+    view = out
+    for prim, params in chain:
+        view = prim.impl(view, **params)
+    view[...] = src
+    return out
+
+
+view_scatter = Primitive("view_scatter", _view_scatter_impl, saves=(), linear=True)
+
+
+@view_scatter.defvjp
+def _view_scatter_vjp(g, out, base, src, chain):
+    return (view_scatter(g, g.new_zeros(src.shape), chain=chain), _apply_chain(g, chain).to(src.dtype)
+            if isinstance(src, Tensor) else None)
+
+
+def _snapshot(t):
+    """A tensor with a private copy of t's values and t's place in the graph."""
+    s = _make(t._data.copy(), t._rg, t.grad_fn, t._output_nr)
+    return s
+
+
+def _write(self, arr):
+    if arr.shape != self._data.shape:
+        try:
+            arr = np.broadcast_to(arr, self._data.shape)
+        except ValueError:
+            raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
+                               f"{list(np.broadcast_shapes(arr.shape, self._data.shape))}") from None
+    try:
+        self._data[...] = arr
+    except ValueError:
+        raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a "
+                           "single memory location. Please clone() the tensor before performing the operation.") \
+            from None
+    self._vc.value += 1
+
+
+def _check_cast(new, self):
+    if new._data.dtype != self._data.dtype:
+        nd, sd = _dtype._FROM_NP[new._data.dtype], _dtype._FROM_NP[self._data.dtype]
+        if not _dtype.can_cast(nd, sd):
+            raise RuntimeError(f"result type {nd.name.title()} can't be cast to the desired output type "
+                               f"{sd.name.title()}")
+
+
+def _inplace(self, fn, *args, **kwargs):
+    """Write fn(self, *args, **kwargs) into self, with torch's in-place autograd rules."""
+    if self._is_inference and not _state.inference and _state.enabled:
+        pass
+    recording = _state.enabled and (self._rg or any(isinstance(a, Tensor) and a._rg for a in args))
+    if _state.enabled:
+        if self._rg and self.grad_fn is None:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        base = self._base
+        if base is not None and base._rg and base.grad_fn is None:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place "
+                               "operation.")
+    if not recording:
+        prev = _state.enabled
+        _state.enabled = False
+        try:
+            new = fn(self, *args, **kwargs)
+        finally:
+            _state.enabled = prev
+        _check_cast(new, self)
+        _write(self, new._data)
+        if self._base is not None and self._base._rg and _state.enabled:
+            _rebase(self, self._base, None)
+        return self
+    base = self._base
+    if base is not None:
+        base_old = _snapshot(base)
+        old = _apply_chain(base_old, self._view_chain)
+    else:
+        old = _snapshot(self)
+    new = fn(old, *args, **kwargs)
+    _check_cast(new, self)
+    if new._data.dtype != self._data.dtype:
+        new = new.to(_dtype._FROM_NP[self._data.dtype])
+    if new._data.shape != self._data.shape:
+        if np.broadcast_shapes(new._data.shape, self._data.shape) != self._data.shape:
+            raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
+                               f"{list(np.broadcast_shapes(new._data.shape, self._data.shape))}")
+        new = new.expand(self._data.shape)
+    _write(self, new._data)
+    if base is not None:
+        _rebase(self, base, (base_old, new))
+    else:
+        self.grad_fn = new.grad_fn
+        self._output_nr = new._output_nr
+        self._rg = new._rg
+    return self
+
+
+def _rebase(view, base, parts):
+    """After writing into `view`, put `base` (and the view) on the graph 'old base with the view replaced'."""
+    if parts is None:
+        base_old = _snapshot(base)
+        new = _make(view._data.copy())
+    else:
+        base_old, new = parts
+    base_new = view_scatter(base_old, new, chain=view._view_chain)
+    base.grad_fn = base_new.grad_fn
+    base._output_nr = base_new._output_nr
+    base._rg = base_new._rg
+    if base._rg:
+        alias = _make(base._data, True, base.grad_fn, base._output_nr)
+        v = _apply_chain(alias, view._view_chain)
+        view.grad_fn = v.grad_fn
+        view._output_nr = v._output_nr
+        view._rg = True
+
+
+def _setitem(self, idx, value):
+    nidx = I.normalize_index(self.shape, idx)
+    if isinstance(value, Tensor):
+        value = value.to(self.dtype) if value.dtype is not self.dtype else value
+    else:
+        value = _make(np.asarray(value, self._data.dtype))
+    recording = _state.enabled and (self._rg or value._rg or
+                                    (self._base is not None and self._base._rg))
+    if not recording:
+        try:
+            self._data[nidx] = value._data
+        except ValueError as e:
+            raise RuntimeError(str(e)) from None
+        self._vc.value += 1
+        return
+    _inplace(self, lambda s, v: S.index_put(s, v, idx=nidx), value)
+
+
+def _make_inplace(fn, name):
+    def method(self, *args, **kwargs):
+        return _inplace(self, fn, *args, **kwargs)
+    method.__name__ = name
+    method.__doc__ = f"In-place version of {name[:-1]}."
+    return method
+
+
+# ------------------------------------------------------------------------------------------------ conversions
+def _to(self, *args, **kwargs):
+    """to(dtype) / to(other) / to(device[, dtype]); returns self when nothing changes (torch semantics)."""
+    dtype = kwargs.get("dtype")
+    copy = kwargs.get("copy", False)
+    for a in args:
+        if isinstance(a, _dtype.dtype):
+            dtype = a
+        elif isinstance(a, Tensor):
+            dtype = a.dtype
+    if dtype is None or dtype is self.dtype:
+        return self.clone() if copy else self
+    return E.to_dtype(self, dtype=dtype.np)
+
+
+def _type(self, dtype=None, non_blocking=False):
+    if dtype is None:
+        return {"float32": "probtorch.FloatTensor", "float64": "probtorch.DoubleTensor",
+                "int64": "probtorch.LongTensor", "int32": "probtorch.IntTensor", "bool": "probtorch.BoolTensor",
+                "float16": "probtorch.HalfTensor", "uint8": "probtorch.ByteTensor", "int8": "probtorch.CharTensor",
+                "int16": "probtorch.ShortTensor", "complex64": "probtorch.ComplexFloatTensor",
+                "complex128": "probtorch.ComplexDoubleTensor"}[self.dtype.name]
+    if isinstance(dtype, str):
+        dtype = {"probtorch.FloatTensor": _dtype.float32, "probtorch.DoubleTensor": _dtype.float64,
+                 "probtorch.LongTensor": _dtype.int64, "torch.FloatTensor": _dtype.float32,
+                 "torch.DoubleTensor": _dtype.float64, "torch.LongTensor": _dtype.int64}[dtype]
+    return _to(self, dtype)
+
+
+def _cast(dt):
+    def f(self, memory_format=None):
+        return _to(self, dt)
+    return f
+
+
+def _new_factory(np_fn):
+    def f(self, *size, dtype=None, device=None, requires_grad=False, **kw):
+        if len(size) == 1 and isinstance(size[0], (tuple, list, Size)):
+            size = tuple(size[0])
+        t = _make(np_fn(tuple(int(s) for s in size), (dtype or self.dtype).np))
+        if requires_grad:
+            t.requires_grad_(True)
+        return t
+    return f
+
+
+def _new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+    t = _make(np.full(tuple(size), fill_value, (dtype or self.dtype).np))
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
+    return C.tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+
+def _contiguous(self, memory_format=None):
+    return self if self._data.flags.c_contiguous else E.clone(self)
+
+
+def _resize_(self, *size):
+    size = SH._shape_arg(size)
+    n = int(np.prod(size))
+    if self._rg:
+        raise RuntimeError("cannot resize variables that require grad")
+    flat = self._data.reshape(-1)
+    new = np.zeros(n, self._data.dtype)
+    new[:min(n, flat.size)] = flat[:min(n, flat.size)]
+    self._data = new.reshape(size)
+    self._vc.value += 1
+    return self
+
+
+def _getitem(self, idx):
+    return I.getitem(self, idx)
+
+
+def _rop(fn):
+    def f(self, other):
+        return fn(other, self)
+    return f
+
+
+def _pow(self, exponent):
+    return M.pow(self, exponent)
+
+
+def _rpow(self, base):
+    return M.pow(_make(np.asarray(base, _dtype.result_type(base, self).np)), self)
+
+
+def _matmul(self, other):
+    from . import linalg
+    return linalg.matmul(self, other)
+
+
+def _rmatmul(self, other):
+    from . import linalg
+    return linalg.matmul(other, self)
+
+
+def _bool_or_int(np_op, fallback):
+    def f(self, other):
+        if self.dtype is _dtype.bool and (not isinstance(other, Tensor) or other.dtype is _dtype.bool):
+            return fallback(self, other)
+        return np_op(self, other)
+    return f
+
+
+def _floordiv(self, other):
+    return M.floor_divide(self, other)
+
+
+def _mod(self, other):
+    return M.remainder(self, other)
+
+
+def _invert(self):
+    if self.dtype is _dtype.bool:
+        return M.logical_not(self)
+    return M.bitwise_not(self)
+
+
+def _eq(self, other):
+    if other is None:
+        return False
+    return M.eq(self, other)
+
+
+def _ne(self, other):
+    if other is None:
+        return True
+    return M.ne(self, other)
+
+
+def _item_fill(self, value):
+    return C.full_like(self, value.item() if isinstance(value, Tensor) else value)
+
+
+def _norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+    return R.norm(self, p, dim, keepdim, dtype)
+
+
+def _size_dims(fn):
+    """Methods accept dims as varargs (x.permute(1, 0)) as well as a tuple."""
+    def f(self, *dims):
+        return fn(self, *dims)
+    return f
+
+
+_METHODS = {
+    # math
+    "abs": M.abs, "absolute": M.abs, "neg": M.neg, "negative": M.neg, "add": M.add, "sub": M.sub,
+    "subtract": M.sub, "mul": M.mul, "multiply": M.mul, "div": M.div, "divide": M.div, "true_divide": M.true_divide,
+    "floor_divide": M.floor_divide, "remainder": M.remainder, "fmod": M.fmod, "pow": M.pow,
+    "float_power": M.float_power, "exp": M.exp, "exp2": M.exp2, "expm1": M.expm1, "log": M.log, "log2": M.log2,
+    "log10": M.log10, "log1p": M.log1p, "sqrt": M.sqrt, "rsqrt": M.rsqrt, "square": M.square,
+    "reciprocal": M.reciprocal, "sign": M.sign, "sgn": M.sgn, "signbit": M.signbit, "floor": M.floor,
+    "ceil": M.ceil, "round": M.round, "trunc": M.trunc, "fix": M.fix, "frac": M.frac, "sin": M.sin, "cos": M.cos,
+    "tan": M.tan, "asin": M.asin, "arcsin": M.asin, "acos": M.acos, "arccos": M.acos, "atan": M.atan,
+    "arctan": M.atan, "atan2": M.atan2, "arctan2": M.atan2, "sinh": M.sinh, "cosh": M.cosh, "tanh": M.tanh,
+    "asinh": M.asinh, "arcsinh": M.asinh, "acosh": M.acosh, "arccosh": M.acosh, "atanh": M.atanh,
+    "arctanh": M.atanh, "sigmoid": M.sigmoid, "logit": M.logit, "erf": M.erf, "erfc": M.erfc, "erfinv": M.erfinv,
+    "lgamma": M.lgamma, "digamma": M.digamma, "polygamma": lambda self, n: M.polygamma(n, self),
+    "mvlgamma": M.mvlgamma, "xlogy": M.xlogy, "logaddexp": M.logaddexp, "logaddexp2": M.logaddexp2,
+    "hypot": M.hypot, "maximum": M.maximum, "minimum": M.minimum, "fmax": M.fmax, "fmin": M.fmin, "clamp": M.clamp,
+    "clip": M.clamp, "clamp_min": M.clamp_min, "clamp_max": M.clamp_max, "lerp": M.lerp, "addcmul": M.addcmul,
+    "addcdiv": M.addcdiv, "eq": M.eq, "ne": M.ne, "lt": M.lt, "le": M.le, "gt": M.gt, "ge": M.ge,
+    "greater": M.gt, "greater_equal": M.ge, "less": M.lt, "less_equal": M.le, "not_equal": M.ne,
+    "equal": M.equal, "allclose": M.allclose, "isclose": M.isclose, "isnan": M.isnan, "isinf": M.isinf,
+    "isfinite": M.isfinite, "isposinf": M.isposinf, "isneginf": M.isneginf, "isreal": M.isreal,
+    "logical_and": M.logical_and, "logical_or": M.logical_or, "logical_xor": M.logical_xor,
+    "logical_not": M.logical_not, "bitwise_and": M.bitwise_and, "bitwise_or": M.bitwise_or,
+    "bitwise_xor": M.bitwise_xor, "bitwise_not": M.bitwise_not, "nan_to_num": M.nan_to_num,
+    "copysign": M.copysign, "deg2rad": M.deg2rad, "rad2deg": M.rad2deg, "i0": M.i0, "sinc": M.sinc,
+    "heaviside": M.heaviside, "masked_fill": M.masked_fill, "clone": M.clone, "real": M.real, "angle": M.angle,
+    "conj": M.conj, "positive": M.positive, "dist": M.dist, "where": lambda self, condition, y: M.where(condition, self, y),
+    # reductions
+    "sum": R.sum, "nansum": R.nansum, "mean": R.mean, "nanmean": R.nanmean, "prod": R.prod, "amax": R.amax,
+    "amin": R.amin, "max": R.max, "min": R.min, "aminmax": R.aminmax, "argmax": R.argmax, "argmin": R.argmin,
+    "logsumexp": R.logsumexp, "var": R.var, "std": R.std, "cumsum": R.cumsum, "cumprod": R.cumprod,
+    "cummax": R.cummax, "cummin": R.cummin, "logcumsumexp": R.logcumsumexp, "norm": _norm, "all": R.all,
+    "any": R.any, "sort": R.sort, "argsort": R.argsort, "topk": R.topk, "kthvalue": R.kthvalue, "median": R.median,
+    "nanmedian": R.nanmedian, "mode": R.mode, "count_nonzero": R.count_nonzero, "msort": R.msort,
+    "quantile": R.quantile, "nanquantile": R.nanquantile,
+    # shape
+    "reshape": SH.reshape, "view": SH.view, "permute": SH.permute, "transpose": SH.transpose,
+    "swapaxes": SH.transpose, "swapdims": SH.transpose, "movedim": SH.movedim, "moveaxis": SH.movedim, "t": SH.t,
+    "adjoint": SH.adjoint, "expand": SH.expand, "expand_as": SH.expand_as, "broadcast_to": SH.broadcast_to,
+    "squeeze": SH.squeeze, "unsqueeze": SH.unsqueeze, "flatten": SH.flatten, "unflatten": SH.unflatten,
+    "ravel": SH.ravel, "split": SH.split, "tensor_split": SH.tensor_split, "chunk": SH.chunk, "unbind": SH.unbind,
+    "narrow": SH.narrow, "narrow_copy": SH.narrow_copy, "select": SH.select, "gather": SH.gather,
+    "scatter": SH.scatter, "scatter_add": SH.scatter_add, "scatter_reduce": SH.scatter_reduce,
+    "index_select": SH.index_select, "index_add": SH.index_add, "index_copy": SH.index_copy,
+    "index_fill": SH.index_fill, "index_put": SH.index_put, "masked_select": SH.masked_select,
+    "masked_scatter": SH.masked_scatter, "take": SH.take, "take_along_dim": SH.take_along_dim, "tril": SH.tril,
+    "triu": SH.triu, "diagonal": SH.diagonal, "diag_embed": SH.diag_embed, "diag": SH.diag,
+    "diagonal_scatter": SH.diagonal_scatter, "diagflat": SH.diagflat, "flip": SH.flip, "fliplr": SH.fliplr,
+    "flipud": SH.flipud, "roll": SH.roll, "rot90": SH.rot90, "repeat": SH.repeat,
+    "repeat_interleave": SH.repeat_interleave, "tile": SH.tile, "nonzero": SH.nonzero, "argwhere": SH.argwhere,
+    "trace": SH.trace, "unique": SH.unique, "unique_consecutive": SH.unique_consecutive, "bincount": SH.bincount,
+    "histc": SH.histc, "cross": SH.cross, "kron": SH.kron, "outer": SH.outer, "ger": SH.outer, "diff": SH.diff,
+    "slice_scatter": SH.slice_scatter, "select_scatter": SH.select_scatter, "renorm": SH.renorm,
+    # conversion & factories
+    "to": _to, "type": _type, "float": _cast(_dtype.float32), "double": _cast(_dtype.float64),
+    "half": _cast(_dtype.float16), "long": _cast(_dtype.int64), "int": _cast(_dtype.int32),
+    "short": _cast(_dtype.int16), "bool": _cast(_dtype.bool), "byte": _cast(_dtype.uint8), "char": _cast(_dtype.int8),
+    "cfloat": _cast(_dtype.complex64), "cdouble": _cast(_dtype.complex128),
+    "type_as": lambda self, other: _to(self, other.dtype), "view_as": lambda self, other: SH.view(self, other.shape),
+    "reshape_as": lambda self, other: SH.reshape(self, other.shape), "new_zeros": _new_factory(np.zeros),
+    "new_ones": _new_factory(np.ones), "new_empty": _new_factory(np.empty), "new_full": _new_full,
+    "new_tensor": _new_tensor, "contiguous": _contiguous, "cpu": lambda self, *a, **k: self,
+    "resize_": _resize_, "__getitem__": _getitem, "__setitem__": _setitem,
+    "sum_to_size": lambda self, *size: S.sum_to_size(self, shape=SH._shape_arg(size))
+    if tuple(SH._shape_arg(size)) != tuple(self.shape) else self,
+    "softmax": lambda self, dim, dtype=None: _nnf().softmax(self, dim, dtype=dtype),
+    "log_softmax": lambda self, dim, dtype=None: _nnf().log_softmax(self, dim, dtype=dtype),
+    "relu": lambda self: _nnf().relu(self),
+    "matmul": _matmul, "mm": _matmul, "bmm": _matmul, "mv": _matmul, "dot": lambda self, o: _lin().dot(self, o),
+    "inner": lambda self, o: _lin().inner(self, o),
+    "inverse": lambda self: _lin().inv(self), "det": lambda self: _lin().det(self),
+    "logdet": lambda self: _lin().logdet(self), "slogdet": lambda self: _lin().slogdet(self),
+    "cholesky": lambda self, upper=False: _lin().cholesky_(self, upper),
+    "cholesky_solve": lambda self, L, upper=False: _lin().cholesky_solve(self, L, upper),
+    "cholesky_inverse": lambda self, upper=False: _lin().cholesky_inverse(self, upper),
+    "triangular_solve": lambda self, A, upper=True, transpose=False, unitriangular=False:
+        _lin().triangular_solve(self, A, upper, transpose, unitriangular),
+    "matrix_exp": lambda self: _lin().matrix_exp(self), "matrix_power": lambda self, n: _lin().matrix_power(self, n),
+    "qr": lambda self, some=True: _lin().qr(self, "reduced" if some else "complete"),
+    "addmm": lambda self, m1, m2, *, beta=1, alpha=1: beta * self + alpha * _matmul(m1, m2),
+    "addmv": lambda self, m, v, *, beta=1, alpha=1: beta * self + alpha * _matmul(m, v),
+    "baddbmm": lambda self, b1, b2, *, beta=1, alpha=1: beta * self + alpha * _matmul(b1, b2),
+    "addbmm": lambda self, b1, b2, *, beta=1, alpha=1: beta * self + alpha * _matmul(b1, b2).sum(0),
+}
+
+
+def _nnf():
+    from .nn import functional
+    return functional
+
+
+def _lin():
+    from . import linalg
+    return linalg
+
+
+_INPLACE = ["abs", "neg", "add", "sub", "mul", "div", "floor_divide", "remainder", "fmod", "pow", "float_power",
+            "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt", "square", "reciprocal", "sign",
+            "sgn", "floor", "ceil", "round", "trunc", "fix", "frac", "sin", "cos", "tan", "asin", "acos", "atan",
+            "atan2", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "sigmoid", "logit", "erf", "erfc", "erfinv",
+            "lgamma", "digamma", "polygamma", "xlogy", "hypot", "clamp", "clip", "clamp_min", "clamp_max", "lerp",
+            "addcmul", "addcdiv", "eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor",
+            "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "nan_to_num", "copysign",
+            "deg2rad", "rad2deg", "masked_fill", "scatter", "scatter_add", "scatter_reduce", "index_add",
+            "index_copy", "index_fill", "index_put", "masked_scatter", "tril", "triu", "relu", "renorm",
+            "subtract", "multiply", "divide", "true_divide", "absolute", "negative", "arcsin", "arccos", "arctan",
+            "arctanh", "arcsinh", "arccosh", "arctan2", "greater", "less", "greater_equal", "less_equal",
+            "not_equal", "fmax", "fmin", "mvlgamma", "sinc", "heaviside", "addmm", "addmv", "baddbmm", "addbmm"]
+
+
+def _zero_(self):
+    return _inplace(self, lambda s: s.new_zeros(s.shape))
+
+
+def _fill_(self, value):
+    if isinstance(value, Tensor):
+        if value.dim() != 0:
+            raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with {value.dim()} "
+                               f"dimensions.")
+        return _inplace(self, lambda s, v: v.to(s.dtype).expand(s.shape), value)
+    return _inplace(self, lambda s: s.new_full(s.shape, value))
+
+
+def _copy_(self, src, non_blocking=False):
+    if not isinstance(src, Tensor):
+        src = C.tensor(src)
+    return _inplace(self, lambda s, v: v.to(s.dtype).expand(s.shape), src)
+
+
+def _set_(self, source):
+    self._data = source._data
+    self._vc = source._vc
+    return self
+
+
+def _detach_(self):
+    return Tensor.detach_(self)
+
+
+def _install():
+    for name, fn in _METHODS.items():
+        setattr(Tensor, name, fn)
+    for name in _INPLACE:
+        setattr(Tensor, name + "_", _make_inplace(getattr(Tensor, name), name + "_"))
+    Tensor.zero_ = _zero_
+    Tensor.fill_ = _fill_
+    Tensor.copy_ = _copy_
+    Tensor.set_ = _set_
+    Tensor.fill_diagonal_ = lambda self, value, wrap=False: _inplace(
+        self, lambda s: SH.diagonal_scatter(s, s.new_full((min(s.shape),), value)))
+    # operators
+    Tensor.__add__ = M.add
+    Tensor.__radd__ = _rop(M.add)
+    Tensor.__iadd__ = Tensor.add_
+    Tensor.__sub__ = M.sub
+    Tensor.__rsub__ = _rop(M.sub)
+    Tensor.__isub__ = Tensor.sub_
+    Tensor.__mul__ = M.mul
+    Tensor.__rmul__ = _rop(M.mul)
+    Tensor.__imul__ = Tensor.mul_
+    Tensor.__truediv__ = M.div
+    Tensor.__rtruediv__ = _rop(M.div)
+    Tensor.__itruediv__ = Tensor.div_
+    Tensor.__floordiv__ = _floordiv
+    Tensor.__rfloordiv__ = _rop(_floordiv)
+    Tensor.__ifloordiv__ = Tensor.floor_divide_
+    Tensor.__mod__ = _mod
+    Tensor.__rmod__ = _rop(_mod)
+    Tensor.__imod__ = Tensor.remainder_
+    Tensor.__pow__ = _pow
+    Tensor.__rpow__ = _rpow
+    Tensor.__ipow__ = Tensor.pow_
+    Tensor.__matmul__ = _matmul
+    Tensor.__rmatmul__ = _rmatmul
+    Tensor.__neg__ = M.neg
+    Tensor.__pos__ = lambda self: self
+    Tensor.__abs__ = M.abs
+    Tensor.__invert__ = _invert
+    Tensor.__and__ = _bool_or_int(M.bitwise_and, M.logical_and)
+    Tensor.__rand__ = Tensor.__and__
+    Tensor.__iand__ = Tensor.bitwise_and_
+    Tensor.__or__ = _bool_or_int(M.bitwise_or, M.logical_or)
+    Tensor.__ror__ = Tensor.__or__
+    Tensor.__ior__ = Tensor.bitwise_or_
+    Tensor.__xor__ = _bool_or_int(M.bitwise_xor, M.logical_xor)
+    Tensor.__rxor__ = Tensor.__xor__
+    Tensor.__ixor__ = Tensor.bitwise_xor_
+    Tensor.__eq__ = _eq
+    Tensor.__ne__ = _ne
+    Tensor.__lt__ = M.lt
+    Tensor.__le__ = M.le
+    Tensor.__gt__ = M.gt
+    Tensor.__ge__ = M.ge
+    Tensor.__hash__ = lambda self: id(self)
+    Tensor.T = property(lambda self: SH.permute(self, tuple(range(self.ndim))[::-1]))
+    Tensor.mT = property(lambda self: SH.transpose(self, -2, -1))
+    Tensor.H = property(lambda self: SH.transpose(self, 0, 1) if self.ndim == 2 else self)
+    Tensor.mH = property(lambda self: SH.transpose(self, -2, -1))
+
+
+_install()

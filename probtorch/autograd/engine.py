@@ -1,0 +1,255 @@
+"""Reverse-mode engine: a topological sweep over recorded Nodes (backward and autograd.grad)."""
+import numpy as np
+
+from .._tensor import Tensor, _make
+from .._primitive import Node
+from .grad_mode import _state
+
+__all__ = ["backward", "grad"]
+
+
+def _as_tuple(x):
+    if x is None:
+        return None
+    if isinstance(x, Tensor):
+        return (x,)
+    return tuple(x)
+
+
+def _make_grads(outputs, grad_outputs, is_grads_batched=False):
+    if grad_outputs is None:
+        grad_outputs = (None,) * len(outputs)
+    if len(grad_outputs) != len(outputs):
+        raise RuntimeError(f"grad requires one gradient per output: got {len(grad_outputs)} gradients "
+                           f"for {len(outputs)} outputs")
+    res = []
+    for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
+        if not isinstance(out, Tensor):
+            raise TypeError(f"outputs must be Tensors, got {type(out).__name__} at index {i}")
+        if g is None:
+            if out._rg and out._data.size != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            g = _make(np.ones_like(out._data))
+        elif not isinstance(g, Tensor):
+            from .._functions.creation import tensor
+            g = tensor(g, dtype=out.dtype)
+        if g._data.shape != out._data.shape and not is_grads_batched:
+            raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of "
+                               f"{_fmt(g._data.shape)} and output[{i}] has a shape of {_fmt(out._data.shape)}.")
+        if out._data.dtype.kind in "fc" and g._data.dtype.kind not in "fc":
+            raise RuntimeError("For complex Tensors, both grad_output and output are required to have the same "
+                               "dtype. Mismatch in dtype: grad_output[%d] has a dtype of %s and output[%d] has "
+                               "a dtype of %s." % (i, g.dtype, i, out.dtype))
+        res.append(g)
+    return res
+
+
+def _fmt(shape):
+    return f"probtorch.Size([{', '.join(map(str, shape))}])"
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """Accumulate gradients of `tensors` (weighted by `grad_tensors`) into the leaves' .grad."""
+    tensors = _as_tuple(tensors)
+    grad_tensors = _as_tuple(grad_tensors)
+    if inputs is not None:
+        inputs = _as_tuple(inputs)
+        if len(inputs) == 0:
+            raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+    for i, t in enumerate(tensors):
+        if not t._rg:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
+    grads = _make_grads(tensors, grad_tensors)
+    if retain_graph is None:
+        retain_graph = create_graph
+    _run(tensors, grads, retain_graph, create_graph, inputs, accumulate=True)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
+         allow_unused=None, is_grads_batched=False, materialize_grads=False):
+    """Gradients of `outputs` w.r.t. `inputs` (a tuple aligned with `inputs`), without touching .grad."""
+    outputs = _as_tuple(outputs)
+    single = isinstance(inputs, Tensor)
+    inputs = _as_tuple(inputs)
+    grad_outputs = _as_tuple(grad_outputs)
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    if materialize_grads and not allow_unused:
+        raise ValueError("Expected allow_unused to be True or not passed when materialize_grads=True, but got: "
+                         "allow_unused=False.")
+    for i, t in enumerate(outputs):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"outputs must be Tensors, got {type(t).__name__}")
+        if not t._rg:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
+    for t in inputs:
+        if not isinstance(t, Tensor):
+            raise TypeError(f"inputs must be Tensors, got {type(t).__name__}")
+        if not t._rg:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+    if retain_graph is None:
+        retain_graph = create_graph
+    if is_grads_batched:
+        from .._functions.shape import stack
+        res = []
+        n = grad_outputs[0].shape[0]
+        per = [_run(outputs, _make_grads(outputs, [g[k] for g in grad_outputs]), True, create_graph, inputs,
+                    accumulate=False) for k in range(n)]
+        for j, t in enumerate(inputs):
+            col = [p[j] for p in per]
+            if any(c is None for c in col):
+                res.append(None)
+            else:
+                res.append(stack(col))
+    else:
+        res = _run(outputs, _make_grads(outputs, grad_outputs), retain_graph, create_graph, inputs,
+                   accumulate=False)
+    for j, r in enumerate(res):
+        if r is None:
+            if materialize_grads:
+                res[j] = _make(np.zeros_like(inputs[j]._data))
+            elif not allow_unused:
+                raise RuntimeError("One of the differentiated Tensors appears to not have been used in the graph. "
+                                   "Set allow_unused=True if this is the desired behavior.")
+    return tuple(res)
+
+
+def _add(a, b):
+    return b if a is None else a + b
+
+
+def _run(roots, root_grads, retain_graph, create_graph, inputs, accumulate):
+    """The backward sweep. Returns the captured gradients for `inputs` (or None when not given)."""
+    leaf_targets = node_targets = None
+    captured = None
+    if inputs is not None:
+        leaf_targets, node_targets = {}, {}
+        for k, t in enumerate(inputs):
+            if t.grad_fn is None:
+                leaf_targets[id(t)] = k
+            else:
+                node_targets[(t.grad_fn, t._output_nr)] = k
+        captured = [None] * len(inputs)
+        target_nodes = {n for n, _ in node_targets}
+
+    # Depth-first post-order over the nodes reachable from the roots; `needed` prunes branches that reach no
+    # requested input (autograd.grad / backward(inputs=...) run only what they need).
+    order = []
+    needed = {}
+    seen = set()
+    stack = []
+    for r in roots:
+        fn = r.grad_fn
+        if fn is not None and fn not in seen:
+            seen.add(fn)
+            stack.append((fn, iter(fn.edges)))
+        while stack:
+            node, it = stack[-1]
+            for e in it:
+                if e is not None and isinstance(e[0], Node) and e[0] not in seen:
+                    seen.add(e[0])
+                    stack.append((e[0], iter(e[0].edges)))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
+                if inputs is None:
+                    needed[node] = True
+                else:
+                    need = False
+                    for e in node.edges:
+                        if e is None:
+                            continue
+                        o = e[0]
+                        if (needed.get(o, False) if isinstance(o, Node) else id(o) in leaf_targets):
+                            need = True
+                            break
+                    needed[node] = need
+
+    buffers = {}
+    leaf_grads = {}
+
+    def send(edge, g):
+        obj, nr = edge
+        if isinstance(obj, Node):
+            buf = buffers.get(obj)
+            if buf is None:
+                buf = buffers[obj] = [None] * len(obj.out_data)
+            buf[nr] = _add(buf[nr], g)
+        else:
+            entry = leaf_grads.get(id(obj))
+            if entry is None:
+                leaf_grads[id(obj)] = [obj, g]
+            else:
+                entry[1] = entry[1] + g
+
+    prev = _state.enabled
+    _state.enabled = create_graph
+    try:
+        for r, g in zip(roots, root_grads):
+            if r.grad_fn is not None:
+                send((r.grad_fn, r._output_nr), g)
+            elif r._rg:
+                send((r, 0), g)
+        for node in reversed(order):
+            gs = buffers.pop(node, None)
+            if gs is None:
+                continue
+            if node.pre_hooks:
+                for nr, hooks in node.pre_hooks.items():
+                    if gs[nr] is None:
+                        continue
+                    for hook in list(hooks.values()):
+                        new = hook(gs[nr])
+                        if new is not None:
+                            gs[nr] = new
+            if node_targets and node in target_nodes:
+                for nr, gk in enumerate(gs):
+                    k = node_targets.get((node, nr))
+                    if k is not None:
+                        captured[k] = gk
+            if not needed[node]:
+                continue
+            in_grads = node.apply(gs)
+            if not retain_graph:
+                node.release()
+            for e, gi in zip(node.edges, in_grads):
+                if e is not None and gi is not None:
+                    send(e, gi)
+        for leaf, g in leaf_grads.values():
+            if leaf._hooks:
+                for hook in list(leaf._hooks.values()):
+                    new = hook(g)
+                    if new is not None:
+                        g = new
+            if inputs is not None:
+                k = leaf_targets.get(id(leaf))
+                if k is None:
+                    continue
+                if not accumulate:
+                    captured[k] = g
+                    continue
+            if accumulate:
+                _accumulate(leaf, g, create_graph)
+        if accumulate and node_targets:
+            for (node, nr), k in node_targets.items():
+                t = inputs[k]
+                if captured[k] is not None:
+                    _accumulate(t, captured[k], create_graph)
+    finally:
+        _state.enabled = prev
+    return captured
+
+
+def _accumulate(leaf, g, create_graph):
+    if leaf.grad is None:
+        leaf.grad = g if create_graph else _make(np.array(g._data, copy=True))
+    elif create_graph or leaf.grad._rg:
+        leaf.grad = leaf.grad + g
+    else:
+        leaf.grad._data += g._data
+        leaf.grad._vc.value += 1
+    post = leaf.__dict__.get("_post_acc")
+    if post:
+        for hook in list(post.values()):
+            hook(leaf)

@@ -1,0 +1,1 @@
+"""probtorch.autograd.functional: vjp, jvp, jacobian, hessian, hvp, vhp (see issue 3)."""

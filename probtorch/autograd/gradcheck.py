@@ -1,0 +1,119 @@
+"""Finite-difference checks of first and second derivatives (gradcheck, gradgradcheck)."""
+import warnings
+
+import numpy as np
+
+from .._tensor import Tensor, _make
+from .grad_mode import no_grad
+from .engine import grad as _grad
+
+__all__ = ["gradcheck", "gradgradcheck", "GradcheckError", "numerical_jacobian", "analytical_jacobian"]
+
+
+class GradcheckError(RuntimeError):
+    pass
+
+
+def _as_tuple(x):
+    return (x,) if isinstance(x, Tensor) or not isinstance(x, (tuple, list)) else tuple(x)
+
+
+def _outputs(func, inputs):
+    out = _as_tuple(func(*inputs))
+    return [o for o in out if isinstance(o, Tensor) and o.is_floating_point() or isinstance(o, Tensor) and
+            o.is_complex()]
+
+
+def numerical_jacobian(func, inputs, eps=1e-6):
+    """[output][input] -> (numel(input), numel(output)) central-difference jacobians."""
+    diff_inputs = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
+    with no_grad():
+        outs0 = _outputs(func, inputs)
+    jac = [[np.zeros((inputs[i].numel(), o.numel())) for i in diff_inputs] for o in outs0]
+    for col, i in enumerate(diff_inputs):
+        x = inputs[i]
+        flat = x._data.reshape(-1) if x._data.flags.c_contiguous else None
+        if flat is None:
+            raise ValueError("gradcheck needs contiguous inputs")
+        for k in range(flat.size):
+            orig = flat[k]
+            with no_grad():
+                flat[k] = orig + eps
+                plus = [o._data.astype(np.float64).copy() for o in _outputs(func, inputs)]
+                flat[k] = orig - eps
+                minus = [o._data.astype(np.float64).copy() for o in _outputs(func, inputs)]
+                flat[k] = orig
+            for j in range(len(outs0)):
+                jac[j][col][k] = ((plus[j] - minus[j]) / (2 * eps)).reshape(-1)
+    return jac
+
+
+def analytical_jacobian(func, inputs):
+    diff_inputs = [t for t in inputs if isinstance(t, Tensor) and t.requires_grad]
+    outs = _outputs(func, inputs)
+    jac = [[np.zeros((t.numel(), o.numel())) for t in diff_inputs] for o in outs]
+    for j, o in enumerate(outs):
+        if not o.requires_grad:
+            continue
+        for k in range(o.numel()):
+            g = np.zeros(o.shape, o._data.dtype)
+            g.reshape(-1)[k] = 1
+            grads = _grad(o, diff_inputs, _make(g), retain_graph=True, allow_unused=True)
+            for col, gi in enumerate(grads):
+                if gi is not None:
+                    jac[j][col][:, k] = gi._data.reshape(-1)
+    return jac
+
+
+def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, nondet_tol=0.0,
+              check_undefined_grad=True, check_grad_dtypes=False, check_batched_grad=False,
+              check_batched_forward_grad=False, check_forward_ad=False, check_backward_ad=True, fast_mode=False,
+              masked=None):
+    """True when the autograd jacobian of `func` at `inputs` matches central differences."""
+    inputs = _as_tuple(inputs)
+    for t in inputs:
+        if isinstance(t, Tensor) and t.requires_grad and t.dtype.name != "float64":
+            warnings.warn(f"Input #{inputs.index(t)} requires gradient and is not a double precision floating "
+                          "point. This check will likely fail if all the inputs are not of double precision "
+                          "floating point.")
+    if not any(isinstance(t, Tensor) and t.requires_grad for t in inputs):
+        raise ValueError("gradcheck expects at least one input tensor to require gradient, but none of the them "
+                         "have requires_grad=True.")
+    num = numerical_jacobian(func, inputs, eps)
+    ana = analytical_jacobian(func, inputs)
+    for j, (nrow, arow) in enumerate(zip(num, ana)):
+        for i, (n, a) in enumerate(zip(nrow, arow)):
+            if not np.allclose(a, n, rtol=rtol, atol=atol):
+                if raise_exception:
+                    raise GradcheckError(f"Jacobian mismatch for output {j} with respect to input {i},\n"
+                                         f"numerical:{n}\nanalytical:{a}\n")
+                return False
+    return True
+
+
+def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3, gen_non_contig_grad_outputs=False,
+                  raise_exception=True, nondet_tol=0.0, check_undefined_grad=True, check_grad_dtypes=False,
+                  check_batched_grad=False, check_fwd_over_rev=False, check_rev_over_rev=True, fast_mode=False,
+                  masked=False):
+    """gradcheck of the map (inputs, v) -> vjp(func, inputs, v) computed with create_graph=True."""
+    inputs = _as_tuple(inputs)
+    if grad_outputs is None:
+        rng = np.random.default_rng(0)
+        with no_grad():
+            outs = _outputs(func, inputs)
+        grad_outputs = tuple(_make(rng.standard_normal(o.shape).astype(o._data.dtype)).requires_grad_(True)
+                             for o in outs)
+    grad_outputs = _as_tuple(grad_outputs)
+    n_in = len(inputs)
+    diff_idx = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
+
+    def first_order(*args):
+        xs, vs = args[:n_in], args[n_in:]
+        outs = _outputs(func, xs)
+        pairs = [(o, v) for o, v in zip(outs, vs) if o.requires_grad]
+        grads = _grad([o for o, _ in pairs], [xs[i] for i in diff_idx], [v for _, v in pairs], create_graph=True,
+                      allow_unused=True)
+        return tuple(g for g in grads if g is not None)
+
+    return gradcheck(first_order, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol,
+                     raise_exception=raise_exception)

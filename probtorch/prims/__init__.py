@@ -1,0 +1,1 @@
+"""Every primitive with its derivative rules, by family (elementwise, reduce, shape, linalg)."""

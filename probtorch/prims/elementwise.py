@@ -1,0 +1,466 @@
+"""Elementwise primitives and their derivative rules (partial derivatives, so vjp and jvp both follow)."""
+import math
+
+import numpy as np
+import scipy.special as sc
+
+from .._primitive import Primitive
+
+_LN2 = math.log(2.0)
+_LN10 = math.log(10.0)
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+_SQRT_PI_OVER_2 = math.sqrt(math.pi) / 2.0
+
+
+def _unary(name, impl, dtype_rule="float", **kw):
+    return Primitive(name, impl, elementwise=True, dtype_rule=dtype_rule, **kw)
+
+
+def _binary(name, impl, dtype_rule="promote", **kw):
+    return Primitive(name, impl, elementwise=True, dtype_rule=dtype_rule, **kw)
+
+
+def _keep_int(fn):
+    """floor/ceil/round/trunc are the identity on integer tensors (numpy would return floats)."""
+    def impl(x):
+        return x.copy() if x.dtype.kind in "iub" else fn(x)
+    return impl
+
+
+def _zero_partial(out, *inputs, **params):
+    from .._functions.creation import zeros_like
+    return tuple(zeros_like(x) if hasattr(x, "_data") else None for x in inputs)
+
+
+# ------------------------------------------------------------------------------------------------ arithmetic
+neg = _unary("neg", np.negative, dtype_rule="promote", saves=())
+neg.defvjp(lambda g, out, x: (-g,))
+
+add = _binary("add", lambda x, y, alpha=1: np.add(x, y) if alpha == 1 else np.add(x, np.multiply(y, alpha)),
+              saves=())
+add.defvjp(lambda g, out, x, y, alpha=1: (g, g if alpha == 1 else g * alpha))
+
+sub = _binary("sub", lambda x, y, alpha=1: np.subtract(x, y) if alpha == 1 else np.subtract(x, np.multiply(y, alpha)),
+              saves=())
+sub.defvjp(lambda g, out, x, y, alpha=1: (g, -g if alpha == 1 else g * (-alpha)))
+
+mul = _binary("mul", np.multiply)
+mul.defvjp(lambda g, out, x, y: (g * y, g * x))
+
+div = _binary("div", np.true_divide, dtype_rule="float", saves=(1,), save_out=True)
+div.defvjp(lambda g, out, x, y: (g / y, -g * out / y))
+
+floor_divide = _binary("floor_divide", lambda x, y: np.floor_divide(x, y), saves=())
+floor_divide.defpartials(_zero_partial)
+
+
+def _trunc_div(x, y):
+    if x.dtype.kind in "iu" and getattr(y, "dtype", np.dtype(type(y))).kind in "iu":
+        q = np.abs(x) // np.abs(y)
+        return np.where((x < 0) != (y < 0), -q, q).astype(np.result_type(x, y))
+    return np.trunc(np.true_divide(x, y))
+
+
+trunc_divide = _binary("trunc_divide", _trunc_div, saves=())
+trunc_divide.defpartials(_zero_partial)
+
+remainder = _binary("remainder", np.remainder)
+remainder.defvjp(lambda g, out, x, y: (g, -g * (x / y).floor() if hasattr(y, "_data") else None))
+
+fmod = _binary("fmod", np.fmod)
+fmod.defvjp(lambda g, out, x, y: (g, -g * (x / y).trunc() if hasattr(y, "_data") else None))
+
+
+def _pow_impl(x, y):
+    if x.dtype.kind in "iu" and np.any(np.asarray(y) < 0):
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    return np.power(x, y)
+
+
+pow = _binary("pow", _pow_impl, save_out=True)
+
+
+@pow.defvjp
+def _pow_vjp(g, out, x, y):
+    from .._functions.math import where, log
+    if not hasattr(y, "_data"):  # Python exponent: the common x ** c
+        if y == 0:
+            return (g * 0.0, None)
+        return (g * (y * x ** (y - 1)), None)
+    gx = g * (y * x ** (y - 1))
+    # d/dy x^y = x^y log x; torch defines it as 0 where x == 0 and y >= 0
+    gy = g * where((x == 0) & (y >= 0), 0.0, out * log(x)) if y.requires_grad else None
+    if not hasattr(x, "_data"):
+        return (None, gy)
+    return (gx, gy)
+
+
+# ------------------------------------------------------------------------------------------------ exp / log
+exp = _unary("exp", np.exp, saves=(), save_out=True)
+exp.defpartials(lambda out, x: (out,))
+
+exp2 = _unary("exp2", np.exp2, saves=(), save_out=True)
+exp2.defpartials(lambda out, x: (out * _LN2,))
+
+expm1 = _unary("expm1", np.expm1, saves=(), save_out=True)
+expm1.defpartials(lambda out, x: (out + 1,))
+
+log = _unary("log", np.log)
+log.defvjp(lambda g, out, x: (g / x,))
+
+log2 = _unary("log2", np.log2)
+log2.defvjp(lambda g, out, x: (g / (x * _LN2),))
+
+log10 = _unary("log10", np.log10)
+log10.defvjp(lambda g, out, x: (g / (x * _LN10),))
+
+log1p = _unary("log1p", np.log1p)
+log1p.defvjp(lambda g, out, x: (g / (x + 1),))
+
+sqrt = _unary("sqrt", np.sqrt, saves=(), save_out=True)
+sqrt.defvjp(lambda g, out, x: (g / (2 * out),))
+
+rsqrt = _unary("rsqrt", lambda x: 1.0 / np.sqrt(x), saves=(), save_out=True)
+rsqrt.defpartials(lambda out, x: (-0.5 * out * out * out,))
+
+reciprocal = _unary("reciprocal", np.reciprocal, saves=(), save_out=True)
+reciprocal.defpartials(lambda out, x: (-(out * out),))
+
+abs = _unary("abs", np.abs, dtype_rule="promote")
+abs.defpartials(lambda out, x: (x.sgn(),))
+
+sign = _unary("sign", lambda x: np.sign(x) if x.dtype.kind != "b" else x.copy(), dtype_rule="promote", saves=())
+sign.defpartials(_zero_partial)
+
+sgn = _unary("sgn", lambda x: np.sign(x) if x.dtype.kind != "c" else np.where(x == 0, 0, x / np.abs(np.where(x == 0, 1, x))),
+             dtype_rule="promote", saves=())
+sgn.defpartials(_zero_partial)
+
+floor = _unary("floor", _keep_int(np.floor), dtype_rule="promote", saves=())
+floor.defpartials(_zero_partial)
+ceil = _unary("ceil", _keep_int(np.ceil), dtype_rule="promote", saves=())
+ceil.defpartials(_zero_partial)
+trunc = _unary("trunc", _keep_int(np.trunc), dtype_rule="promote", saves=())
+trunc.defpartials(_zero_partial)
+
+
+def _round_impl(x, decimals=0):
+    if x.dtype.kind in "iub":
+        return x.copy()
+    return np.round(x, decimals)
+
+
+round = _unary("round", _round_impl, dtype_rule="promote", saves=())
+round.defpartials(_zero_partial)
+
+frac = _unary("frac", lambda x: x - np.trunc(x), dtype_rule="promote", saves=())
+frac.defvjp(lambda g, out, x: (g,))
+
+# ------------------------------------------------------------------------------------------------ trigonometric
+sin = _unary("sin", np.sin)
+sin.defpartials(lambda out, x: (x.cos(),))
+cos = _unary("cos", np.cos)
+cos.defpartials(lambda out, x: (-x.sin(),))
+tan = _unary("tan", np.tan, saves=(), save_out=True)
+tan.defpartials(lambda out, x: (1 + out * out,))
+asin = _unary("asin", np.arcsin)
+asin.defpartials(lambda out, x: ((1 - x * x).rsqrt(),))
+acos = _unary("acos", np.arccos)
+acos.defpartials(lambda out, x: (-(1 - x * x).rsqrt(),))
+atan = _unary("atan", np.arctan)
+atan.defvjp(lambda g, out, x: (g / (1 + x * x),))
+sinh = _unary("sinh", np.sinh)
+sinh.defpartials(lambda out, x: (x.cosh(),))
+cosh = _unary("cosh", np.cosh)
+cosh.defpartials(lambda out, x: (x.sinh(),))
+tanh = _unary("tanh", np.tanh, saves=(), save_out=True)
+tanh.defpartials(lambda out, x: (1 - out * out,))
+asinh = _unary("asinh", np.arcsinh)
+asinh.defpartials(lambda out, x: ((x * x + 1).rsqrt(),))
+acosh = _unary("acosh", np.arccosh)
+acosh.defpartials(lambda out, x: ((x * x - 1).rsqrt(),))
+atanh = _unary("atanh", np.arctanh)
+atanh.defvjp(lambda g, out, x: (g / (1 - x * x),))
+
+atan2 = _binary("atan2", np.arctan2, dtype_rule="float")
+
+
+@atan2.defvjp
+def _atan2_vjp(g, out, y, x):
+    r = x * x + y * y
+    return (g * x / r, -g * y / r)
+
+
+hypot = _binary("hypot", np.hypot, dtype_rule="float", saves=(0, 1), save_out=True)
+hypot.defvjp(lambda g, out, x, y: (g * x / out, g * y / out))
+
+# ------------------------------------------------------------------------------------------------ special
+sigmoid = _unary("sigmoid", sc.expit, saves=(), save_out=True)
+sigmoid.defpartials(lambda out, x: (out * (1 - out),))
+
+
+def _logit_impl(x, eps=None):
+    if eps is not None:
+        x = np.clip(x, eps, 1 - eps)
+    return sc.logit(x)
+
+
+logit = _unary("logit", _logit_impl)
+
+
+@logit.defvjp
+def _logit_vjp(g, out, x, eps=None):
+    d = g / (x * (1 - x))
+    if eps is None:
+        return (d,)
+    from .._functions.math import where
+    return (where((x < eps) | (x > 1 - eps), 0.0, d),)
+
+
+erf = _unary("erf", sc.erf)
+erf.defpartials(lambda out, x: (_TWO_OVER_SQRT_PI * (-(x * x)).exp(),))
+erfc = _unary("erfc", sc.erfc)
+erfc.defpartials(lambda out, x: (-_TWO_OVER_SQRT_PI * (-(x * x)).exp(),))
+erfinv = _unary("erfinv", sc.erfinv, saves=(), save_out=True)
+erfinv.defpartials(lambda out, x: (_SQRT_PI_OVER_2 * (out * out).exp(),))
+erfcx = _unary("erfcx", sc.erfcx, save_out=True)
+erfcx.defpartials(lambda out, x: (2 * x * out - _TWO_OVER_SQRT_PI,))
+
+
+def _ndtri_impl(x):
+    return sc.ndtri(x)
+
+
+ndtri = _unary("ndtri", _ndtri_impl, saves=(), save_out=True)
+ndtri.defpartials(lambda out, x: (math.sqrt(2 * math.pi) * (0.5 * out * out).exp(),))
+ndtr = _unary("ndtr", sc.ndtr)
+ndtr.defpartials(lambda out, x: ((-0.5 * x * x).exp() / math.sqrt(2 * math.pi),))
+log_ndtr = _unary("log_ndtr", sc.log_ndtr, save_out=True)
+log_ndtr.defpartials(lambda out, x: ((-0.5 * x * x - out).exp() / math.sqrt(2 * math.pi),))
+
+lgamma = _unary("lgamma", sc.gammaln)
+lgamma.defpartials(lambda out, x: (digamma(x),))
+digamma = _unary("digamma", sc.psi)
+digamma.defpartials(lambda out, x: (polygamma(x, n=1),))
+
+
+def _polygamma_impl(x, n):
+    if n == 0:
+        return sc.psi(x)
+    return sc.polygamma(n, x).astype(x.dtype, copy=False)
+
+
+polygamma = _unary("polygamma", _polygamma_impl)
+polygamma.defpartials(lambda out, x, n: (polygamma(x, n=n + 1),))
+
+
+i0 = _unary("i0", sc.i0)
+i0.defpartials(lambda out, x: (i1(x),))
+i0e = _unary("i0e", sc.i0e, save_out=True)
+i0e.defpartials(lambda out, x: (i1e(x) - x.sgn() * out,))
+i1 = _unary("i1", sc.i1, save_out=True)
+
+
+@i1.defpartials
+def _i1_partial(out, x):
+    from .._functions.math import where
+    safe = where(x == 0, 1.0, x)
+    return (where(x == 0, 0.5, i0(x) - out / safe),)
+
+
+i1e = _unary("i1e", sc.i1e, save_out=True)
+
+
+@i1e.defpartials
+def _i1e_partial(out, x):
+    from .._functions.math import where
+    safe = where(x == 0, 1.0, x)
+    return (where(x == 0, 0.5, i0e(x) - out * (x.sgn() + 1 / safe)),)
+
+
+xlogy = _binary("xlogy", sc.xlogy, dtype_rule="float")
+
+
+@xlogy.defvjp
+def _xlogy_vjp(g, out, x, y):
+    from .._functions.math import where
+    gx = g * where((x == 0) & ~y.isnan(), 0.0, y.log()) if hasattr(x, "_data") else None
+    gy = g * x / y if hasattr(y, "_data") else None
+    return (gx, gy)
+
+
+xlog1py = _binary("xlog1py", sc.xlog1py, dtype_rule="float")
+
+
+@xlog1py.defvjp
+def _xlog1py_vjp(g, out, x, y):
+    from .._functions.math import where
+    gx = g * where((x == 0) & ~y.isnan(), 0.0, y.log1p()) if hasattr(x, "_data") else None
+    gy = g * x / (1 + y) if hasattr(y, "_data") else None
+    return (gx, gy)
+
+
+logaddexp = _binary("logaddexp", np.logaddexp, dtype_rule="float", save_out=True)
+
+
+@logaddexp.defpartials
+def _logaddexp_partials(out, x, y):
+    from .._functions.math import where
+    # exp(x - out) is NaN where both are -inf; split the gradient evenly there as torch does
+    both_ninf = (x == y) & (x == -math.inf)
+    px = where(both_ninf, 0.5, (x - out).exp()) if hasattr(x, "_data") else None
+    py = where(both_ninf, 0.5, (y - out).exp()) if hasattr(y, "_data") else None
+    return (px, py)
+
+
+logaddexp2 = _binary("logaddexp2", np.logaddexp2, dtype_rule="float", save_out=True)
+logaddexp2.defpartials(lambda out, x, y: ((x - out).exp2() if hasattr(x, "_data") else None,
+                                          (y - out).exp2() if hasattr(y, "_data") else None))
+
+# ------------------------------------------------------------------------------------------------ selection
+maximum = _binary("maximum", np.maximum)
+
+
+@maximum.defpartials
+def _maximum_partials(out, x, y):
+    # ties split the gradient evenly, as torch does
+    gt = (x > y).to(out.dtype)
+    eq = (x == y).to(out.dtype) * 0.5
+    return (gt + eq, (1 - gt) - eq)
+
+
+minimum = _binary("minimum", np.minimum)
+
+
+@minimum.defpartials
+def _minimum_partials(out, x, y):
+    lt = (x < y).to(out.dtype)
+    eq = (x == y).to(out.dtype) * 0.5
+    return (lt + eq, (1 - lt) - eq)
+
+
+fmax = _binary("fmax", np.fmax)
+fmax.defpartials(lambda out, x, y: ((x >= y) | y.isnan(), ~((x >= y) | y.isnan())))
+fmin = _binary("fmin", np.fmin)
+fmin.defpartials(lambda out, x, y: ((x <= y) | y.isnan(), ~((x <= y) | y.isnan())))
+
+
+def _clamp_impl(x, lo, hi):
+    if lo is not None:
+        x = np.maximum(x, lo)
+    if hi is not None:
+        x = np.minimum(x, hi)
+    return x
+
+
+clamp = _binary("clamp", _clamp_impl)
+
+
+@clamp.defvjp
+def _clamp_vjp(g, out, x, lo, hi):
+    from .._functions.math import where
+    # out = min(max(x, lo), hi): the gradient goes to whichever argument the output equals
+    to_hi = to_lo = None
+    if hi is not None:
+        to_hi = (x.maximum(lo) if lo is not None else x) > hi
+    if lo is not None:
+        to_lo = x < lo
+        if to_hi is not None:
+            to_lo = to_lo & ~to_hi
+    to_x = None
+    for m in (to_hi, to_lo):
+        if m is not None:
+            to_x = ~m if to_x is None else to_x & ~m
+    gx = where(to_x, g, 0.0) if hasattr(x, "_data") else None
+    glo = where(to_lo, g, 0.0) if hasattr(lo, "_data") else None
+    ghi = where(to_hi, g, 0.0) if hasattr(hi, "_data") else None
+    return (gx, glo, ghi)
+
+
+def _where_impl(cond, x, y):
+    return np.where(cond, x, y)
+
+
+where = Primitive("where", _where_impl, elementwise=True, saves=(0,))
+
+
+@where.defvjp
+def _where_vjp(g, out, cond, x, y):
+    from .._functions.math import where as w
+    return (None, w(cond, g, 0.0) if hasattr(x, "_data") else None, w(cond, 0.0, g) if hasattr(y, "_data") else None)
+
+
+copysign = _binary("copysign", np.copysign, dtype_rule="float")
+
+
+@copysign.defvjp
+def _copysign_vjp(g, out, x, y):
+    from .._functions.math import where
+    return (g * where(x == 0, 0.0, out / where(x == 0, 1.0, x)), g * 0.0 if hasattr(y, "_data") else None)
+
+
+nan_to_num = _unary("nan_to_num", lambda x, nan=0.0, posinf=None, neginf=None:
+                    np.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf), dtype_rule="promote")
+nan_to_num.defpartials(lambda out, x, **kw: (x.isfinite().to(x.dtype),))
+
+# ------------------------------------------------------------------------------------------------ casting
+to_dtype = Primitive("to_copy", lambda x, dtype, copy=False: x.astype(dtype, copy=copy), saves=())
+to_dtype.defvjp(lambda g, out, x, dtype, copy=False: (g,))
+
+clone = Primitive("clone", lambda x: x.copy(), saves=())
+clone.defvjp(lambda g, out, x: (g,))
+
+real = Primitive("real", np.real, saves=())
+real.defvjp(lambda g, out, x: (g,))
+
+# ------------------------------------------------------------------------------------------------ no gradient
+def _nondiff(name, impl, **kw):
+    return Primitive(name, impl, elementwise=True, differentiable=False, **kw)
+
+
+eq = _nondiff("eq", np.equal)
+ne = _nondiff("ne", np.not_equal)
+lt = _nondiff("lt", np.less)
+le = _nondiff("le", np.less_equal)
+gt = _nondiff("gt", np.greater)
+ge = _nondiff("ge", np.greater_equal)
+logical_and = _nondiff("logical_and", np.logical_and)
+logical_or = _nondiff("logical_or", np.logical_or)
+logical_xor = _nondiff("logical_xor", np.logical_xor)
+logical_not = _nondiff("logical_not", np.logical_not)
+isnan = _nondiff("isnan", np.isnan)
+isinf = _nondiff("isinf", np.isinf)
+isposinf = _nondiff("isposinf", np.isposinf)
+isneginf = _nondiff("isneginf", np.isneginf)
+isfinite = _nondiff("isfinite", np.isfinite)
+signbit = _nondiff("signbit", np.signbit)
+
+
+def _int_only(fn, name):
+    def impl(x, y=None):
+        for v in (x, y):
+            if getattr(v, "dtype", np.dtype("i8")).kind == "f":
+                raise RuntimeError(f'"{name}_cpu" not implemented for \'Float\'')
+        return fn(x) if y is None else fn(x, y)
+    return impl
+
+
+bitwise_and = _nondiff("bitwise_and", _int_only(np.bitwise_and, "bitwise_and"), dtype_rule="promote")
+bitwise_or = _nondiff("bitwise_or", _int_only(np.bitwise_or, "bitwise_or"), dtype_rule="promote")
+bitwise_xor = _nondiff("bitwise_xor", _int_only(np.bitwise_xor, "bitwise_xor"), dtype_rule="promote")
+bitwise_not = _nondiff("bitwise_not", _int_only(np.invert, "bitwise_not"))
+
+
+def _softplus_impl(x, beta=1.0, threshold=20.0):
+    bx = x * beta
+    return np.where(bx > threshold, x, np.logaddexp(0, bx) / beta).astype(x.dtype, copy=False)
+
+
+softplus = _unary("softplus", _softplus_impl)
+
+
+@softplus.defpartials
+def _softplus_partials(out, x, beta=1.0, threshold=20.0):
+    from .._functions.math import where
+    bx = x * beta
+    return (where(bx > threshold, 1.0, sigmoid(bx)),)

@@ -1,0 +1,14 @@
+"""Linear-algebra primitives. Each rule is written in Tensor ops (and other linalg primitives), so it is
+differentiable again."""
+import numpy as np
+
+from .._primitive import Primitive
+
+matmul = Primitive("matmul", np.matmul)
+
+
+@matmul.defvjp
+def _matmul_vjp(g, out, a, b):
+    ga = (g @ b.mT).sum_to_size(a.shape) if a.requires_grad else None
+    gb = (a.mT @ g).sum_to_size(b.shape) if b.requires_grad else None
+    return (ga, gb)

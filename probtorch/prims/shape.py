@@ -1,0 +1,258 @@
+"""Movement and indexing primitives, in adjoint pairs (expand/sum_to_size, index/index_backward,
+gather/scatter_add, index_select/index_add, diagonal/diagonal_scatter, cat/slices)."""
+import numpy as np
+
+from .._primitive import Primitive
+
+
+def _sum_to_impl(x, shape):
+    lead = x.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape) if s == 1 and x.shape[lead + i] != 1)
+    if axes:
+        x = x.sum(axis=axes, keepdims=True)
+    return x.reshape(shape)
+
+
+sum_to_size = Primitive("sum_to_size", _sum_to_impl, saves=(), linear=True)
+sum_to_size.defvjp(lambda g, out, x, shape: (expand(g, shape=x.shape),))
+
+expand = Primitive("expand", lambda x, shape: np.broadcast_to(x, shape), saves=(), view=True, linear=True)
+expand.defvjp(lambda g, out, x, shape: (sum_to_size(g, shape=x.shape),))
+
+reshape = Primitive("reshape", lambda x, shape: np.reshape(x, shape), saves=(), view=True, linear=True)
+reshape.defvjp(lambda g, out, x, shape: (reshape(g, shape=x.shape),))
+
+permute = Primitive("permute", lambda x, dims: np.transpose(x, dims), saves=(), view=True, linear=True)
+permute.defvjp(lambda g, out, x, dims: (permute(g, dims=tuple(np.argsort(dims).tolist())),))
+
+flip = Primitive("flip", lambda x, dims: np.flip(x, dims).copy(), saves=(), linear=True)
+flip.defvjp(lambda g, out, x, dims: (flip(g, dims=dims),))
+
+roll = Primitive("roll", lambda x, shifts, dims: np.roll(x, shifts, dims), saves=(), linear=True)
+roll.defvjp(lambda g, out, x, shifts, dims: (roll(g, shifts=tuple(-s for s in shifts), dims=dims),))
+
+
+def _cat_impl(*xs, dim):
+    return np.concatenate(xs, axis=dim)
+
+
+cat = Primitive("cat", _cat_impl, dtype_rule="promote", saves=(), linear=True)
+
+
+@cat.defvjp
+def _cat_vjp(g, out, *xs, dim):
+    res = []
+    start = 0
+    for x in xs:
+        n = x.shape[dim]
+        idx = (slice(None),) * dim + (slice(start, start + n),)
+        res.append(index(g, idx=idx))
+        start += n
+    return tuple(res)
+
+
+# ------------------------------------------------------------------------------------------------ indexing
+def _is_basic(idx):
+    return all(i is None or i is Ellipsis or isinstance(i, (int, slice)) for i in idx)
+
+
+def _index_impl(x, idx):
+    return x[idx]
+
+
+index = Primitive("index", _index_impl, saves=(), view=True, linear=True)
+index.defvjp(lambda g, out, x, idx: (index_backward(g, shape=x.shape, idx=idx),))
+
+
+def _index_backward_impl(g, shape, idx):
+    z = np.zeros(shape, dtype=g.dtype)
+    if _is_basic(idx):
+        z[idx] = g
+    else:
+        from .._kernels import index_add_at
+        index_add_at(z, idx, g)
+    return z
+
+
+index_backward = Primitive("index_backward", _index_backward_impl, saves=(), linear=True)
+index_backward.defvjp(lambda g, out, x, shape, idx: (index(g, idx=idx),))
+
+
+def _index_put_impl(x, v, idx, accumulate=False):
+    out = x.copy()
+    if accumulate and not _is_basic(idx):
+        from .._kernels import index_add_at
+        index_add_at(out, idx, np.broadcast_to(v, out[idx].shape))
+    elif accumulate:
+        out[idx] += v
+    else:
+        out[idx] = v
+    return out
+
+
+index_put = Primitive("index_put", _index_put_impl, saves=())
+
+
+@index_put.defvjp
+def _index_put_vjp(g, out, x, v, idx, accumulate=False):
+    gx = g if accumulate else index_put(g, 0.0, idx=idx)
+    gv = None
+    if hasattr(v, "_data"):
+        gv = index(g, idx=idx)
+        if gv.shape != v.shape:
+            gv = gv.sum_to_size(v.shape)
+    return (gx, gv)
+
+
+def _along(index, dim, shape):
+    """Full index tuple for torch's gather/scatter: `index` along `dim`, the position elsewhere."""
+    grids = np.ogrid[tuple(slice(0, s) for s in index.shape)]
+    grids = list(grids)
+    grids[dim] = index
+    return tuple(grids)
+
+
+def _gather_impl(x, index, dim):
+    if index.ndim != x.ndim and not (x.ndim == 0 and index.ndim <= 1):
+        raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+    for d in range(index.ndim):
+        if d != dim and index.shape[d] > x.shape[d]:
+            raise RuntimeError(f"Size does not match at dimension {d} expected index {list(index.shape)} to be "
+                               f"smaller than self {list(x.shape)} apart from dimension {dim}")
+    if index.size and (index.min() < -x.shape[dim] or index.max() >= x.shape[dim]):
+        raise RuntimeError(f"index {int(index.max())} is out of bounds for dimension {dim} with size {x.shape[dim]}")
+    return x[_along(index, dim, x.shape)]
+
+
+gather = Primitive("gather", _gather_impl, saves=(), linear=True)
+gather.defvjp(lambda g, out, x, index, dim: (scatter_add(g.new_zeros(x.shape), index, g, dim=dim), None))
+
+
+def _scatter_add_impl(x, index, src, dim):
+    out = x.copy()
+    from .._kernels import index_add_at
+    src = np.broadcast_to(src, index.shape) if np.ndim(src) == 0 else src[tuple(slice(0, s) for s in index.shape)]
+    index_add_at(out, _along(index, dim, x.shape), src)
+    return out
+
+
+scatter_add = Primitive("scatter_add", _scatter_add_impl, saves=(), linear=True)
+
+
+@scatter_add.defvjp
+def _scatter_add_vjp(g, out, x, index, src, dim):
+    gs = None
+    if hasattr(src, "_data"):
+        gs = gather(g, index, dim=dim)
+        if gs.shape != src.shape:
+            gs = index_backward(gs, shape=src.shape, idx=tuple(slice(0, s) for s in index.shape))
+    return (g, None, gs)
+
+
+_REDUCERS = {"add": np.add, "sum": np.add, "multiply": np.multiply, "prod": np.multiply,
+             "amax": np.maximum, "amin": np.minimum}
+
+
+def _scatter_impl(x, index, src, dim, reduce=None):
+    out = x.copy()
+    pos = _along(index, dim, x.shape)
+    src = np.broadcast_to(src, index.shape) if np.ndim(src) == 0 else src[tuple(slice(0, s) for s in index.shape)]
+    if reduce is None:
+        out[pos] = src
+    else:
+        _REDUCERS[reduce].at(out, pos, src)
+    return out
+
+
+scatter = Primitive("scatter", _scatter_impl, saves=())
+
+
+@scatter.defvjp
+def _scatter_vjp(g, out, x, index, src, dim, reduce=None):
+    if reduce is not None:
+        raise NotImplementedError("the derivative of scatter with reduce= is not implemented; use scatter_add or "
+                                  "scatter_reduce")
+    gx = scatter(g, index, 0.0, dim=dim)
+    gs = None
+    if hasattr(src, "_data"):
+        gs = gather(g, index, dim=dim)
+        if gs.shape != src.shape:
+            gs = index_backward(gs, shape=src.shape, idx=tuple(slice(0, s) for s in index.shape))
+    return (gx, None, gs)
+
+
+index_select = Primitive("index_select", lambda x, index, dim: np.take(x, index, axis=dim), saves=(), linear=True)
+index_select.defvjp(lambda g, out, x, index, dim: (index_add(g.new_zeros(x.shape), index, g, dim=dim), None))
+
+
+def _index_add_impl(x, index, src, dim, alpha=1):
+    out = x.copy()
+    if alpha != 1:
+        src = src * alpha
+    from .._kernels import index_add_at
+    idx = (slice(None),) * dim + (index,)
+    index_add_at(out, idx, src)
+    return out
+
+
+index_add = Primitive("index_add", _index_add_impl, dtype_rule=None, saves=(), linear=True)
+
+
+@index_add.defvjp
+def _index_add_vjp(g, out, x, index, src, dim, alpha=1):
+    gs = index_select(g, index, dim=dim)
+    return (g, None, gs if alpha == 1 else gs * alpha)
+
+
+# ------------------------------------------------------------------------------------------------ triangles, diagonals
+tril = Primitive("tril", lambda x, diagonal=0: np.tril(x, diagonal), saves=(), linear=True)
+tril.defvjp(lambda g, out, x, diagonal=0: (tril(g, diagonal=diagonal),))
+triu = Primitive("triu", lambda x, diagonal=0: np.triu(x, diagonal), saves=(), linear=True)
+triu.defvjp(lambda g, out, x, diagonal=0: (triu(g, diagonal=diagonal),))
+
+
+def _diagonal_view(x, offset, dim1, dim2):
+    """A writable strided view of a diagonal (numpy's own diagonal view is read-only)."""
+    xd = np.moveaxis(x, (dim1, dim2), (-2, -1))
+    xd = xd[..., :, offset:] if offset >= 0 else xd[..., -offset:, :]
+    n = max(min(xd.shape[-2], xd.shape[-1]), 0)
+    return np.lib.stride_tricks.as_strided(xd, xd.shape[:-2] + (n,), xd.strides[:-2] + (xd.strides[-2] + xd.strides[-1],),
+                                           writeable=x.flags.writeable)
+
+
+diagonal = Primitive("diagonal", lambda x, offset=0, dim1=0, dim2=1: _diagonal_view(x, offset, dim1, dim2),
+                     saves=(), view=True, linear=True)
+diagonal.defvjp(lambda g, out, x, offset=0, dim1=0, dim2=1:
+                (diagonal_scatter(g.new_zeros(x.shape), g, offset=offset, dim1=dim1, dim2=dim2),))
+
+
+def _diagonal_scatter_impl(x, src, offset=0, dim1=0, dim2=1):
+    out = x.copy()
+    _diagonal_view(out, offset, dim1, dim2)[...] = src
+    return out
+
+
+diagonal_scatter = Primitive("diagonal_scatter", _diagonal_scatter_impl, saves=(), linear=True)
+
+
+@diagonal_scatter.defvjp
+def _diagonal_scatter_vjp(g, out, x, src, offset=0, dim1=0, dim2=1):
+    kw = dict(offset=offset, dim1=dim1, dim2=dim2)
+    return (diagonal_scatter(g, g.new_zeros(src.shape), **kw), diagonal(g, **kw))
+
+
+def _constant_pad_impl(x, pad, value=0.0):
+    # pad is numpy-style ((before, after), ...) with possibly negative entries (cropping)
+    crop = tuple(slice(max(-b, 0), x.shape[i] - max(-a, 0)) for i, (b, a) in enumerate(pad))
+    x = x[crop]
+    width = tuple((max(b, 0), max(a, 0)) for b, a in pad)
+    return np.pad(x, width, mode="constant", constant_values=value)
+
+
+constant_pad = Primitive("constant_pad", _constant_pad_impl, saves=(), linear=True)
+
+
+@constant_pad.defvjp
+def _constant_pad_vjp(g, out, x, pad, value=0.0):
+    neg = tuple((-b, -a) for b, a in pad)
+    return (constant_pad(g, pad=neg),)
