@@ -1,0 +1,2 @@
+"""probtorch.nn: functional ops (probtorch.nn.functional) and, later, modules."""
+from . import functional
