@@ -2,9 +2,26 @@
 import math
 
 import numpy as np
-import scipy.special as sc
 
 from .._primitive import Primitive
+
+
+class _LazyScipySpecial:
+    """scipy.special, imported on first use: it costs ~0.2 s, which `import probtorch` should not pay."""
+
+    def __getattr__(self, name):
+        import scipy.special
+        return getattr(scipy.special, name)
+
+
+sc = _LazyScipySpecial()
+
+
+def _scipy(name):
+    def impl(*args):
+        return getattr(sc, name)(*args)
+    impl.__name__ = name
+    return impl
 
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
@@ -195,7 +212,7 @@ hypot = _binary("hypot", np.hypot, dtype_rule="float", saves=(0, 1), save_out=Tr
 hypot.defvjp(lambda g, out, x, y: (g * x / out, g * y / out))
 
 # ------------------------------------------------------------------------------------------------ special
-sigmoid = _unary("sigmoid", sc.expit, saves=(), save_out=True)
+sigmoid = _unary("sigmoid", _scipy("expit"), saves=(), save_out=True)
 sigmoid.defpartials(lambda out, x: (out * (1 - out),))
 
 
@@ -217,13 +234,13 @@ def _logit_vjp(g, out, x, eps=None):
     return (where((x < eps) | (x > 1 - eps), 0.0, d),)
 
 
-erf = _unary("erf", sc.erf)
+erf = _unary("erf", _scipy("erf"))
 erf.defpartials(lambda out, x: (_TWO_OVER_SQRT_PI * (-(x * x)).exp(),))
-erfc = _unary("erfc", sc.erfc)
+erfc = _unary("erfc", _scipy("erfc"))
 erfc.defpartials(lambda out, x: (-_TWO_OVER_SQRT_PI * (-(x * x)).exp(),))
-erfinv = _unary("erfinv", sc.erfinv, saves=(), save_out=True)
+erfinv = _unary("erfinv", _scipy("erfinv"), saves=(), save_out=True)
 erfinv.defpartials(lambda out, x: (_SQRT_PI_OVER_2 * (out * out).exp(),))
-erfcx = _unary("erfcx", sc.erfcx, save_out=True)
+erfcx = _unary("erfcx", _scipy("erfcx"), save_out=True)
 erfcx.defpartials(lambda out, x: (2 * x * out - _TWO_OVER_SQRT_PI,))
 
 
@@ -233,14 +250,14 @@ def _ndtri_impl(x):
 
 ndtri = _unary("ndtri", _ndtri_impl, saves=(), save_out=True)
 ndtri.defpartials(lambda out, x: (math.sqrt(2 * math.pi) * (0.5 * out * out).exp(),))
-ndtr = _unary("ndtr", sc.ndtr)
+ndtr = _unary("ndtr", _scipy("ndtr"))
 ndtr.defpartials(lambda out, x: ((-0.5 * x * x).exp() / math.sqrt(2 * math.pi),))
-log_ndtr = _unary("log_ndtr", sc.log_ndtr, save_out=True)
+log_ndtr = _unary("log_ndtr", _scipy("log_ndtr"), save_out=True)
 log_ndtr.defpartials(lambda out, x: ((-0.5 * x * x - out).exp() / math.sqrt(2 * math.pi),))
 
-lgamma = _unary("lgamma", sc.gammaln)
+lgamma = _unary("lgamma", _scipy("gammaln"))
 lgamma.defpartials(lambda out, x: (digamma(x),))
-digamma = _unary("digamma", sc.psi)
+digamma = _unary("digamma", _scipy("psi"))
 digamma.defpartials(lambda out, x: (polygamma(x, n=1),))
 
 
@@ -254,11 +271,11 @@ polygamma = _unary("polygamma", _polygamma_impl)
 polygamma.defpartials(lambda out, x, n: (polygamma(x, n=n + 1),))
 
 
-i0 = _unary("i0", sc.i0)
+i0 = _unary("i0", _scipy("i0"))
 i0.defpartials(lambda out, x: (i1(x),))
-i0e = _unary("i0e", sc.i0e, save_out=True)
+i0e = _unary("i0e", _scipy("i0e"), save_out=True)
 i0e.defpartials(lambda out, x: (i1e(x) - x.sgn() * out,))
-i1 = _unary("i1", sc.i1, save_out=True)
+i1 = _unary("i1", _scipy("i1"), save_out=True)
 
 
 @i1.defpartials
@@ -268,7 +285,7 @@ def _i1_partial(out, x):
     return (where(x == 0, 0.5, i0(x) - out / safe),)
 
 
-i1e = _unary("i1e", sc.i1e, save_out=True)
+i1e = _unary("i1e", _scipy("i1e"), save_out=True)
 
 
 @i1e.defpartials
@@ -278,7 +295,7 @@ def _i1e_partial(out, x):
     return (where(x == 0, 0.5, i0e(x) - out * (x.sgn() + 1 / safe)),)
 
 
-xlogy = _binary("xlogy", sc.xlogy, dtype_rule="float")
+xlogy = _binary("xlogy", _scipy("xlogy"), dtype_rule="float")
 
 
 @xlogy.defvjp
@@ -289,7 +306,7 @@ def _xlogy_vjp(g, out, x, y):
     return (gx, gy)
 
 
-xlog1py = _binary("xlog1py", sc.xlog1py, dtype_rule="float")
+xlog1py = _binary("xlog1py", _scipy("xlog1py"), dtype_rule="float")
 
 
 @xlog1py.defvjp
