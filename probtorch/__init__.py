@@ -13,6 +13,7 @@ from ._functions.shape import *  # noqa: F401,F403
 from ._random import *  # noqa: F401,F403
 from . import _tensor_methods  # noqa: F401  (binds methods onto Tensor)
 from . import autograd, linalg, nn
+from . import constraints  # noqa: E402
 from .linalg import matmul, dot, inner
 from ._functions.math import softplus_ as _softplus  # noqa: F401
 

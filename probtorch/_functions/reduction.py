@@ -252,11 +252,17 @@ def vector_norm(input, ord=2, dim=None, keepdim=False, *, dtype=None):
 
 
 def all(input, dim=None, keepdim=False):
-    return R.all_(input, dims=None if dim is None else _dims(dim, input.ndim), keepdim=keepdim)
+    dims = None if dim is None else _dims(dim, input.ndim)
+    if input.ndim == 0:  # torch accepts dim 0/-1 on a 0-d tensor; numpy has no axis to reduce
+        dims = None
+    return R.all_(input, dims=dims, keepdim=keepdim)
 
 
 def any(input, dim=None, keepdim=False):
-    return R.any_(input, dims=None if dim is None else _dims(dim, input.ndim), keepdim=keepdim)
+    dims = None if dim is None else _dims(dim, input.ndim)
+    if input.ndim == 0:  # torch accepts dim 0/-1 on a 0-d tensor; numpy has no axis to reduce
+        dims = None
+    return R.any_(input, dims=dims, keepdim=keepdim)
 
 
 def count_nonzero(input, dim=None):
