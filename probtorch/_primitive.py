@@ -11,6 +11,8 @@ Rule signatures (Tensors in, Tensors out; `out` is the primal output, inputs kee
         the vjp is then g * partial (reduced to each input's shape) and the jvp is sum(tangent * partial)
     jvp(tangents, out, *inputs, **params) -> output tangent (forward mode; see autograd.forward_ad)
 """
+import itertools
+
 import numpy as np
 
 from . import _dtype
@@ -18,6 +20,8 @@ from ._tensor import Tensor, _make, _Version
 from ._grad_mode import _state
 
 __all__ = ["Primitive", "primitive", "Node"]
+
+next_seq = itertools.count().__next__  # creation order of Nodes: the engine's topological order
 
 _FLOAT_KINDS = "fc"
 
@@ -30,8 +34,8 @@ class _Forward:
 class Node:
     """A recorded primitive application: the unit of the backward graph (torch's grad_fn)."""
 
-    __slots__ = ("prim", "saved", "params", "edges", "metas", "out_data", "versions", "pre_hooks", "__weakref__",
-                 "metadata")
+    __slots__ = ("prim", "seq", "saved", "params", "edges", "metas", "out_data", "versions", "pre_hooks",
+                 "__weakref__", "metadata")
 
     def name(self):
         return self.prim.name.title().replace("_", "") + "Backward0"
@@ -83,7 +87,8 @@ class Node:
 
     def apply(self, grads):
         """Input gradients (aligned with `edges`) from output gradients (aligned with outputs)."""
-        self._check_saved()
+        if self.versions or self.saved is None:
+            self._check_saved()
         prim = self.prim
         inputs = self.saved if self.saved is not None else (None,) * len(self.edges)
         out = self._outputs() if prim.save_out else None
@@ -96,17 +101,22 @@ class Node:
                       for gk, d in zip(grads, self.out_data))
         if prim.partials is not None:
             parts = prim.partials(out, *inputs, **self.params)
-            res = [None if p is None or e is None else g * p for p, e in zip(parts, self.edges)]
+            # literal 1 / -1 partials (add, sub) cost nothing
+            res = [None if p is None or e is None else _times(g, p) for p, e in zip(parts, self.edges)]
         else:
             res = prim.vjp(g, out, *inputs, **self.params)
             if not isinstance(res, (tuple, list)):
                 res = (res,)
             res = list(res)
+        metas = self.metas
         for i, (r, e) in enumerate(zip(res, self.edges)):
             if r is None or e is None:
                 continue
-            shape, dt = self.metas[i]
-            if r._data.shape != shape:
+            shape, dt = metas[i]
+            rd = r._data
+            if rd.shape == shape and rd.dtype == dt:
+                continue
+            if rd.shape != shape:
                 if prim.elementwise:
                     r = r.sum_to_size(shape)
                 else:
@@ -120,6 +130,12 @@ class Node:
     def release(self):
         self.saved = None
         self.out_data = self.out_data if not self.prim.save_out else tuple(np.empty(0) for _ in self.out_data)
+
+
+def _times(g, p):
+    if p.__class__ is int and (p == 1 or p == -1):
+        return g if p == 1 else -g
+    return g * p
 
 
 class AccumulateGrad:
@@ -215,6 +231,7 @@ class Primitive:
         if record:
             node = Node()
             node.prim = self
+            node.seq = next_seq()
             node.params = params
             node.saved = args
             node.out_data = out_data
@@ -268,20 +285,26 @@ def _promote(args, rule):
             d = a._data.dtype
             if dt is None:
                 dt = d
-            elif d != dt:
+            elif d is not dt and d != dt:
                 uniform = False
-        elif a is not None and not _weak_ok(a, dt):
-            uniform = False
-    if not uniform or dt is None:
-        res = _dtype.result_type(*args).np
-    else:
-        res = dt
-        for a in args:  # a scalar seen before the first tensor
-            if not isinstance(a, Tensor) and a is not None and not _weak_ok(a, dt):
-                res = _dtype.result_type(*args).np
-                break
+    if uniform and dt is not None:
+        kind = dt.kind
+        for a in args:
+            c = a.__class__
+            if c is float:
+                if kind not in _FLOAT_KINDS:
+                    uniform = False
+            elif c is int:
+                if kind not in "ifc":
+                    uniform = False
+            elif c is not bool and a is not None and not isinstance(a, Tensor):
+                uniform = False
+    res = dt if uniform and dt is not None else _dtype.result_type(*args).np
     if rule == "float" and res.kind not in _FLOAT_KINDS:
         res = _dtype._Default.dtype.np
+        uniform = False
+    if uniform:
+        return [a._data if isinstance(a, Tensor) else a for a in args]
     arrays = []
     for a in args:
         if isinstance(a, Tensor):

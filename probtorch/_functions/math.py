@@ -129,10 +129,6 @@ def add(input, other, *, alpha=1, out=None):
 
 def sub(input, other, *, alpha=1, out=None):
     """input - alpha * other, broadcast and promoted."""
-    if isinstance(input, Tensor) and input.dtype is _dtype.bool and isinstance(other, Tensor) \
-            and other.dtype is _dtype.bool:
-        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
-                           "`logical_xor()` operator instead.")
     return _out(E.sub(input, other, alpha=alpha) if alpha != 1 else E.sub(input, other), out)
 
 

@@ -114,12 +114,12 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     return tuple(res)
 
 
-def _add(a, b):
-    return b if a is None else a + b
-
-
 def _run(roots, root_grads, retain_graph, create_graph, inputs, accumulate):
-    """The backward sweep. Returns the captured gradients for `inputs` (or None when not given)."""
+    """The backward sweep. Returns the captured gradients for `inputs` (or None when not given).
+
+    Nodes carry a creation sequence number and a node's inputs always exist before it, so visiting the reachable
+    nodes in decreasing `seq` is a topological order (every consumer before its producers).
+    """
     leaf_targets = node_targets = None
     captured = None
     if inputs is not None:
@@ -132,66 +132,48 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs, accumulate):
         captured = [None] * len(inputs)
         target_nodes = {n for n, _ in node_targets}
 
-    # Depth-first post-order over the nodes reachable from the roots; `needed` prunes branches that reach no
-    # requested input (autograd.grad / backward(inputs=...) run only what they need).
-    order = []
-    needed = {}
     seen = set()
-    stack = []
-    for r in roots:
-        fn = r.grad_fn
-        if fn is not None and fn not in seen:
-            seen.add(fn)
-            stack.append((fn, iter(fn.edges)))
-        while stack:
-            node, it = stack[-1]
-            for e in it:
-                if e is not None and isinstance(e[0], Node) and e[0] not in seen:
-                    seen.add(e[0])
-                    stack.append((e[0], iter(e[0].edges)))
-                    break
-            else:
-                stack.pop()
-                order.append(node)
-                if inputs is None:
-                    needed[node] = True
-                else:
-                    need = False
-                    for e in node.edges:
-                        if e is None:
-                            continue
-                        o = e[0]
-                        if (needed.get(o, False) if isinstance(o, Node) else id(o) in leaf_targets):
-                            need = True
-                            break
-                    needed[node] = need
+    stack = [r.grad_fn for r in roots if r.grad_fn is not None]
+    seen.update(stack)
+    nodes = []
+    while stack:
+        node = stack.pop()
+        nodes.append(node)
+        for e in node.edges:
+            if e is not None:
+                o = e[0]
+                if o.__class__ is not Tensor and o not in seen and isinstance(o, Node):
+                    seen.add(o)
+                    stack.append(o)
+    nodes.sort(key=_seq_key, reverse=True)
+    needed = None
+    if inputs is not None:
+        # prune branches that reach no requested input (producers first, so reversed order)
+        needed = set()
+        for node in reversed(nodes):
+            for e in node.edges:
+                if e is not None:
+                    o = e[0]
+                    if (o in needed) if isinstance(o, Node) else (id(o) in leaf_targets):
+                        needed.add(node)
+                        break
 
     buffers = {}
     leaf_grads = {}
-
-    def send(edge, g):
-        obj, nr = edge
-        if isinstance(obj, Node):
-            buf = buffers.get(obj)
-            if buf is None:
-                buf = buffers[obj] = [None] * len(obj.out_data)
-            buf[nr] = _add(buf[nr], g)
-        else:
-            entry = leaf_grads.get(id(obj))
-            if entry is None:
-                leaf_grads[id(obj)] = [obj, g]
-            else:
-                entry[1] = entry[1] + g
-
     prev = _state.enabled
     _state.enabled = create_graph
     try:
         for r, g in zip(roots, root_grads):
-            if r.grad_fn is not None:
-                send((r.grad_fn, r._output_nr), g)
+            fn = r.grad_fn
+            if fn is not None:
+                buf = buffers.get(fn)
+                if buf is None:
+                    buf = buffers[fn] = [None] * len(fn.out_data)
+                nr = r._output_nr
+                buf[nr] = g if buf[nr] is None else buf[nr] + g
             elif r._rg:
-                send((r, 0), g)
-        for node in reversed(order):
+                _send_leaf(leaf_grads, r, g)
+        for node in nodes:
             gs = buffers.pop(node, None)
             if gs is None:
                 continue
@@ -208,14 +190,22 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs, accumulate):
                     k = node_targets.get((node, nr))
                     if k is not None:
                         captured[k] = gk
-            if not needed[node]:
+            if needed is not None and node not in needed:
                 continue
             in_grads = node.apply(gs)
             if not retain_graph:
                 node.release()
             for e, gi in zip(node.edges, in_grads):
-                if e is not None and gi is not None:
-                    send(e, gi)
+                if e is None or gi is None:
+                    continue
+                obj, nr = e
+                if obj.__class__ is Tensor or not isinstance(obj, Node):
+                    _send_leaf(leaf_grads, obj, gi)
+                    continue
+                buf = buffers.get(obj)
+                if buf is None:
+                    buf = buffers[obj] = [None] * len(obj.out_data)
+                buf[nr] = gi if buf[nr] is None else buf[nr] + gi
         for leaf, g in leaf_grads.values():
             if leaf._hooks:
                 for hook in list(leaf._hooks.values()):
@@ -239,6 +229,18 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs, accumulate):
     finally:
         _state.enabled = prev
     return captured
+
+
+def _seq_key(node):
+    return node.seq
+
+
+def _send_leaf(leaf_grads, leaf, g):
+    entry = leaf_grads.get(id(leaf))
+    if entry is None:
+        leaf_grads[id(leaf)] = [leaf, g]
+    else:
+        entry[1] = entry[1] + g
 
 
 def _accumulate(leaf, g, create_graph):

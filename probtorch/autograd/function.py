@@ -4,7 +4,7 @@ import functools
 import numpy as np
 
 from .._tensor import Tensor, _make
-from .._primitive import Node
+from .._primitive import Node, next_seq
 from .grad_mode import _state, no_grad
 
 __all__ = ["Function", "FunctionCtx", "once_differentiable"]
@@ -64,6 +64,7 @@ class _FunctionNode(Node):
 
     def __init__(self, cls, ctx, edges, metas, out_data):
         self.prim = None
+        self.seq = next_seq()
         self.saved = True
         self.params = None
         self.edges = edges

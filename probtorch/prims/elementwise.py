@@ -55,11 +55,18 @@ neg.defvjp(lambda g, out, x: (-g,))
 
 add = _binary("add", lambda x, y, alpha=1: np.add(x, y) if alpha == 1 else np.add(x, np.multiply(y, alpha)),
               saves=())
-add.defvjp(lambda g, out, x, y, alpha=1: (g, g if alpha == 1 else g * alpha))
+add.defpartials(lambda out, x, y, alpha=1: (1, alpha))
 
-sub = _binary("sub", lambda x, y, alpha=1: np.subtract(x, y) if alpha == 1 else np.subtract(x, np.multiply(y, alpha)),
-              saves=())
-sub.defvjp(lambda g, out, x, y, alpha=1: (g, -g if alpha == 1 else g * (-alpha)))
+
+def _sub_impl(x, y, alpha=1):
+    if getattr(x, "dtype", None) == np.bool_ and getattr(y, "dtype", None) == np.bool_:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+                           "`logical_xor()` operator instead.")
+    return np.subtract(x, y) if alpha == 1 else np.subtract(x, np.multiply(y, alpha))
+
+
+sub = _binary("sub", _sub_impl, saves=())
+sub.defpartials(lambda out, x, y, alpha=1: (1, -alpha))
 
 mul = _binary("mul", np.multiply)
 mul.defvjp(lambda g, out, x, y: (g * y, g * x))
@@ -191,7 +198,11 @@ sinh.defpartials(lambda out, x: (x.cosh(),))
 cosh = _unary("cosh", np.cosh)
 cosh.defpartials(lambda out, x: (x.sinh(),))
 tanh = _unary("tanh", np.tanh, saves=(), save_out=True)
-tanh.defpartials(lambda out, x: (1 - out * out,))
+tanh.defvjp(lambda g, out, x: (tanh_backward(g, out),))
+
+# g * (1 - out^2) as one primitive (one numpy pass instead of three ops per backward); its own rule is linear in g.
+tanh_backward = _binary("tanh_backward", lambda g, out: g * (1 - out * out), dtype_rule=None)
+tanh_backward.defpartials(lambda r, g, out: (1 - out * out, -2 * g * out))
 asinh = _unary("asinh", np.arcsinh)
 asinh.defpartials(lambda out, x: ((x * x + 1).rsqrt(),))
 acosh = _unary("acosh", np.arccosh)
@@ -213,7 +224,11 @@ hypot.defvjp(lambda g, out, x, y: (g * x / out, g * y / out))
 
 # ------------------------------------------------------------------------------------------------ special
 sigmoid = _unary("sigmoid", _scipy("expit"), saves=(), save_out=True)
-sigmoid.defpartials(lambda out, x: (out * (1 - out),))
+sigmoid.defvjp(lambda g, out, x: (sigmoid_backward(g, out),))
+
+# g * out * (1 - out) as one primitive, like tanh_backward
+sigmoid_backward = _binary("sigmoid_backward", lambda g, out: g * out * (1 - out), dtype_rule=None)
+sigmoid_backward.defpartials(lambda r, g, out: (out * (1 - out), g * (1 - 2 * out)))
 
 
 def _logit_impl(x, eps=None):
