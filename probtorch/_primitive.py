@@ -12,6 +12,7 @@ Rule signatures (Tensors in, Tensors out; `out` is the primal output, inputs kee
     jvp(tangents, out, *inputs, **params) -> output tangent (forward mode; see autograd.forward_ad)
 """
 import itertools
+from types import MethodType as _MethodType
 
 import numpy as np
 
@@ -186,6 +187,10 @@ class Primitive:
 
     def __repr__(self):
         return f"<primitive {self.name}>"
+
+    def __get__(self, obj, objtype=None):
+        # bind like a function, so a primitive can serve directly as a Tensor method or operator
+        return self if obj is None else _MethodType(self, obj)
 
     def defvjp(self, fn):
         self.vjp = fn

@@ -466,16 +466,17 @@ def _install():
     Tensor.fill_diagonal_ = lambda self, value, wrap=False: _inplace(
         self, lambda s: SH.diagonal_scatter(s, s.new_full((min(s.shape),), value)))
     # operators
-    Tensor.__add__ = M.add
-    Tensor.__radd__ = _rop(M.add)
+    # operators call the primitives directly (no keyword handling needed): this is the per-op hot path
+    Tensor.__add__ = E.add
+    Tensor.__radd__ = _rop(E.add)
     Tensor.__iadd__ = Tensor.add_
-    Tensor.__sub__ = M.sub
+    Tensor.__sub__ = E.sub
     Tensor.__rsub__ = _rop(M.sub)
     Tensor.__isub__ = Tensor.sub_
-    Tensor.__mul__ = M.mul
-    Tensor.__rmul__ = _rop(M.mul)
+    Tensor.__mul__ = E.mul
+    Tensor.__rmul__ = _rop(E.mul)
     Tensor.__imul__ = Tensor.mul_
-    Tensor.__truediv__ = M.div
+    Tensor.__truediv__ = E.div
     Tensor.__rtruediv__ = _rop(M.div)
     Tensor.__itruediv__ = Tensor.div_
     Tensor.__floordiv__ = _floordiv
@@ -489,7 +490,7 @@ def _install():
     Tensor.__ipow__ = Tensor.pow_
     Tensor.__matmul__ = _matmul
     Tensor.__rmatmul__ = _rmatmul
-    Tensor.__neg__ = M.neg
+    Tensor.__neg__ = E.neg
     Tensor.__pos__ = lambda self: self
     Tensor.__abs__ = M.abs
     Tensor.__invert__ = _invert
