@@ -230,14 +230,18 @@ def unflatten(input, dim, sizes):
 
 def cat(tensors, dim=0, *, out=None):
     """Concatenate along `dim`; 1-D empty tensors are skipped as in torch."""
-    tensors = [t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)] or list(tensors)[:1]
+    tensors = list(tensors)
     if not tensors:
-        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
-    ref = tensors[0]
-    if ref.ndim == 0:
-        raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+    for i, tt in enumerate(tensors):
+        if tt.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
+    kept = [tt for tt in tensors if not (tt.ndim == 1 and tt.shape[0] == 0)] or tensors[:1]
+    ref = kept[0]
     dim = _wrap_dim(dim, ref.ndim)
     for i, tt in enumerate(tensors):
+        if tt.ndim == 1 and tt.shape[0] == 0:
+            continue
         if tt.ndim != ref.ndim:
             raise RuntimeError(f"Tensors must have same number of dimensions: got {ref.ndim} and {tt.ndim}")
         for d in range(ref.ndim):
@@ -371,7 +375,12 @@ def take_along_dim(input, indices, dim=None):
     if dim is None:
         return gather(input.reshape(-1), 0, indices.reshape(-1))
     dim = _wrap_dim(dim, input.ndim)
-    shape = list(broadcast_shapes(input.shape, indices.shape))
+    if input.ndim != indices.ndim:
+        raise RuntimeError(f"torch.take_along_dim(): input and indices should have the same number of dimensions, "
+                           f"but got {input.ndim} dimensions for input, and {indices.ndim} dimensions for indices")
+    a, b = list(input.shape), list(indices.shape)
+    a[dim] = b[dim] = 1
+    shape = list(broadcast_shapes(a, b))
     shape_in, shape_idx = list(shape), list(shape)
     shape_in[dim], shape_idx[dim] = input.shape[dim], indices.shape[dim]
     return gather(expand(input, shape_in), dim, expand(indices, shape_idx))
@@ -381,44 +390,72 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
     """Writes src (or a scalar value) into a copy of input at index along dim."""
     if src is None:
         src = value
-    if reduce == "multiply":
-        reduce = "prod"
-    if reduce == "add":
-        reduce = "sum"
+    if src is None:
+        raise TypeError("scatter() needs a src tensor or a value")
+    if isinstance(src, Tensor) and src.ndim == 0 and src.dtype is not input.dtype:
+        src = src.item()
+    dim = _wrap_dim(dim, builtins.max(input.ndim, 1))
+    idx = _index_arr(index, "scatter")
+    if isinstance(src, Tensor):
+        _check_scatter(input, idx, src, dim, "scatter")
+        src = src.to(input.dtype)
+    else:
+        _check_scatter(input, idx, None, dim, "scatter")
+    if reduce is None:
+        return S.scatter(input, idx, src, dim=dim)
+    if reduce not in ("add", "multiply"):
+        raise RuntimeError(f"reduce argument must be either add or multiply, got {reduce}")
     if not isinstance(src, Tensor):
-        src = _make(np.asarray(src, input.dtype.np))
-    return S.scatter(input, _index_arr(index, "scatter"), src, dim=_wrap_dim(dim, input.ndim),
-                     reduce={"sum": "add", "prod": "multiply"}.get(reduce, reduce))
+        src = _make(np.full(idx.shape, src, input.dtype.np))
+    if reduce == "add":
+        return S.scatter_add(input, idx, src, dim=dim)
+    return S.scatter_reduce(input, idx, src, dim=dim, reduce="prod")
+
+
+def _check_scatter(input, idx, src, dim, name):
+    if idx.ndim != input.ndim and not (input.ndim == 0 and idx.ndim <= 1):
+        raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
+    if src is not None and src.ndim != idx.ndim:
+        raise RuntimeError("Index tensor must have the same number of dimensions as src tensor")
+    for d in range(idx.ndim):
+        if d != dim and input.ndim and idx.shape[d] > input.shape[d]:
+            raise RuntimeError(f"Expected index {list(idx.shape)} to be smaller than self {list(input.shape)} apart "
+                               f"from dimension {dim}")
+        if src is not None and idx.shape[d] > src.shape[d]:
+            raise RuntimeError(f"Expected index {list(idx.shape)} to be smaller than self {list(input.shape)} apart "
+                               f"from dimension {dim} and to be smaller size than src {list(src.shape)}")
+    n = input.shape[dim] if input.ndim else 1
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        bad = idx.max() if idx.max() >= n else idx.min()
+        raise RuntimeError(f"index {int(bad)} is out of bounds for dimension {dim} with size {n}")
 
 
 def scatter_add(input, dim, index, src):
-    return S.scatter_add(input, _index_arr(index, "scatter_add"), src, dim=_wrap_dim(dim, input.ndim))
+    dim = _wrap_dim(dim, builtins.max(input.ndim, 1))
+    idx = _index_arr(index, "scatter_add")
+    _check_scatter(input, idx, src, dim, "scatter_add")
+    return S.scatter_add(input, idx, src.to(input.dtype), dim=dim)
 
 
 def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
     """Reduce src into input at index along dim with "sum", "prod", "mean", "amax" or "amin"."""
-    dim = _wrap_dim(dim, input.ndim)
+    reduce = {"max": "amax", "min": "amin"}.get(reduce, reduce)
+    if reduce not in ("sum", "prod", "mean", "amax", "amin"):
+        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
+    dim = _wrap_dim(dim, builtins.max(input.ndim, 1))
     idx = _index_arr(index, "scatter_reduce")
-    if reduce == "sum":
-        base = input if include_self else scatter(input, dim, index, 0.0)
-        return S.scatter_add(base, idx, src, dim=dim)
-    if reduce == "mean":
-        base = input if include_self else scatter(input, dim, index, 0.0)
+    _check_scatter(input, idx, src, dim, "scatter_reduce")
+    src = src.to(input.dtype)
+    if reduce in ("sum", "mean"):
+        base = input if include_self else S.scatter(input, idx, 0, dim=dim)
         total = S.scatter_add(base, idx, src, dim=dim)
-        ones = src.new_ones(index.shape)
-        cnt = S.scatter_add(input.new_full(input.shape, 1.0 if include_self else 0.0), idx, ones, dim=dim)
-        cnt = cnt.clamp_min(1)
-        res = total / cnt
-        return res if input.is_floating_point() else res.floor().to(input.dtype)
-    if reduce in ("amax", "amin", "prod"):
-        # values via numpy; gradient via the mask of positions that produced the result
-        out = S.scatter(input if include_self else scatter(input, dim, index, {"amax": -np.inf, "amin": np.inf,
-                                                                             "prod": 1.0}[reduce]),
-                        idx, src, dim=dim, reduce={"prod": "multiply"}.get(reduce, reduce))
-        if not (input._rg or src._rg):
-            return out
-        raise NotImplementedError(f"the derivative of scatter_reduce with reduce='{reduce}' is not implemented")
-    raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
+        if reduce == "sum":
+            return total
+        ones = _make(np.ones(idx.shape, input.dtype.np))
+        start = np.ones if include_self else np.zeros
+        cnt = S.scatter_add(_make(start(input.shape, input.dtype.np)), idx, ones, dim=dim).clamp_min(1)
+        return total / cnt if input.is_floating_point() or input.is_complex() else total.div(cnt, rounding_mode="floor")
+    return S.scatter_reduce(input, idx, src, dim=dim, reduce=reduce, include_self=include_self)
 
 
 def index_select(input, dim, index):
@@ -528,8 +565,8 @@ def trace(input):
     return S.diagonal(input, offset=0, dim1=0, dim2=1).sum()
 
 
-def flip(input, dims):
-    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+def flip(input, *dims):
+    dims = _shape_arg(dims)
     dims = tuple(_wrap_dim(d, input.ndim) for d in dims)
     return S.flip(input, dims=dims) if dims and input.ndim else input.clone()
 

@@ -32,8 +32,14 @@ roll = Primitive("roll", lambda x, shifts, dims: np.roll(x, shifts, dims), saves
 roll.defvjp(lambda g, out, x, shifts, dims: (roll(g, shifts=tuple(-s for s in shifts), dims=dims),))
 
 
+def _skipped(x, ref_ndim):
+    """torch.cat ignores 1-D empty tensors next to tensors of other ranks."""
+    return x.ndim == 1 and x.shape[0] == 0 and ref_ndim != 1
+
+
 def _cat_impl(*xs, dim):
-    return np.concatenate(xs, axis=dim)
+    ref = max(x.ndim for x in xs)
+    return np.concatenate([x for x in xs if not _skipped(x, ref)], axis=dim)
 
 
 cat = Primitive("cat", _cat_impl, dtype_rule="promote", saves=(), linear=True)
@@ -43,7 +49,11 @@ cat = Primitive("cat", _cat_impl, dtype_rule="promote", saves=(), linear=True)
 def _cat_vjp(g, out, *xs, dim):
     res = []
     start = 0
+    ref = max(x.ndim for x in xs)
     for x in xs:
+        if _skipped(x, ref):
+            res.append(g.new_zeros(x.shape))
+            continue
         n = x.shape[dim]
         idx = (slice(None),) * dim + (slice(start, start + n),)
         res.append(index(g, idx=idx))
@@ -61,6 +71,7 @@ def _index_impl(x, idx):
 
 
 index = Primitive("index", _index_impl, saves=(), view=True, linear=True)
+_index = index  # for rules whose parameter named `index` hides the primitive
 index.defvjp(lambda g, out, x, idx: (index_backward(g, shape=x.shape, idx=idx),))
 
 
@@ -179,6 +190,76 @@ def _scatter_vjp(g, out, x, index, src, dim, reduce=None):
         if gs.shape != src.shape:
             gs = index_backward(gs, shape=src.shape, idx=tuple(slice(0, s) for s in index.shape))
     return (gx, None, gs)
+
+
+_IDENTITY = {"amax": -np.inf, "amin": np.inf, "prod": 1}
+
+
+def _hit(x_shape, index, dim):
+    """Boolean mask of the positions of a tensor of `x_shape` that `index` (along `dim`) writes to."""
+    m = np.zeros(x_shape, bool)
+    m[_along(index, dim, x_shape)] = True
+    return m
+
+
+def _scatter_reduce_impl(x, index, src, dim, reduce, include_self=True):
+    out = x.copy()
+    pos = _along(index, dim, x.shape)
+    src = src[tuple(slice(0, s) for s in index.shape)]
+    if not include_self:
+        ident = _IDENTITY[reduce]
+        if out.dtype.kind not in "fc" and ident != 1:
+            info = np.iinfo(out.dtype) if out.dtype.kind in "iu" else None
+            ident = (info.min if ident < 0 else info.max) if info is not None else ident < 0
+        out[pos] = ident
+    _REDUCERS[reduce].at(out, pos, src)
+    return out
+
+
+# amax / amin / prod; "sum" and "mean" are composed from scatter_add in probtorch._functions.shape.
+scatter_reduce = Primitive("scatter_reduce", _scatter_reduce_impl, save_out=True)
+
+
+@scatter_reduce.defvjp
+def _scatter_reduce_vjp(g, out, x, index, src, dim, reduce, include_self=True):
+    lead = tuple(slice(0, s) for s in index.shape)
+    src_part = _index(src, idx=lead) if src.shape != index.shape else src
+    hit = _hit(x.shape, index, dim)
+    if reduce in ("amax", "amin"):
+        # the gradient is shared evenly between all the elements that attain the extreme value
+        self_mask = (x == out).to(g.dtype)
+        if not include_self:
+            self_mask = self_mask.masked_fill(_as_tensor(hit), 0.0)
+        src_mask = (src_part == gather(out, index, dim=dim)).to(g.dtype)
+        count = (self_mask + scatter_add(self_mask.new_zeros(x.shape), index, src_mask, dim=dim)).clamp_min(1.0)
+        gx = g * self_mask / count
+        gs = gather(g / count, index, dim=dim) * src_mask
+    else:  # prod: product of the other factors, found without dividing by a zero factor
+        x_zero = x == 0
+        if not include_self:
+            x_zero = x_zero.masked_fill(_as_tensor(hit), False)
+        x_nz = x.masked_fill(x_zero, 1.0)
+        if not include_self:
+            x_nz = x_nz.masked_fill(_as_tensor(hit), 1.0)
+        s_zero = src_part == 0
+        s_nz = src_part.masked_fill(s_zero, 1.0)
+        prod_nz = scatter_reduce(x_nz, index, s_nz, dim=dim, reduce="prod")
+        zeros = x_zero.to(g.dtype) + scatter_add(x.new_zeros(x.shape), index, s_zero.to(g.dtype), dim=dim)
+        if include_self:
+            gx = g * (prod_nz / x_nz).masked_fill(zeros - x_zero.to(g.dtype) != 0, 0.0)
+        else:
+            gx = g.masked_fill(_as_tensor(hit), 0.0)
+        others = gather(zeros, index, dim=dim) - s_zero.to(g.dtype)
+        gs = gather(g * prod_nz, index, dim=dim) / s_nz
+        gs = gs.masked_fill(others != 0, 0.0)
+    if gs.shape != src.shape:
+        gs = index_backward(gs, shape=src.shape, idx=lead)
+    return (gx, None, gs)
+
+
+def _as_tensor(arr):
+    from .._tensor import _make
+    return _make(arr)
 
 
 index_select = Primitive("index_select", lambda x, index, dim: np.take(x, index, axis=dim), saves=(), linear=True)
