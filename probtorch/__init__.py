@@ -13,6 +13,7 @@ from ._functions.shape import *  # noqa: F401,F403
 from ._random import *  # noqa: F401,F403
 from . import _tensor_methods  # noqa: F401  (binds methods onto Tensor)
 from . import autograd, linalg, nn
+from . import distributions
 from . import constraints  # noqa: E402
 from .linalg import matmul, dot, inner
 from ._functions.math import softplus_ as _softplus  # noqa: F401
@@ -65,3 +66,57 @@ def get_num_threads():
 
 def set_num_threads(n):
     pass
+
+
+import math as _math
+
+pi = _math.pi
+e = _math.e
+inf = _math.inf
+nan = _math.nan
+newaxis = None
+
+
+def _top_level_inplace():
+    """torch.exp_(x) and friends: the top-level spellings of in-place methods."""
+    names = ["abs_", "acos_", "acosh_", "arccos_", "arccosh_", "arcsin_", "arcsinh_", "arctan_", "arctanh_", "asin_",
+             "asinh_", "atan_", "atanh_", "ceil_", "clamp_", "clamp_max_", "clamp_min_", "clip_", "cos_", "cosh_",
+             "deg2rad_", "erf_", "erfc_", "exp2_", "exp_", "expm1_", "fix_", "floor_", "frac_", "log10_", "log1p_",
+             "log2_", "log_", "logit_", "nan_to_num_", "neg_", "negative_", "rad2deg_", "reciprocal_", "round_",
+             "rsqrt_", "sigmoid_", "sin_", "sinc_", "sinh_", "sqrt_", "square_", "tan_", "tanh_", "trunc_", "xlogy_",
+             "relu_", "fill_", "zero_", "index_put_"]
+    g = globals()
+    for name in names:
+        if hasattr(Tensor, name) and name not in g:
+            def f(input, *args, _name=name, **kwargs):
+                return getattr(input, _name)(*args, **kwargs)
+            f.__name__ = name
+            f.__doc__ = f"In-place {name[:-1]} of `input` (same as input.{name}(...))."
+            g[name] = f
+
+
+_top_level_inplace()
+
+
+def is_same_size(input, other):
+    return input.shape == other.shape
+
+
+def is_signed(input):
+    return input.dtype.is_signed
+
+
+def is_inference(input):
+    return input._is_inference
+
+
+def is_conj(input):
+    return False
+
+
+def is_neg(input):
+    return False
+
+
+def typename(obj):
+    return type(obj).__name__ if not isinstance(obj, Tensor) else obj.type()

@@ -1,0 +1,1 @@
+"""Developer utilities (parity report against torch)."""
