@@ -154,7 +154,7 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs, accumulate):
             for e in node.edges:
                 if e is not None:
                     o = e[0]
-                    if (o in needed) if isinstance(o, Node) else (id(o) in leaf_targets):
+                    if (o in needed or o in target_nodes) if isinstance(o, Node) else (id(o) in leaf_targets):
                         needed.add(node)
                         break
 
