@@ -12,7 +12,7 @@ from ._functions.reduction import *  # noqa: F401,F403
 from ._functions.shape import *  # noqa: F401,F403
 from ._random import *  # noqa: F401,F403
 from . import _tensor_methods  # noqa: F401  (binds methods onto Tensor)
-from . import autograd, linalg, nn
+from . import autograd, linalg, nn, optim
 from . import distributions
 from . import constraints  # noqa: E402
 from .linalg import matmul, dot, inner
