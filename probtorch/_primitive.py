@@ -66,7 +66,11 @@ class Node:
         raise NotImplementedError("Node hooks are not supported; register the hook on a tensor instead")
 
     def _outputs(self):
-        return tuple(_make(d, d.dtype.kind in _FLOAT_KINDS, self, k) for k, d in enumerate(self.out_data))
+        res = tuple(_make(d, d.dtype.kind in _FLOAT_KINDS, self, k) for k, d in enumerate(self.out_data))
+        if _Forward.active:  # the rule reads the outputs: give them their tangents (forward-over-reverse)
+            from .autograd.forward_ad import _restore_saved
+            _restore_saved(self, res)
+        return res
 
     def _check_saved(self):
         prim = self.prim

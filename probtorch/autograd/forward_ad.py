@@ -1,5 +1,318 @@
-"""Forward-mode AD: dual_level, make_dual, unpack_dual (see issue 3)."""
+"""Forward-mode AD: dual tensors carry a tangent through every primitive (dual_level, make_dual, unpack_dual).
+
+A tangent lives in the Tensor slot `_fw`. While a level is open, every primitive call goes through `_propagate`,
+which picks the cheapest rule the primitive offers:
+
+1. an explicit ``jvp(tangents, out, *inputs, **params)`` (``prim.defjvp``);
+2. elementwise ``partials``: the output tangent is ``sum_i tangent_i * partial_i``;
+3. ``linear=True``: the primitive itself applied to the tangents (zeros for inputs without one);
+4. an elementwise primitive with a ``vjp`` (real dtypes): its Jacobian is diagonal, so the jvp of input ``i`` is the
+   vjp evaluated at ``g = tangent_i``;
+5. anything else: the double-vjp trick, local to this primitive. The vjp ``u(g) = J^T g`` is linear in ``g``, so
+   ``d<u(g), t>/dg = J t``: one extra reverse pass through the rule's own (small) graph.
+
+Rules are written in Tensor ops, so with recording on the tangents are themselves differentiable (a jvp with
+create_graph, or forward-over-reverse hessian-vector products). Like torch, a single level is supported.
+"""
+import weakref
+from collections import namedtuple
+
+from .._tensor import Tensor, _make
+from .._primitive import _Forward
+from .._grad_mode import _state
+
+__all__ = ["dual_level", "enter_dual_level", "exit_dual_level", "make_dual", "unpack_dual", "UnpackedDualTensor"]
+
+_FLOAT_KINDS = "fc"
 
 
+class UnpackedDualTensor(namedtuple("UnpackedDualTensor", ["primal", "tangent"])):
+    """What `unpack_dual` returns: the primal (a view, without tangent) and the tangent (None if there is none)."""
+
+
+class _Level:
+    """State of the (single) forward level."""
+    current = None       # 0 while a level is open
+    registry = []        # weak references to every tensor given a tangent at this level (cleared on exit)
+    saved = weakref.WeakKeyDictionary()   # Node -> tangents of its saved outputs (forward-over-reverse)
+    record = True        # record tangent computations in the reverse graph (when grad mode is on)
+
+
+def _register(t):
+    reg = _Level.registry
+    reg.append(weakref.ref(t))
+    if len(reg) > 4096 and len(reg) & 4095 == 0:
+        reg[:] = [r for r in reg if r() is not None]
+
+
+def enter_dual_level():
+    """Open the forward-AD level and return its index (always 0: nested levels are not supported)."""
+    if _Level.current is not None:
+        raise RuntimeError("Nested forward mode AD is not supported at the moment")
+    _Level.current = 0
+    _Forward.active = 1
+    return 0
+
+
+def exit_dual_level(*, level=None):
+    """Close the level: every tangent created in it is dropped."""
+    if _Level.current is None:
+        raise RuntimeError("Dual level must be a positive number.")
+    if level is not None and level != _Level.current:
+        raise RuntimeError("Trying to exit a forward AD level that was not the last one that was created. This is "
+                           "not supported.")
+    for r in _Level.registry:
+        t = r()
+        if t is not None:
+            t._fw = None
+    _Level.registry = []
+    _Level.saved = weakref.WeakKeyDictionary()
+    _Level.current = None
+    _Forward.active = 0
+
+
+class dual_level:
+    """Context manager for forward AD: dual tensors made inside carry tangents until the block ends.
+
+    Example::
+
+        >>> with dual_level():
+        ...     y = make_dual(x, v).sin()
+        ...     jvp = unpack_dual(y).tangent     # cos(x) * v
+    """
+
+    def __enter__(self):
+        return enter_dual_level()
+
+    def __exit__(self, *exc):
+        exit_dual_level()
+        return False
+
+    def __call__(self, fn):
+        import functools
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with dual_level():
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+def _check_level(level):
+    if _Level.current is None:
+        raise RuntimeError("Trying to create a dual Tensor for forward AD but no level exists, make sure to "
+                           "enter_dual_level() first.")
+    if level is not None and level != _Level.current:
+        raise RuntimeError(f"Trying to use forward AD level {level} but the only existing level is "
+                           f"{_Level.current}.")
+
+
+def _alias(tensor):
+    """A view of `tensor` (same storage and graph position through a reshape), without forward propagation."""
+    from ..prims.shape import reshape
+    prev = _Forward.active
+    _Forward.active = 0
+    try:
+        return reshape(tensor, shape=tensor._data.shape)
+    finally:
+        _Forward.active = prev
+
+
+def make_dual(tensor, tangent, *, level=None):
+    """A view of `tensor` whose tangent is `tangent` (stored as is); differentiable w.r.t. `tensor`.
+
+    Args:
+        tensor: the primal, floating point or complex.
+        tangent: a tensor of the same shape, floating point or complex.
+        level: the forward level (only the open level, 0, exists).
+
+    Returns:
+        Tensor: the dual tensor.
+    """
+    _check_level(level)
+    if not isinstance(tensor, Tensor) or not isinstance(tangent, Tensor):
+        raise TypeError("make_dual(): expected Tensors for both the primal and the tangent, but got "
+                        f"{type(tensor).__name__} and {type(tangent).__name__}")
+    if tensor._data.dtype.kind not in _FLOAT_KINDS:
+        raise ValueError(f"Expected primal to be floating point or complex, but got: {tensor.dtype}")
+    if tangent._data.dtype.kind not in _FLOAT_KINDS:
+        raise ValueError(f"Expected tangent to be floating point or complex, but got: {tangent.dtype}")
+    if tangent._data.shape != tensor._data.shape:
+        raise RuntimeError("Trying to set a forward gradient that has a different size than that of the original "
+                           f"Tensor, this is not supported. Tensor is of size {list(tensor._data.shape)} while the "
+                           f"given forward gradient is of size {list(tangent._data.shape)}.")
+    if tensor._fw is not None:
+        raise RuntimeError("Making a dual Tensor based on a Tensor that already has a forward gradient at the same "
+                           f"level {_Level.current} is not supported.")
+    dual = _alias(tensor)
+    dual._fw = tangent
+    _register(dual)
+    return dual
+
+
+def unpack_dual(tensor, *, level=None):
+    """Split a dual tensor into ``(primal, tangent)``; the primal is a view without tangent, the tangent the one
+    forward AD computed (None for a tensor that carries none)."""
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"unpack_dual(): expected a Tensor, but got {type(tensor).__name__}")
+    if _Level.current is None or tensor._fw is None or (level is not None and level != _Level.current):
+        return UnpackedDualTensor(tensor, None)
+    return UnpackedDualTensor(_alias(tensor), tensor._fw)
+
+
+# ------------------------------------------------------------------------------------------------ propagation
 def _propagate(prim, args, params, outs):
-    raise NotImplementedError("forward-mode AD is not implemented yet")
+    """Set the tangents of `outs` from those of `args` (called by every primitive while a level is open)."""
+    tangents = None
+    for i, a in enumerate(args):
+        if isinstance(a, Tensor) and a._fw is not None:
+            if tangents is None:
+                tangents = [None] * len(args)
+            tangents[i] = a._fw
+    if tangents is None or not prim.differentiable:
+        return
+    _Forward.active = 0
+    prev = _state.enabled
+    # record the tangent computation only when something it depends on requires grad
+    if prev and not (_Level.record and (any(isinstance(a, Tensor) and a._rg for a in args) or
+                                        any(t is not None and t._rg for t in tangents))):
+        _state.enabled = False
+    try:
+        res = _output_tangents(prim, args, params, outs, tangents)
+    finally:
+        _state.enabled = prev
+        _Forward.active = 1
+    if prim.nout == 1:
+        res = (res,)
+    for o, t in zip(outs, res):
+        if t is not None and o._data.dtype.kind in _FLOAT_KINDS:
+            if t._data.shape != o._data.shape:
+                t = t.expand(o._data.shape)
+            o._fw = t
+            _register(o)
+    node = outs[0].grad_fn
+    if node is not None and prim.save_out:
+        _Level.saved[node] = tuple(o._fw for o in outs)
+
+
+def _restore_saved(node, outs):
+    """Give the outputs a Node re-creates for its rule the tangents they had (forward-over-reverse)."""
+    fw = _Level.saved.get(node)
+    if fw is not None:
+        for o, t in zip(outs, fw):
+            if t is not None:
+                o._fw = t
+                _register(o)
+
+
+def _output_tangents(prim, args, params, outs, tangents):
+    if prim.jvp is not None:
+        out = outs[0] if prim.nout == 1 else outs
+        return prim.jvp(tangents, out, *args, **params)
+    complex_ = any(isinstance(a, Tensor) and a._data.dtype.kind == "c" for a in args) or \
+        any(o._data.dtype.kind == "c" for o in outs)
+    if prim.partials is not None and not complex_:
+        parts = prim.partials(outs[0], *args, **params)
+        total = None
+        for t, p in zip(tangents, parts):
+            if t is None or p is None:
+                continue
+            term = t * p
+            total = term if total is None else total + term
+        return total
+    if prim.linear:
+        return _apply_linear(prim, args, params, tangents)
+    if prim.elementwise and prim.nout == 1 and prim.vjp is not None and not complex_:
+        return _diagonal_jvp(prim, args, params, outs[0], tangents)
+    return _double_vjp(prim, args, params, outs, tangents)
+
+
+def _apply_linear(prim, args, params, tangents):
+    from .._functions.creation import zeros_like
+    targs = []
+    for a, t in zip(args, tangents):
+        if t is not None:
+            targs.append(t)
+        elif isinstance(a, Tensor):
+            targs.append(zeros_like(a) if a._data.dtype.kind in _FLOAT_KINDS else a)
+        elif isinstance(a, (float, complex)):
+            targs.append(0.0)  # a constant operand of a linear map contributes nothing to the tangent
+        else:
+            targs.append(a)
+    return prim(*targs, **params)
+
+
+def _grad_aliases(args, tangents):
+    """`args`, with a grad-requiring alias for each input that has a tangent but does not require grad: rules may
+    skip the gradient of inputs that do not require it."""
+    res = list(args)
+    for i, (a, t) in enumerate(zip(args, tangents)):
+        if t is not None and not a._rg:
+            res[i] = _make(a._data, True)
+    return res
+
+
+def _diagonal_jvp(prim, args, params, out, tangents):
+    args = _grad_aliases(args, tangents)
+    shape = out._data.shape
+    total = None
+    for i, t in enumerate(tangents):
+        if t is None:
+            continue
+        g = t if t._data.shape == shape else t.expand(shape)
+        r = prim.vjp(g, out, *args, **params)
+        r = r[i] if isinstance(r, (tuple, list)) else r
+        if r is None:
+            continue
+        total = r if total is None else total + r
+    return total
+
+
+def _double_vjp(prim, args, params, outs, tangents):
+    """The jvp of one primitive from its vjp: J t = d<J^T g, t>/dg, by one reverse pass through the rule's graph."""
+    from .._functions.creation import zeros_like
+    from .engine import grad
+    if prim.vjp is None and prim.partials is None:
+        raise NotImplementedError(f"the derivative of {prim.name} is not implemented")
+    create = _state.enabled
+    prev = _state.enabled
+    _state.enabled = True
+    try:
+        gs = [_make(zeros_like(o)._data, True) if o._data.dtype.kind in _FLOAT_KINDS else None for o in outs]
+        dargs = _grad_aliases(args, tangents)
+        if prim.partials is not None:
+            parts = prim.partials(outs[0], *dargs, **params)
+            us = [None if p is None else gs[0] * p for p in parts]
+        else:
+            g = gs[0] if prim.nout == 1 else tuple(gs)
+            out = outs[0] if prim.nout == 1 else tuple(outs)
+            us = prim.vjp(g, out, *dargs, **params)
+            if not isinstance(us, (tuple, list)):
+                us = (us,)
+        pairs = []
+        for a, u, t in zip(args, us, tangents):
+            if u is None or t is None or not u._rg:
+                continue
+            if u._data.shape != a._data.shape:
+                u = u.sum_to_size(a._data.shape)
+            if u._data.dtype != t._data.dtype:
+                u = u.to(t.dtype)
+            pairs.append((u, t))
+        targets = [g for g in gs if g is not None]
+        if not pairs:
+            res = [None] * len(targets)
+        else:
+            res = list(grad([u for u, _ in pairs], targets, [t for _, t in pairs], create_graph=create,
+                            allow_unused=True))
+    finally:
+        _state.enabled = prev
+    out_t = []
+    k = 0
+    for o, g in zip(outs, gs):
+        if g is None:
+            out_t.append(None)
+            continue
+        r = res[k]
+        k += 1
+        out_t.append(zeros_like(o) if r is None else r)
+    return out_t[0] if prim.nout == 1 else tuple(out_t)

@@ -438,12 +438,15 @@ nan_to_num.defpartials(lambda out, x, **kw: (x.isfinite().to(x.dtype),))
 # ------------------------------------------------------------------------------------------------ casting
 to_dtype = Primitive("to_copy", lambda x, dtype, copy=False: x.astype(dtype, copy=copy), saves=())
 to_dtype.defvjp(lambda g, out, x, dtype, copy=False: (g,))
+to_dtype.defjvp(lambda tangents, out, x, dtype, copy=False: to_dtype(tangents[0], dtype=dtype))
 
 clone = Primitive("clone", lambda x: x.copy(), saves=())
 clone.defvjp(lambda g, out, x: (g,))
+clone.defjvp(lambda tangents, out, x: clone(tangents[0]))
 
 real = Primitive("real", np.real, saves=())
 real.defvjp(lambda g, out, x: (g,))
+real.defjvp(lambda tangents, out, x: real(tangents[0]))
 
 # ------------------------------------------------------------------------------------------------ no gradient
 def _nondiff(name, impl, **kw):

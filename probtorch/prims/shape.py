@@ -115,6 +115,13 @@ def _index_put_vjp(g, out, x, v, idx, accumulate=False):
     return (gx, gv)
 
 
+@index_put.defjvp
+def _index_put_jvp(tangents, out, x, v, idx, accumulate=False):
+    tx, tv = tangents  # jointly linear in (x, v)
+    return index_put(tx if tx is not None else x.new_zeros(x.shape), tv if tv is not None else 0.0, idx=idx,
+                     accumulate=accumulate)
+
+
 def _along(index, dim, shape):
     """Full index tuple for torch's gather/scatter: `index` along `dim`, the position elsewhere."""
     grids = np.ogrid[tuple(slice(0, s) for s in index.shape)]
@@ -190,6 +197,15 @@ def _scatter_vjp(g, out, x, index, src, dim, reduce=None):
         if gs.shape != src.shape:
             gs = index_backward(gs, shape=src.shape, idx=tuple(slice(0, s) for s in index.shape))
     return (gx, None, gs)
+
+
+@scatter.defjvp
+def _scatter_jvp(tangents, out, x, index, src, dim, reduce=None):
+    if reduce is not None:
+        raise NotImplementedError("the derivative of scatter with reduce= is not implemented; use scatter_add or "
+                                  "scatter_reduce")
+    tx, _, ts = tangents  # jointly linear in (x, src)
+    return scatter(tx if tx is not None else x.new_zeros(x.shape), index, ts if ts is not None else 0.0, dim=dim)
 
 
 _IDENTITY = {"amax": -np.inf, "amin": np.inf, "prod": 1}
@@ -337,3 +353,6 @@ constant_pad = Primitive("constant_pad", _constant_pad_impl, saves=(), linear=Tr
 def _constant_pad_vjp(g, out, x, pad, value=0.0):
     neg = tuple((-b, -a) for b, a in pad)
     return (constant_pad(g, pad=neg),)
+
+
+constant_pad.defjvp(lambda tangents, out, x, pad, value=0.0: constant_pad(tangents[0], pad=pad))  # value is affine
