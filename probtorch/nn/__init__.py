@@ -1,2 +1,4 @@
-"""probtorch.nn: functional ops (probtorch.nn.functional) and, later, modules."""
-from . import functional
+"""probtorch.nn: functional ops (probtorch.nn.functional), Parameter, Module and layers, init."""
+from . import functional, init
+from .parameter import Parameter, Buffer
+from .modules import *  # noqa: F401,F403

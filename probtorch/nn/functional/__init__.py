@@ -1,3 +1,5 @@
 """probtorch.nn.functional: torch.nn.functional's ops, each differentiable to any order."""
 from .activation import *  # noqa: F401,F403
 from .padding import *  # noqa: F401,F403
+from .linear import *  # noqa: F401,F403
+from .loss import *  # noqa: F401,F403
