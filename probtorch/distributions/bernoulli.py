@@ -1,0 +1,115 @@
+"""Bernoulli distribution."""
+from numbers import Number
+
+import probtorch
+
+from .. import constraints
+from .._tensor import Size
+from .exp_family import ExponentialFamily
+from .utils import broadcast_all, lazy_property, logits_to_probs, probs_to_logits
+
+__all__ = ["Bernoulli"]
+
+
+class Bernoulli(ExponentialFamily):
+    r"""A coin flip: 1 with probability ``probs``, 0 otherwise.
+
+    .. math:: p(x) = p^x (1 - p)^{1 - x}, \quad x \in \{0, 1\}
+
+    Args:
+        probs (Number, Tensor): probability of a 1.
+        logits (Number, Tensor): log-odds of a 1 (give exactly one of ``probs`` and ``logits``).
+        validate_args (bool, optional): check parameters and sampled values.
+
+    Example::
+
+        >>> Bernoulli(probs=probtorch.tensor(0.3)).sample((2,))
+        tensor([0., 1.])
+    """
+
+    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
+    support = constraints.boolean
+    has_enumerate_support = True
+    _mean_carrier_measure = 0
+
+    def __init__(self, probs=None, logits=None, validate_args=None):
+        if (probs is None) == (logits is None):
+            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+        if probs is not None:
+            scalar = isinstance(probs, Number)
+            (self.probs,) = broadcast_all(probs)
+            self._param = self.probs
+        else:
+            scalar = isinstance(logits, Number)
+            (self.logits,) = broadcast_all(logits)
+            self._param = self.logits
+        batch_shape = Size() if scalar else self._param.size()
+        super().__init__(batch_shape, validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        new = self._get_checked_instance(Bernoulli, _instance)
+        batch_shape = Size(batch_shape)
+        if "probs" in self.__dict__:
+            new.probs = self.probs.expand(batch_shape)
+            new._param = new.probs
+        if "logits" in self.__dict__:
+            new.logits = self.logits.expand(batch_shape)
+            new._param = new.logits
+        super(Bernoulli, new).__init__(batch_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
+    @property
+    def mean(self):
+        return self.probs
+
+    @property
+    def mode(self):
+        mode = (self.probs >= 0.5).to(self.probs.dtype)
+        return probtorch.where(self.probs == 0.5, float("nan"), mode)
+
+    @property
+    def variance(self):
+        return self.probs * (1 - self.probs)
+
+    @lazy_property
+    def logits(self):
+        return probs_to_logits(self.probs, is_binary=True)
+
+    @lazy_property
+    def probs(self):
+        return logits_to_probs(self.logits, is_binary=True)
+
+    @property
+    def param_shape(self):
+        return self._param.size()
+
+    def sample(self, sample_shape=Size()):
+        shape = self._extended_shape(sample_shape)
+        with probtorch.no_grad():
+            return probtorch.bernoulli(self.probs.expand(shape))
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        logits, value = broadcast_all(self.logits, value)
+        # log p(x) = x * logits - log(1 + e^logits), with softplus written as logaddexp(logits, 0)
+        return value * logits - probtorch.logaddexp(logits, 0.0)
+
+    def entropy(self):
+        logits, probs = self.logits, self.probs
+        return probtorch.logaddexp(logits, 0.0) - probs * logits
+
+    def enumerate_support(self, expand=True):
+        values = probtorch.arange(2, dtype=self._param.dtype)
+        values = values.view((-1,) + (1,) * len(self._batch_shape))
+        if expand:
+            values = values.expand((-1,) + tuple(self._batch_shape))
+        return values
+
+    @property
+    def _natural_params(self):
+        return (probtorch.logit(self.probs),)
+
+    def _log_normalizer(self, x):
+        return probtorch.log1p(probtorch.exp(x))

@@ -1,0 +1,129 @@
+"""Categorical distribution over the integers 0 .. K-1."""
+import numpy as np
+
+import probtorch
+
+from .. import constraints
+from .._random import _rng
+from .._tensor import Size, _make
+from .distribution import Distribution
+from .utils import lazy_property, logits_to_probs, probs_to_logits
+
+__all__ = ["Categorical"]
+
+
+class Categorical(Distribution):
+    r"""A draw of one of ``K`` categories, indexed ``0 .. K-1``.
+
+    .. math:: p(x = k) = p_k, \quad \sum_k p_k = 1
+
+    ``probs`` need only be non-negative with a positive sum along the last dim (it is normalized);
+    ``logits`` are unnormalized log-probabilities. The last dim indexes categories; the rest is the batch.
+
+    Args:
+        probs (Tensor): event probabilities (or weights).
+        logits (Tensor): event log-probabilities (unnormalized).
+        validate_args (bool, optional): check parameters and sampled values.
+
+    Example::
+
+        >>> Categorical(probs=probtorch.tensor([0.2, 0.3, 0.5])).sample()
+        tensor(2)
+    """
+
+    arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
+    has_enumerate_support = True
+
+    def __init__(self, probs=None, logits=None, validate_args=None):
+        if (probs is None) == (logits is None):
+            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+        if probs is not None:
+            if probs.dim() < 1:
+                raise ValueError("`probs` parameter must be at least one-dimensional.")
+            self.probs = probs / probs.sum(-1, keepdim=True)
+            self._param = self.probs
+        else:
+            if logits.dim() < 1:
+                raise ValueError("`logits` parameter must be at least one-dimensional.")
+            # normalize so that logsumexp(logits) == 0
+            self.logits = logits - logits.logsumexp(dim=-1, keepdim=True)
+            self._param = self.logits
+        self._num_events = self._param.size()[-1]
+        batch_shape = self._param.size()[:-1] if self._param.dim() > 1 else Size()
+        super().__init__(batch_shape, validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        new = self._get_checked_instance(Categorical, _instance)
+        batch_shape = Size(batch_shape)
+        param_shape = batch_shape + Size((self._num_events,))
+        if "probs" in self.__dict__:
+            new.probs = self.probs.expand(param_shape)
+            new._param = new.probs
+        if "logits" in self.__dict__:
+            new.logits = self.logits.expand(param_shape)
+            new._param = new.logits
+        new._num_events = self._num_events
+        super(Categorical, new).__init__(batch_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
+    @constraints.dependent_property(is_discrete=True, event_dim=0)
+    def support(self):
+        return constraints.integer_interval(0, self._num_events - 1)
+
+    @lazy_property
+    def logits(self):
+        return probs_to_logits(self.probs)
+
+    @lazy_property
+    def probs(self):
+        return logits_to_probs(self.logits)
+
+    @property
+    def param_shape(self):
+        return self._param.size()
+
+    @property
+    def mean(self):
+        return probtorch.full(self._extended_shape(), float("nan"), dtype=self.probs.dtype)
+
+    @property
+    def mode(self):
+        return self.probs.argmax(-1)
+
+    @property
+    def variance(self):
+        return probtorch.full(self._extended_shape(), float("nan"), dtype=self.probs.dtype)
+
+    def sample(self, sample_shape=Size()):
+        sample_shape = Size(sample_shape)
+        with probtorch.no_grad():
+            p = np.asarray(self.probs.detach()._data, np.float64)
+            cdf = np.cumsum(p, axis=-1)
+            n = sample_shape.numel()
+            # inverse-CDF sampling of every batch member at once: count how many cumulative sums lie below u
+            u = _rng(None).random(tuple(sample_shape) + tuple(self._batch_shape) + (1,)) * cdf[..., -1:]
+            idx = (np.broadcast_to(cdf, u.shape[:-1] + cdf.shape[-1:]) <= u).sum(-1)
+            idx = np.minimum(idx, self._num_events - 1) if n else idx
+            return _make(idx.astype(np.int64).reshape(self._extended_shape(sample_shape)))
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        value = value.long().unsqueeze(-1)
+        value, log_pmf = probtorch.broadcast_tensors(value, self.logits)
+        value = value[..., :1]
+        return log_pmf.gather(-1, value).squeeze(-1)
+
+    def entropy(self):
+        # clamp -inf logits to the most negative finite value so that 0 * log 0 contributes 0
+        min_real = probtorch.finfo(self.logits.dtype).min
+        logits = probtorch.clamp(self.logits, min=min_real)
+        return -(logits * self.probs).sum(-1)
+
+    def enumerate_support(self, expand=True):
+        values = probtorch.arange(self._num_events, dtype=probtorch.int64)
+        values = values.view((-1,) + (1,) * len(self._batch_shape))
+        if expand:
+            values = values.expand((-1,) + tuple(self._batch_shape))
+        return values
