@@ -16,6 +16,8 @@ from . import autograd, linalg, nn, optim
 from . import distributions
 from . import constraints  # noqa: E402
 from .linalg import matmul, dot, inner
+from .linalg import (einsum, det, slogdet, logdet, inv as inverse, cholesky_ as cholesky, cholesky_solve,
+                     cholesky_inverse, triangular_solve, matrix_exp, matrix_power)
 from ._functions.math import softplus_ as _softplus  # noqa: F401
 
 __version__ = "0.1.0"

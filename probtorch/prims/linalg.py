@@ -1,9 +1,53 @@
 """Linear-algebra primitives. Each rule is written in Tensor ops (and other linalg primitives), so it is
-differentiable again."""
+differentiable again.
+
+Conventions: every impl takes stacks of matrices ``(*batch, m, n)``; batch dimensions broadcast where the
+operation has two matrix operands. Rules receive the outputs (``out``) of factorizations and reuse them, so the
+second derivative goes through the same primitives.
+"""
 import numpy as np
+import scipy.linalg as sla
 
 from .._primitive import Primitive
+from .shape import diagonal as _diagonal, diagonal_scatter as _diagonal_scatter, tril as _tril, triu as _triu
+from .shape import index as _index, cat as _cat
 
+
+class LinAlgError(RuntimeError):
+    """A factorization or solve failed because of the input's values (singular, not positive-definite)."""
+
+
+def _batch_prefix(batched, k):
+    return f"(Batch element {k}): " if batched else ""
+
+
+def _bcast_batch(a, b):
+    """Broadcast the batch dims of two stacks of matrices, keeping each one's matrix dims."""
+    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    return np.broadcast_to(a, batch + a.shape[-2:]), np.broadcast_to(b, batch + b.shape[-2:])
+
+
+def _eye_like(x, n):
+    from .._functions.creation import eye
+    return eye(n, dtype=x.dtype)
+
+
+def _sym(x):
+    return 0.5 * (x + x.mT)
+
+
+def _diag_embed(v):
+    """(*, n) -> (*, n, n) with v on the diagonal."""
+    n = v.shape[-1]
+    z = v.new_zeros(tuple(v.shape) + (n,))
+    return _diagonal_scatter(z, v, offset=0, dim1=-2, dim2=-1)
+
+
+def _diag(x):
+    return _diagonal(x, offset=0, dim1=-2, dim2=-1)
+
+
+# ------------------------------------------------------------------------------------------------ matmul
 matmul = Primitive("matmul", np.matmul)
 
 
@@ -20,3 +64,386 @@ def _matmul_jvp(tangents, out, a, b):
     if ta is None:
         return matmul(a, tb)
     return matmul(ta, b) if tb is None else matmul(ta, b) + matmul(a, tb)
+
+
+# ------------------------------------------------------------------------------------------------ cholesky
+def _cholesky_impl(A, check_errors=True):
+    """(L, info): the lower Cholesky factor and, per matrix, the order of the first failing leading minor (0 = ok)."""
+    info = np.zeros(A.shape[:-2], np.int32)
+    try:
+        return np.linalg.cholesky(A), info
+    except np.linalg.LinAlgError:
+        pass
+    L = np.empty_like(A)
+    flat_a = A.reshape((-1,) + A.shape[-2:])
+    flat_l = L.reshape(flat_a.shape)
+    flat_info = info.reshape(-1)
+    potrf = sla.lapack.get_lapack_funcs("potrf", (flat_a,))
+    for k in range(flat_a.shape[0]):
+        c, inf = potrf(flat_a[k], lower=1, clean=1)
+        flat_l[k] = c
+        flat_info[k] = inf
+    if check_errors:
+        k = int(np.flatnonzero(flat_info)[0])
+        raise LinAlgError(f"linalg.cholesky: {_batch_prefix(A.ndim > 2, k)}The factorization could not be completed "
+                          f"because the input is not positive-definite (the leading minor of order {flat_info[k]} is "
+                          "not positive-definite).")
+    return L, info
+
+
+cholesky = Primitive("linalg_cholesky", _cholesky_impl, nout=2, saves=(), save_out=True)
+
+
+@cholesky.defvjp
+def _cholesky_vjp(g, out, A, check_errors=True):
+    # A = L L^T  =>  dL = L Phi(L^-1 dA L^-T), Phi = lower triangle with halved diagonal; the adjoint is
+    # gA = L^-T Phi(L^T gL) L^-1, symmetrized because A is taken as symmetric.
+    gL, _ = g
+    L, _ = out
+    P = L.mT @ _tril(gL)
+    P = _tril(P) - 0.5 * _diag_embed(_diag(P))
+    X = solve_triangular(L.mT, P, upper=True)
+    X = solve_triangular(L.mT, X.mT, upper=True)
+    return (_sym(X),)
+
+
+# ------------------------------------------------------------------------------------------------ triangular solve
+def _trsm_loop(A, B, upper, unitriangular):
+    A, B = _bcast_batch(A, B)
+    dt = np.result_type(A, B)
+    out = np.empty(B.shape, dt)
+    fa = A.reshape((-1,) + A.shape[-2:])
+    fb = B.reshape((-1,) + B.shape[-2:])
+    fo = out.reshape(fb.shape)
+    if fa.shape[0] == 0 or B.shape[-1] == 0 or A.shape[-1] == 0:
+        return out
+    trsm = sla.blas.get_blas_funcs("trsm", (fa[:1], fb[:1]))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for k in range(fa.shape[0]):
+            fo[k] = trsm(1.0, fa[k], fb[k], side=0, lower=0 if upper else 1, trans_a=0,
+                         diag=1 if unitriangular else 0)
+    return out
+
+
+def _solve_triangular_impl(A, B, upper, unitriangular=False):
+    batch = np.broadcast_shapes(A.shape[:-2], B.shape[:-2])
+    nb = int(np.prod(batch)) if batch else 1
+    if nb > 16 and A.shape[-1] > 0 and B.shape[-1] > 0:
+        # many small systems: the batched LAPACK solve on the masked triangle beats a Python loop of trsm calls
+        T = np.triu(A) if upper else np.tril(A)
+        if unitriangular:
+            T = T.copy()
+            np.einsum("...ii->...i", T)[...] = 1
+        d = np.einsum("...ii->...i", T)
+        if np.all(d != 0) and np.all(np.isfinite(T)):
+            try:
+                return np.linalg.solve(T, B)
+            except np.linalg.LinAlgError:
+                pass
+    return _trsm_loop(A, B, upper, unitriangular)
+
+
+solve_triangular = Primitive("linalg_solve_triangular", _solve_triangular_impl, dtype_rule="promote", saves=(0,),
+                             save_out=True)
+
+
+@solve_triangular.defvjp
+def _solve_triangular_vjp(g, out, A, B, upper, unitriangular=False):
+    # X = A^-1 B  =>  gB = A^-T g, gA = -gB X^T restricted to the triangle that A's values come from
+    gB = solve_triangular(A.mT, g, upper=not upper, unitriangular=unitriangular)
+    gA = None
+    if A.requires_grad:
+        gA = -(gB @ out.mT)
+        off = 1 if unitriangular else 0
+        gA = (_triu(gA, diagonal=off) if upper else _tril(gA, diagonal=-off)).sum_to_size(A.shape)
+    return (gA, gB.sum_to_size(B.shape) if B.requires_grad else None)
+
+
+# ------------------------------------------------------------------------------------------------ inverse, solve
+def _lu_info(A):
+    """Per matrix, the 1-based index of the first zero pivot of LU with partial pivoting (0 = nonsingular)."""
+    fa = A.reshape((-1,) + A.shape[-2:])
+    info = np.zeros(fa.shape[0], np.int32)
+    if fa.shape[0] == 0:
+        return info.reshape(A.shape[:-2])
+    getrf = sla.lapack.get_lapack_funcs("getrf", (fa[:1],))
+    for k in range(fa.shape[0]):
+        info[k] = getrf(fa[k])[2]
+    return info.reshape(A.shape[:-2])
+
+
+def _inv_impl(A, check_errors=True):
+    """(inverse, info); matrices that are singular get NaN entries and a nonzero info."""
+    try:
+        return np.linalg.inv(A), np.zeros(A.shape[:-2], np.int32)
+    except np.linalg.LinAlgError:
+        pass
+    info = _lu_info(A)
+    flat = info.reshape(-1)
+    if check_errors:
+        k = int(np.flatnonzero(flat)[0])
+        raise LinAlgError(f"linalg.inv: {_batch_prefix(A.ndim > 2, k)}The diagonal element {flat[k]} is zero, the "
+                          "inversion could not be completed because the input matrix is singular.")
+    fa = A.reshape((-1,) + A.shape[-2:])
+    res = np.full(fa.shape, np.nan, A.dtype)
+    ok = flat == 0
+    if ok.any():
+        res[ok] = np.linalg.inv(fa[ok])
+    return res.reshape(A.shape), info
+
+
+inv = Primitive("linalg_inv", _inv_impl, nout=2, saves=(), save_out=True)
+
+
+@inv.defvjp
+def _inv_vjp(g, out, A, check_errors=True):
+    Ai = out[0]
+    return (-(Ai.mT @ g[0] @ Ai.mT),)
+
+
+def _solve_impl(A, B):
+    try:
+        return np.linalg.solve(A, B)
+    except np.linalg.LinAlgError:
+        raise LinAlgError("torch.linalg.solve: The solver failed because the input matrix is singular.") from None
+
+
+solve = Primitive("linalg_solve", _solve_impl, saves=(0,), save_out=True)
+
+
+@solve.defvjp
+def _solve_vjp(g, out, A, B):
+    gB = solve(A.mT, g)
+    gA = (-(gB @ out.mT)).sum_to_size(A.shape) if A.requires_grad else None
+    return (gA, gB.sum_to_size(B.shape) if B.requires_grad else None)
+
+
+# ------------------------------------------------------------------------------------------------ determinants
+def _inv_nocheck(A):
+    return inv(A, check_errors=False)[0]
+
+
+det = Primitive("linalg_det", lambda A: np.asarray(np.linalg.det(A)), save_out=True)
+
+
+@det.defvjp
+def _det_vjp(g, out, A):
+    # d det = det * tr(A^-1 dA); at a singular A this is NaN (torch switches to an SVD formula there)
+    return ((g * out).unsqueeze(-1).unsqueeze(-1) * _inv_nocheck(A).mT,)
+
+
+def _slogdet_impl(A):
+    s, la = np.linalg.slogdet(A)
+    return np.asarray(s), np.asarray(la)
+
+
+slogdet = Primitive("linalg_slogdet", _slogdet_impl, nout=2)
+
+
+@slogdet.defvjp
+def _slogdet_vjp(g, out, A):
+    return (g[1].unsqueeze(-1).unsqueeze(-1) * _inv_nocheck(A).mT,)
+
+
+# ------------------------------------------------------------------------------------------------ eigh
+def _eigh_impl(A, UPLO="L"):
+    w, v = np.linalg.eigh(A, UPLO=UPLO)
+    return w, v
+
+
+eigh = Primitive("linalg_eigh", _eigh_impl, nout=2, saves=(), save_out=True)
+
+
+def _safe_recip(E):
+    """1/E off the zero entries (the diagonal and repeated eigen/singular values), 0 on them."""
+    from .._functions.math import where
+    zero = E == 0
+    return where(zero, 0.0, 1.0 / where(zero, 1.0, E))
+
+
+@eigh.defvjp
+def _eigh_vjp(g, out, A, UPLO="L"):
+    # gA = V (diag(gL) + skew(V^T gV) / E) V^T with E_ij = L_j - L_i; only the skew part of V^T gV is a
+    # gauge-invariant direction, and the result is symmetric.
+    gL, gV = g
+    L, V = out
+    E = L.unsqueeze(-2) - L.unsqueeze(-1)
+    M = V.mT @ gV
+    M = 0.5 * (M - M.mT) * _safe_recip(E) + _diag_embed(gL)
+    return (V @ M @ V.mT,)
+
+
+# ------------------------------------------------------------------------------------------------ qr
+def _qr_impl(A, mode="reduced"):
+    if mode == "r":
+        r = np.linalg.qr(A, mode="r")
+        return np.zeros((0,), A.dtype), r
+    q, r = np.linalg.qr(A, mode=mode)
+    return q, r
+
+
+qr = Primitive("linalg_qr", _qr_impl, nout=2, saves=(), save_out=True)
+
+
+def _copyltu(M):
+    """The symmetric matrix with M's lower triangle (diagonal included)."""
+    return _tril(M, diagonal=-1) + _tril(M, diagonal=-1).mT + _diag_embed(_diag(M))
+
+
+def _qr_square_or_tall_vjp(gQ, gR, Q, R):
+    # Liao, Liu, Wang, Xiang (2019), eq. for m >= n: gA = (gQ + Q copyltu(M)) R^-T, M = R gR^T - gQ^T Q
+    M = R @ gR.mT - gQ.mT @ Q
+    B = gQ + Q @ _copyltu(M)
+    return solve_triangular(R, B.mT, upper=True).mT
+
+
+@qr.defvjp
+def _qr_vjp(g, out, A, mode="reduced"):
+    gQ, gR = g
+    Q, R = out
+    if mode == "r":
+        raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed when mode='r'. Please "
+                           "use linalg.qr(A, mode='reduced') if you are going to differentiate through linalg.qr.")
+    m, n = A.shape[-2], A.shape[-1]
+    if mode == "complete" and m > n:
+        raise NotImplementedError("The QR decomposition is not differentiable when mode='complete' and nrows > "
+                                  "ncols.")
+    if m >= n:
+        return (_qr_square_or_tall_vjp(gQ, gR, Q, R),)
+    # wide: A = [X | Y] with X = Q R1 square and Y = Q R2, so R2 = Q^T Y
+    R1 = _index(R, idx=(Ellipsis, slice(None), slice(0, m)))
+    gR1 = _index(gR, idx=(Ellipsis, slice(None), slice(0, m)))
+    gR2 = _index(gR, idx=(Ellipsis, slice(None), slice(m, None)))
+    Y = _index(A, idx=(Ellipsis, slice(None), slice(m, None)))
+    gX = _qr_square_or_tall_vjp(gQ + Y @ gR2.mT, gR1, Q, R1)
+    gY = Q @ gR2
+    return (_cat(gX, gY, dim=A.ndim - 1),)
+
+
+# ------------------------------------------------------------------------------------------------ svd
+def _svd_impl(A, full_matrices=True):
+    u, s, vh = np.linalg.svd(A, full_matrices=full_matrices)
+    return u, s, vh
+
+
+svd = Primitive("linalg_svd", _svd_impl, nout=3, saves=(), save_out=True)
+
+
+@svd.defvjp
+def _svd_vjp(g, out, A, full_matrices=True):
+    # Reduced-SVD adjoint (Townsend 2016); with full_matrices the extra columns of U / rows of Vh carry no
+    # information about A and their gradients are dropped, as torch does.
+    gU, gS, gVh = g
+    U, S, Vh = out
+    m, n = A.shape[-2], A.shape[-1]
+    k = min(m, n)
+    if full_matrices and m != n:
+        U = _index(U, idx=(Ellipsis, slice(None), slice(0, k)))
+        gU = _index(gU, idx=(Ellipsis, slice(None), slice(0, k)))
+        Vh = _index(Vh, idx=(Ellipsis, slice(0, k), slice(None)))
+        gVh = _index(gVh, idx=(Ellipsis, slice(0, k), slice(None)))
+    V, gV = Vh.mT, gVh.mT
+    S2 = S * S
+    F = _safe_recip(S2.unsqueeze(-2) - S2.unsqueeze(-1))
+    UgU = U.mT @ gU
+    VgV = V.mT @ gV
+    Sr = S.unsqueeze(-2)
+    Sc = S.unsqueeze(-1)
+    J = F * (UgU - UgU.mT)
+    K = F * (VgV - VgV.mT)
+    inner = J * Sr + Sc * K + _diag_embed(gS)
+    gA = U @ inner @ Vh
+    Sinv = _safe_recip(S)
+    if m > k:
+        gA = gA + (gU - U @ UgU) * Sinv.unsqueeze(-2) @ Vh
+    if n > k:
+        gA = gA + U @ ((gV - V @ VgV) * Sinv.unsqueeze(-2)).mT
+    return (gA,)
+
+
+# ------------------------------------------------------------------------------------------------ matrix_exp
+def _expm_impl(A):
+    if A.shape[-1] == 0:
+        return A.copy()
+    return np.asarray(sla.expm(A), A.dtype)
+
+
+matrix_exp = Primitive("linalg_matrix_exp", _expm_impl, saves=None)
+
+
+@matrix_exp.defvjp
+def _matrix_exp_vjp(g, out, A):
+    # the Frechet derivative's adjoint is the upper-right block of exp([[A^T, g], [0, A^T]])
+    n = A.shape[-1]
+    At = A.mT
+    top = _cat(At, g, dim=A.ndim - 1)
+    bottom = _cat(g.new_zeros(tuple(g.shape)), At, dim=A.ndim - 1)
+    big = matrix_exp(_cat(top, bottom, dim=A.ndim - 2))
+    return (_index(big, idx=(Ellipsis, slice(0, n), slice(n, None))),)
+
+
+# ------------------------------------------------------------------------------------------------ einsum
+def _einsum_impl(*arrays, equation):
+    return np.asarray(np.einsum(equation, *arrays, optimize=len(arrays) > 2))
+
+
+einsum = Primitive("einsum", _einsum_impl)
+
+
+def _fresh_letters(used):
+    import string
+    for c in string.ascii_letters:
+        if c not in used:
+            used.add(c)
+            yield c
+
+
+@einsum.defvjp
+def _einsum_vjp(g, out, *operands, equation):
+    """Each operand's gradient is another einsum of g with the other operands.
+
+    The equation has no ellipsis and every label has one size (the public wrapper arranges both). A label repeated
+    inside the operand becomes fresh labels tied by identity matrices; a label that appears only in that operand
+    (summed out) is restored by a ones vector.
+    """
+    lhs, rhs = equation.split("->")
+    subs = lhs.split(",")
+    sizes = {}
+    for s, op in zip(subs, operands):
+        for c, d in zip(s, op.shape):
+            sizes[c] = d
+    res = []
+    for k, (sk, xk) in enumerate(zip(subs, operands)):
+        if not getattr(xk, "requires_grad", False):
+            res.append(None)
+            continue
+        used = set(equation)
+        fresh = _fresh_letters(used)
+        terms = [rhs]
+        ops = [g]
+        for j, (sj, xj) in enumerate(zip(subs, operands)):
+            if j != k:
+                terms.append(sj)
+                ops.append(xj)
+        available = set("".join(terms))
+        target = []
+        seen = set()
+        for c in sk:
+            if c in seen:
+                # a repeated label: a fresh one for this position, tied to the first by an identity matrix
+                f = next(fresh)
+                terms.append(c + f)
+                ops.append(_eye_like(xk, sizes[c]))
+                target.append(f)
+                continue
+            seen.add(c)
+            target.append(c)
+            if c not in available:
+                # summed out of this operand alone: the gradient is constant along it
+                terms.append(c)
+                ops.append(xk.new_ones((sizes[c],)))
+                available.add(c)
+        eq = ",".join(terms) + "->" + "".join(target)
+        res.append(einsum(*ops, equation=eq))
+    return tuple(res)
+

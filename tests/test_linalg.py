@@ -1,0 +1,382 @@
+"""probtorch.linalg against torch.linalg: values and gradients on batches, gradcheck / gradgradcheck in float64,
+and torch's errors. Each case is written once over a library namespace (`lib` is probtorch or torch)."""
+import math
+
+import numpy as np
+import pytest
+
+import probtorch
+from probtorch.autograd import gradcheck, gradgradcheck
+
+torch = pytest.importorskip("torch")
+
+
+def _pd(lib, a):
+    """A well-conditioned symmetric positive-definite matrix from any square a."""
+    n = a.shape[-1]
+    return a @ a.mT + n * lib.eye(n, dtype=a.dtype)
+
+
+def _wc(lib, a):
+    """A well-conditioned (non-symmetric) square matrix."""
+    return a + a.shape[-1] * lib.eye(a.shape[-1], dtype=a.dtype)
+
+
+def _tri(lib, a, upper):
+    t = a.triu() if upper else a.tril()
+    return t + a.shape[-1] * lib.eye(a.shape[-1], dtype=a.dtype)
+
+
+def _sym(a):
+    return a + a.mT
+
+
+class Case:
+    def __init__(self, name, fn, shapes, batched=True, grad=True):
+        self.name, self.fn, self.shapes, self.batched, self.grad = name, fn, shapes, batched, grad
+
+    def __repr__(self):
+        return self.name
+
+
+CASES = [
+    Case("cholesky", lambda lib, a: lib.linalg.cholesky(_pd(lib, a)), [(3, 3)]),
+    Case("cholesky_upper", lambda lib, a: lib.linalg.cholesky(_pd(lib, a), upper=True), [(3, 3)]),
+    Case("cholesky_ex", lambda lib, a: lib.linalg.cholesky_ex(_pd(lib, a))[0], [(3, 3)]),
+    Case("inv", lambda lib, a: lib.linalg.inv(_wc(lib, a)), [(3, 3)]),
+    Case("inv_ex", lambda lib, a: lib.linalg.inv_ex(_wc(lib, a)).inverse, [(3, 3)]),
+    Case("inverse", lambda lib, a: lib.inverse(_wc(lib, a)), [(3, 3)]),
+    Case("det", lambda lib, a: lib.linalg.det(a), [(3, 3)]),
+    Case("slogdet", lambda lib, a: lib.linalg.slogdet(a)[1], [(3, 3)]),
+    Case("logdet", lambda lib, a: lib.logdet(_pd(lib, a)), [(3, 3)]),
+    Case("solve", lambda lib, a, b: lib.linalg.solve(_wc(lib, a), b), [(3, 3), (3, 2)]),
+    Case("solve_vec", lambda lib, a, b: lib.linalg.solve(_wc(lib, a), b), [(3, 3), (3,)], batched=False),
+    Case("solve_right", lambda lib, a, b: lib.linalg.solve(_wc(lib, a), b, left=False), [(3, 3), (2, 3)]),
+    Case("solve_bcast", lambda lib, a, b: lib.linalg.solve(_wc(lib, a), b), [(2, 3, 3), (3, 2)], batched=False),
+    Case("solve_triangular_lower", lambda lib, a, b: lib.linalg.solve_triangular(_tri(lib, a, False), b,
+                                                                                  upper=False), [(3, 3), (3, 2)]),
+    Case("solve_triangular_upper", lambda lib, a, b: lib.linalg.solve_triangular(_tri(lib, a, True), b, upper=True),
+         [(3, 3), (3, 2)]),
+    Case("solve_triangular_raw", lambda lib, a, b: lib.linalg.solve_triangular(_wc(lib, a), b, upper=True),
+         [(3, 3), (3, 2)]),
+    Case("solve_triangular_right", lambda lib, a, b: lib.linalg.solve_triangular(_wc(lib, a), b, upper=False,
+                                                                                  left=False), [(3, 3), (2, 3)]),
+    Case("solve_triangular_unit", lambda lib, a, b: lib.linalg.solve_triangular(a, b, upper=True,
+                                                                                 unitriangular=True),
+         [(3, 3), (3, 2)]),
+    Case("solve_triangular_bcast", lambda lib, a, b: lib.linalg.solve_triangular(_wc(lib, a), b, upper=False),
+         [(3, 3), (2, 3, 2)], batched=False),
+    Case("cholesky_solve", lambda lib, a, b: lib.cholesky_solve(b, lib.linalg.cholesky(_pd(lib, a))),
+         [(3, 3), (3, 2)]),
+    Case("cholesky_solve_upper", lambda lib, a, b: lib.cholesky_solve(b, lib.linalg.cholesky(_pd(lib, a),
+                                                                                             upper=True), upper=True),
+         [(3, 3), (3, 2)]),
+    Case("cholesky_inverse", lambda lib, a: lib.cholesky_inverse(lib.linalg.cholesky(_pd(lib, a))), [(3, 3)]),
+    Case("triangular_solve", lambda lib, b, a: lib.triangular_solve(b, _wc(lib, a), upper=True, transpose=True)[0],
+         [(3, 2), (3, 3)]),
+    Case("eigh", lambda lib, a: (lambda r: (r[0], r[1].abs()))(lib.linalg.eigh(_sym(a))), [(3, 3)]),
+    Case("eigh_U", lambda lib, a: (lambda r: (r[0], r[1].abs()))(lib.linalg.eigh(_sym(a), UPLO="U")), [(3, 3)]),
+    Case("eigvalsh", lambda lib, a: lib.linalg.eigvalsh(_sym(a)), [(3, 3)]),
+    Case("qr_square", lambda lib, a: tuple(t.abs() for t in lib.linalg.qr(a)), [(3, 3)]),
+    Case("qr_tall", lambda lib, a: tuple(t.abs() for t in lib.linalg.qr(a)), [(4, 3)]),
+    Case("qr_wide", lambda lib, a: tuple(t.abs() for t in lib.linalg.qr(a)), [(3, 4)]),
+    Case("qr_complete_wide", lambda lib, a: tuple(t.abs() for t in lib.linalg.qr(a, mode="complete")), [(2, 3)]),
+    Case("svd_tall", lambda lib, a: (lambda r: (r[0].abs(), r[1], r[2].abs()))(lib.linalg.svd(a, False)), [(4, 3)]),
+    Case("svd_wide", lambda lib, a: (lambda r: (r[0].abs(), r[1], r[2].abs()))(lib.linalg.svd(a, False)), [(2, 4)]),
+    Case("svd_full", lambda lib, a: (lambda r: (r[0][..., :2].abs(), r[1], r[2][..., :2, :].abs()))(
+        lib.linalg.svd(a)), [(2, 3)]),
+    Case("svdvals", lambda lib, a: lib.linalg.svdvals(a), [(3, 4)]),
+    Case("pinv", lambda lib, a: lib.linalg.pinv(a), [(4, 3)]),
+    Case("pinv_hermitian", lambda lib, a: lib.linalg.pinv(_pd(lib, a), hermitian=True), [(3, 3)]),
+    Case("cond", lambda lib, a: lib.linalg.cond(a), [(3, 3)]),
+    Case("matrix_exp", lambda lib, a: lib.linalg.matrix_exp(a), [(3, 3)]),
+    Case("matrix_power3", lambda lib, a: lib.linalg.matrix_power(a, 3), [(3, 3)]),
+    Case("matrix_power_neg", lambda lib, a: lib.linalg.matrix_power(_wc(lib, a), -2), [(3, 3)]),
+    Case("matrix_power0", lambda lib, a: lib.linalg.matrix_power(a, 0) + a, [(3, 3)]),
+    Case("vector_norm2", lambda lib, a: lib.linalg.vector_norm(a, dim=-1), [(3, 3)]),
+    Case("vector_norm3", lambda lib, a: lib.linalg.vector_norm(a, 3, dim=(-2, -1)), [(3, 3)]),
+    Case("matrix_norm_fro", lambda lib, a: lib.linalg.matrix_norm(a), [(3, 3)]),
+    Case("matrix_norm_nuc", lambda lib, a: lib.linalg.matrix_norm(a, "nuc"), [(3, 4)]),
+    Case("matrix_norm_2", lambda lib, a: lib.linalg.matrix_norm(a, 2), [(3, 3)]),
+    Case("matrix_norm_m2", lambda lib, a: lib.linalg.matrix_norm(a, -2, keepdim=True), [(3, 3)]),
+    Case("matrix_norm_1", lambda lib, a: lib.linalg.matrix_norm(a, 1), [(3, 3)]),
+    Case("matrix_norm_m1", lambda lib, a: lib.linalg.matrix_norm(a, -1), [(3, 3)]),
+    Case("matrix_norm_inf", lambda lib, a: lib.linalg.matrix_norm(a, math.inf, keepdim=True), [(3, 3)]),
+    Case("matrix_norm_dims", lambda lib, a: lib.linalg.matrix_norm(a, 1, dim=(0, -1)), [(2, 3, 3)],
+         batched=False),
+    Case("norm_default", lambda lib, a: lib.linalg.norm(a), [(3, 3)]),
+    Case("norm_2d_ord", lambda lib, a: lib.linalg.norm(a, "nuc"), [(3, 3)], batched=False),
+    Case("norm_dim", lambda lib, a: lib.linalg.norm(a, 1, dim=0), [(3, 3)]),
+    Case("multi_dot", lambda lib, a, b, c, d: lib.linalg.multi_dot([a, b, c, d]), [(3,), (3, 5), (5, 2), (2,)],
+         batched=False),
+    Case("multi_dot_mats", lambda lib, a, b, c: lib.linalg.multi_dot([a, b, c]), [(4, 1), (1, 5), (5, 2)],
+         batched=False),
+    Case("diagonal", lambda lib, a: lib.linalg.diagonal(a, offset=1), [(3, 4)]),
+    Case("vander", lambda lib, x: lib.linalg.vander(x, N=4), [(3,)]),
+    Case("cross", lambda lib, a, b: lib.linalg.cross(a, b), [(1, 3), (2, 3)], batched=False),
+]
+
+EINSUM = [
+    ("ij,jk->ik", [(2, 3), (3, 4)]),
+    ("ij,jk", [(2, 3), (3, 4)]),
+    ("ii->", [(3, 3)]),
+    ("ii->i", [(3, 3)]),
+    ("ii", [(3, 3)]),
+    ("iij->j", [(2, 2, 3)]),
+    ("ij->", [(2, 3)]),
+    ("ij->ji", [(2, 3)]),
+    ("i,j->ij", [(2,), (3,)]),
+    ("ij,ij->i", [(2, 3), (2, 3)]),
+    ("ijk,k->ij", [(2, 3, 4), (4,)]),
+    ("bij,bjk->bik", [(2, 2, 3), (2, 3, 2)]),
+    ("...ij,...jk->...ik", [(2, 2, 3), (3, 2)]),
+    ("...ij,...jk", [(2, 1, 2, 3), (3, 3, 2)]),
+    ("i...->...", [(2, 3, 4)]),
+    ("ij,jk,kl->il", [(2, 3), (3, 4), (4, 2)]),
+    ("ij,jk->i", [(2, 3), (3, 4)]),
+    ("ij,kl->", [(2, 3), (1, 2)]),
+    ("ij,j->i", [(2, 3), (1,)]),
+    ("Ab,bA->A", [(2, 3), (3, 2)]),
+    ("ij,jj->ij", [(2, 3), (3, 3)]),
+]
+
+
+def _inputs(shapes, batch, seed=0):
+    rng = np.random.default_rng(seed)
+    return [rng.standard_normal(tuple(batch) + tuple(s)) for s in shapes]
+
+
+def _tuple(x):
+    return tuple(x) if isinstance(x, (tuple, list)) else (x,)
+
+
+def _compare_torch(fn, arrays, rtol=1e-7, atol=1e-9, dtype="float64"):
+    pts = [probtorch.tensor(a.astype(dtype), requires_grad=True) for a in arrays]
+    tts = [torch.tensor(a.astype(dtype), requires_grad=True) for a in arrays]
+    po = _tuple(fn(probtorch, *pts))
+    to = _tuple(fn(torch, *tts))
+    assert len(po) == len(to)
+    rng = np.random.default_rng(1)
+    cots = [rng.standard_normal(tuple(t.shape)).astype(dtype) for t in to]
+    for p, t in zip(po, to):
+        assert tuple(p.shape) == tuple(t.shape)
+        assert p.dtype.name == str(t.dtype).split(".")[1]
+        np.testing.assert_allclose(p.detach().numpy(), t.detach().numpy(), rtol=rtol, atol=atol)
+    pg = probtorch.autograd.grad(list(po), pts, [probtorch.tensor(c) for c in cots], allow_unused=True)
+    tg = torch.autograd.grad(list(to), tts, [torch.tensor(c) for c in cots], allow_unused=True)
+    for p, t in zip(pg, tg):
+        if t is None:
+            assert p is None or np.all(p.numpy() == 0)
+            continue
+        np.testing.assert_allclose(p.numpy(), t.numpy(), rtol=max(rtol, 1e-6), atol=max(atol, 1e-8))
+
+
+@pytest.mark.parametrize("batch", [(), (2,), (2, 3)], ids=str)
+@pytest.mark.parametrize("case", CASES, ids=repr)
+def test_against_torch(case, batch):
+    if batch and not case.batched:
+        pytest.skip("fixed shapes")
+    _compare_torch(case.fn, _inputs(case.shapes, batch))
+
+
+@pytest.mark.parametrize("case", CASES, ids=repr)
+def test_gradcheck(case):
+    xs = [probtorch.tensor(a, requires_grad=True) for a in _inputs(case.shapes, (2,) if case.batched else (), 3)]
+    f = lambda *args: case.fn(probtorch, *args)  # noqa: E731
+    assert gradcheck(f, xs)
+    xs = [probtorch.tensor(a, requires_grad=True) for a in _inputs(case.shapes, (), 4)]
+    assert gradgradcheck(f, xs)
+
+
+@pytest.mark.parametrize("eq,shapes", EINSUM, ids=[e for e, _ in EINSUM])
+def test_einsum(eq, shapes):
+    fn = lambda lib, *ops: lib.einsum(eq, *ops)  # noqa: E731
+    arrays = _inputs(shapes, ())
+    _compare_torch(fn, arrays)
+    xs = [probtorch.tensor(a, requires_grad=True) for a in arrays]
+    assert gradcheck(lambda *o: probtorch.einsum(eq, *o), xs)
+    assert gradgradcheck(lambda *o: probtorch.einsum(eq, *o), xs)
+
+
+def test_einsum_forms():
+    a, b = _inputs([(2, 3), (3, 4)], ())
+    pa, pb = probtorch.tensor(a), probtorch.tensor(b)
+    ref = a @ b
+    np.testing.assert_allclose(probtorch.einsum("ij,jk->ik", [pa, pb]).numpy(), ref)
+    np.testing.assert_allclose(probtorch.einsum(pa, [0, 1], pb, [1, 2], [0, 2]).numpy(), ref)
+    np.testing.assert_allclose(probtorch.einsum(" i j , j k -> i k ", pa, pb).numpy(), ref)
+    np.testing.assert_allclose(probtorch.linalg.einsum("ij,jk->ik", pa, pb).numpy(), ref)
+    # as in torch, a single operand with nothing summed gives a view (permutation and diagonals)
+    for eq in ("ij->ji", "ii->i", "iij->ji"):
+        shape = (2, 2, 3) if eq.startswith("iij") else (3, 3)
+        x, xt = probtorch.zeros(*shape), torch.zeros(*shape)
+        probtorch.einsum(eq, x).add_(1.0)
+        torch.einsum(eq, xt).add_(1.0)
+        np.testing.assert_array_equal(x.numpy(), xt.numpy())
+    # anything else is a fresh tensor
+    x = probtorch.tensor(a)
+    probtorch.einsum("ij->i", x).add_(1.0)
+    np.testing.assert_array_equal(x.numpy(), a)
+
+
+def test_einsum_errors():
+    a = probtorch.ones(2, 3)
+    with pytest.raises(RuntimeError, match="subscript j has size 2 for operand 1"):
+        probtorch.einsum("ij,jk", a, probtorch.ones(2, 2))
+    with pytest.raises(RuntimeError, match="expected scalar type Float but found Double"):
+        probtorch.einsum("ij,jk", a, probtorch.ones(3, 2, dtype=probtorch.float64))
+    with pytest.raises(ValueError, match="number of subscripts in the equation \\(3\\) does not match"):
+        probtorch.einsum("ijk", a)
+    with pytest.raises(ValueError, match="more operands"):
+        probtorch.einsum("ij", a, a)
+    with pytest.raises(ValueError, match="output subscript k does not appear"):
+        probtorch.einsum("ij->k", a)
+    with pytest.raises(ValueError, match="appears more than once"):
+        probtorch.einsum("ij->ii", a)
+
+
+def test_float32_values():
+    A = _inputs([(2, 3, 3)], ())[0]
+    for fn in (lambda lib, a: lib.linalg.cholesky(_pd(lib, a)), lambda lib, a: lib.linalg.inv(_wc(lib, a)),
+               lambda lib, a: lib.linalg.det(a), lambda lib, a: lib.linalg.matrix_exp(a)):
+        _compare_torch(fn, [A], rtol=1e-4, atol=1e-5, dtype="float32")
+
+
+def test_linalg_error_is_runtime_error():
+    assert issubclass(probtorch.linalg.LinAlgError, RuntimeError)
+
+
+def test_cholesky_errors():
+    A = np.eye(3)
+    A[1, 1] = -1
+    with pytest.raises(probtorch.linalg.LinAlgError, match=r"^linalg.cholesky: The factorization could not be "
+                       r"completed because the input is not positive-definite \(the leading minor of order 2 is not "
+                       r"positive-definite\).$"):
+        probtorch.linalg.cholesky(probtorch.tensor(A))
+    with pytest.raises(probtorch.linalg.LinAlgError, match=r"\(Batch element 1\): .*leading minor of order 2"):
+        probtorch.linalg.cholesky(probtorch.tensor(np.stack([np.eye(3), A])))
+    with pytest.raises(RuntimeError, match="A must be batches of square matrices, but they are 2 by 3 matrices"):
+        probtorch.linalg.cholesky(probtorch.ones(2, 3))
+    with pytest.raises(RuntimeError, match="Expected a floating point or complex tensor as input. Got Long"):
+        probtorch.linalg.cholesky(probtorch.ones(3, 3, dtype=probtorch.int64))
+    with pytest.raises(RuntimeError, match="must have at least 2 dimensions"):
+        probtorch.linalg.cholesky(probtorch.ones(3))
+
+
+def test_cholesky_ex_info():
+    A = np.eye(3)
+    A[2, 2] = -1
+    B = np.stack([np.eye(3), A])
+    L, info = probtorch.linalg.cholesky_ex(probtorch.tensor(B))
+    Lt, infot = torch.linalg.cholesky_ex(torch.tensor(B))
+    np.testing.assert_array_equal(info.numpy(), infot.numpy())
+    assert info.dtype is probtorch.int32
+    np.testing.assert_allclose(L.numpy()[0], np.eye(3))
+    with pytest.raises(probtorch.linalg.LinAlgError):
+        probtorch.linalg.cholesky_ex(probtorch.tensor(B), check_errors=True)
+
+
+def test_inv_errors():
+    with pytest.raises(probtorch.linalg.LinAlgError, match="linalg.inv: The diagonal element 1 is zero"):
+        probtorch.linalg.inv(probtorch.zeros(3, 3))
+    z = np.stack([np.eye(3), np.diag([1.0, 1.0, 0.0])])
+    with pytest.raises(probtorch.linalg.LinAlgError, match=r"\(Batch element 1\): The diagonal element 3 is zero"):
+        probtorch.linalg.inv(probtorch.tensor(z))
+    inv, info = probtorch.linalg.inv_ex(probtorch.tensor(z))
+    np.testing.assert_array_equal(info.numpy(), torch.linalg.inv_ex(torch.tensor(z)).info.numpy())
+    np.testing.assert_allclose(inv.numpy()[0], np.eye(3))
+    assert np.isnan(inv.numpy()[1]).all()
+
+
+def test_solve_errors():
+    with pytest.raises(probtorch.linalg.LinAlgError, match="input matrix is singular"):
+        probtorch.linalg.solve(probtorch.zeros(3, 3), probtorch.ones(3))
+    with pytest.raises(RuntimeError, match="Expected A and B to have the same dtype, but found A of type Float and "
+                                           "B of type Double"):
+        probtorch.linalg.solve(probtorch.eye(3), probtorch.ones(3, dtype=probtorch.float64))
+    with pytest.raises(RuntimeError, match=r"Incompatible shapes of A and B for the equation AX = B \(3x3 and 2x1\)"):
+        probtorch.linalg.solve(probtorch.eye(3), probtorch.ones(2, 1))
+    with pytest.raises(RuntimeError, match="The input tensor B must have at least 2 dimensions"):
+        probtorch.linalg.solve_triangular(probtorch.eye(3), probtorch.ones(3), upper=True)
+    with pytest.raises(RuntimeError, match=r"Incompatible shapes of A and B for the equation AX = B \(3x3 and 2x3\)"):
+        probtorch.linalg.solve_triangular(probtorch.eye(3), probtorch.ones(2, 3), upper=True)
+    with pytest.raises(RuntimeError, match="A must be batches of square matrices"):
+        probtorch.linalg.det(probtorch.ones(2, 3))
+
+
+def test_singular_triangular_matches_torch():
+    A = np.array([[0.0, 0.0], [1.0, 1.0]])
+    got = probtorch.linalg.solve_triangular(probtorch.tensor(A), probtorch.ones(2, 1, dtype=probtorch.float64),
+                                            upper=False).numpy()
+    ref = torch.linalg.solve_triangular(torch.tensor(A), torch.ones(2, 1, dtype=torch.float64), upper=False).numpy()
+    np.testing.assert_array_equal(got, ref)
+
+
+@pytest.mark.parametrize("upper", [False, True])
+def test_solve_triangular_large_batch(upper):
+    # the batched path (many small systems) against the per-matrix one and torch
+    A, B = _inputs([(4, 4), (4, 2)], (40,))
+    A = A + 4 * np.eye(4)
+    got = probtorch.linalg.solve_triangular(probtorch.tensor(A), probtorch.tensor(B), upper=upper,
+                                            unitriangular=True).numpy()
+    ref = torch.linalg.solve_triangular(torch.tensor(A), torch.tensor(B), upper=upper, unitriangular=True).numpy()
+    np.testing.assert_allclose(got, ref, rtol=1e-10, atol=1e-12)
+
+
+def test_qr_backward_errors():
+    a = probtorch.tensor(_inputs([(4, 3)], ())[0], requires_grad=True)
+    Q, R = probtorch.linalg.qr(a, mode="r")
+    assert Q.numel() == 0
+    np.testing.assert_allclose(np.abs(R.detach().numpy()), np.abs(np.linalg.qr(a.detach().numpy())[1]))
+    with pytest.raises(RuntimeError, match="mode='r'"):
+        R.sum().backward()
+    Q, R = probtorch.linalg.qr(a, mode="complete")
+    assert tuple(Q.shape) == (4, 4)
+    with pytest.raises(NotImplementedError, match="mode='complete' and nrows > ncols"):
+        (Q.sum() + R.sum()).backward()
+
+
+def test_eigh_degenerate_eigenvalues_grad_is_finite():
+    # eigvalsh at a matrix with repeated eigenvalues: the gradient is V diag(g) V^T, not NaN
+    a = probtorch.eye(3, dtype=probtorch.float64).requires_grad_()
+    w = probtorch.linalg.eigvalsh(a * 2)
+    (g,) = probtorch.autograd.grad(w.sum(), a)
+    np.testing.assert_allclose(g.numpy(), 2 * np.eye(3), atol=1e-12)
+
+
+def test_logdet_sign_cases():
+    A = probtorch.tensor(np.diag([-1.0, 2.0]))
+    assert math.isnan(probtorch.logdet(A).item())
+    assert probtorch.logdet(probtorch.zeros(2, 2)).item() == -math.inf
+    s, la = probtorch.linalg.slogdet(A)
+    assert s.item() == -1.0 and abs(la.item() - math.log(2)) < 1e-12
+
+
+def test_multi_dot_and_norm_errors():
+    with pytest.raises(RuntimeError, match="expected at least 2 tensors but got 1"):
+        probtorch.linalg.multi_dot([probtorch.ones(2, 2)])
+    with pytest.raises(RuntimeError, match="Order 3 not supported"):
+        probtorch.linalg.matrix_norm(probtorch.ones(2, 2), 3)
+    with pytest.raises(RuntimeError, match="N must be greater than 1"):
+        probtorch.linalg.vander(probtorch.ones(3), N=1)
+    with pytest.raises(RuntimeError, match="dimension -1 must have length 3. Got 2 and 2"):
+        probtorch.linalg.cross(probtorch.ones(2), probtorch.ones(2))
+
+
+def test_vander_integer_and_matrix_rank():
+    x = probtorch.tensor([2, 3])
+    np.testing.assert_array_equal(probtorch.linalg.vander(x).numpy(), [[1, 2], [1, 3]])
+    a = np.outer([1.0, 2.0, 3.0], [1.0, -1.0, 0.5])
+    assert probtorch.linalg.matrix_rank(probtorch.tensor(a)).item() == 1
+    assert torch.linalg.matrix_rank(torch.tensor(a)).item() == 1
+
+
+def test_tensor_methods():
+    A = _pd(probtorch, probtorch.tensor(_inputs([(3, 3)], ())[0]))
+    At = torch.tensor(A.numpy())
+    np.testing.assert_allclose(A.cholesky().numpy(), At.cholesky().numpy())
+    np.testing.assert_allclose(A.inverse().numpy(), At.inverse().numpy())
+    np.testing.assert_allclose(A.det().numpy(), At.det().numpy())
+    np.testing.assert_allclose(A.logdet().numpy(), At.logdet().numpy())
+    np.testing.assert_allclose(A.matrix_exp().numpy(), At.matrix_exp().numpy(), rtol=1e-10)
+    np.testing.assert_allclose(A.matrix_power(2).numpy(), At.matrix_power(2).numpy())
