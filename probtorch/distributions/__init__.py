@@ -3,5 +3,16 @@ available), ``log_prob``, ``cdf``/``icdf``, moments and entropies, with paramete
 from .distribution import Distribution
 from .exp_family import ExponentialFamily
 from . import utils
+from .bernoulli import Bernoulli
+from .binomial import Binomial
+from .categorical import Categorical
+from .geometric import Geometric
+from .multinomial import Multinomial
+from .negative_binomial import NegativeBinomial
+from .one_hot_categorical import OneHotCategorical
+from .one_hot_categorical_straight_through import OneHotCategoricalStraightThrough
+from .poisson import Poisson
 
 __all__ = ["Distribution", "ExponentialFamily"]
+__all__ += ["Bernoulli", "Binomial", "Categorical", "Geometric", "Multinomial", "NegativeBinomial", "OneHotCategorical",
+            "OneHotCategoricalStraightThrough", "Poisson"]
