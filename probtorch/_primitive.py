@@ -17,7 +17,7 @@ from types import MethodType as _MethodType
 import numpy as np
 
 from . import _dtype
-from ._tensor import Tensor, _make, _Version
+from ._tensor import Tensor, _make, _Version, _register_view
 from ._grad_mode import _state
 
 __all__ = ["Primitive", "primitive", "Node"]
@@ -237,6 +237,8 @@ class Primitive:
                 res._base = base._base if base._base is not None else base
                 res._vc = base._vc
                 res._view_chain = (base._view_chain or ()) + ((self, params),)
+                if record:  # so an in-place write to the base can re-derive this view's grad_fn
+                    _register_view(res)
         if record:
             node = Node()
             node.prim = self

@@ -3,6 +3,8 @@
 Operations live in `probtorch.prims` (derivative rules) and `probtorch._functions` (composed); they are attached as
 methods in `probtorch._tensor_methods`. This module holds only storage, autograd bookkeeping and conversions.
 """
+import weakref
+
 import numpy as np
 
 from . import _dtype
@@ -90,9 +92,7 @@ class Tensor:
     @property
     def data(self):
         """A tensor sharing storage with this one, detached from the graph."""
-        t = _make(self._data)
-        t._vc = self._vc
-        return t
+        return _make(self._data)  # its own version counter: writes through .data are invisible to autograd
 
     @data.setter
     def data(self, value):
@@ -266,7 +266,7 @@ class Tensor:
         t._rg = self._rg
         if self.grad is not None:
             t.grad = self.grad.__deepcopy__(memo)
-        t.__dict__.update({k: v for k, v in self.__dict__.items() if not k.startswith("_post")})
+        t.__dict__.update({k: v for k, v in self.__dict__.items() if not k.startswith("_post") and k != "_views"})
         memo[id(self)] = t
         return t
 
@@ -355,6 +355,15 @@ def _make(data, requires_grad=False, grad_fn=None, output_nr=0):
     t._fw = None
     t._is_inference = False
     return t
+
+
+def _register_view(view):
+    """Remember a recorded view of its base, so in-place writes to the base can refresh the view's grad_fn."""
+    d = view._base.__dict__
+    views = d.get("_views")
+    if views is None:
+        views = d["_views"] = weakref.WeakSet()
+    views.add(view)
 
 
 def _rebuild(data, requires_grad):

@@ -7,7 +7,7 @@ view region replaced" (`view_scatter`), so gradients reach the base's history to
 import numpy as np
 
 from . import _dtype
-from ._primitive import Primitive
+from ._primitive import Primitive, _Forward
 from ._tensor import Tensor, _make, Size
 from ._grad_mode import _state, no_grad
 from ._functions import creation as C, math as M, reduction as R, shape as SH, indexing as I
@@ -43,10 +43,27 @@ def _view_scatter_vjp(g, out, base, src, chain):
 def _snapshot(t):
     """A tensor with a private copy of t's values and t's place in the graph."""
     s = _make(t._data.copy(), t._rg, t.grad_fn, t._output_nr)
+    s._fw = t._fw
     return s
 
 
+def _inplace_tangent(self, new):
+    from .autograd.forward_ad import _inplace_tangent as update
+    update(self, new)
+
+
+def _overlaps(d):
+    """Does writing to ndarray `d` touch one memory location twice (a broadcast dimension)?"""
+    for st, n in zip(d.strides, d.shape):
+        if st == 0 and n > 1:
+            return True
+    return False
+
+
 def _write(self, arr):
+    if _overlaps(self._data):
+        raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a "
+                           "single memory location. Please clone() the tensor before performing the operation.")
     if arr.shape != self._data.shape:
         try:
             arr = np.broadcast_to(arr, self._data.shape)
@@ -91,6 +108,8 @@ def _inplace(self, fn, *args, **kwargs):
             _state.enabled = prev
         _check_cast(new, self)
         _write(self, new._data)
+        if _Forward.active:
+            _inplace_tangent(self, new)
         if self._base is not None and self._base._rg and _state.enabled:
             _rebase(self, self._base, None)
         return self
@@ -109,14 +128,33 @@ def _inplace(self, fn, *args, **kwargs):
             raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
                                f"{list(np.broadcast_shapes(new._data.shape, self._data.shape))}")
         new = new.expand(self._data.shape)
+    if old._rg and not new._rg:
+        # the old values are overwritten: keep the tensor on the graph, with zero gradient to its history
+        new = view_scatter(old, new, chain=())
     _write(self, new._data)
+    if _Forward.active:
+        _inplace_tangent(self, new)
     if base is not None:
         _rebase(self, base, (base_old, new))
     else:
         self.grad_fn = new.grad_fn
         self._output_nr = new._output_nr
         self._rg = new._rg
+        _refresh_views(self)
     return self
+
+
+def _refresh_views(base):
+    """Re-derive the grad_fn of every recorded view of `base` from base's current place in the graph."""
+    views = base.__dict__.get("_views")
+    if not views or not base._rg:
+        return
+    alias = _make(base._data, True, base.grad_fn, base._output_nr)
+    for v in list(views):
+        r = _apply_chain(alias, v._view_chain)
+        v.grad_fn = r.grad_fn
+        v._output_nr = r._output_nr
+        v._rg = True
 
 
 def _rebase(view, base, parts):
@@ -136,6 +174,14 @@ def _rebase(view, base, parts):
         view.grad_fn = v.grad_fn
         view._output_nr = v._output_nr
         view._rg = True
+        views = base.__dict__.get("_views")
+        if views:
+            for other in list(views):
+                if other is not view:
+                    r = _apply_chain(alias, other._view_chain)
+                    other.grad_fn = r.grad_fn
+                    other._output_nr = r._output_nr
+                    other._rg = True
 
 
 def _setitem(self, idx, value):
@@ -144,16 +190,37 @@ def _setitem(self, idx, value):
         value = value.to(self.dtype) if value.dtype is not self.dtype else value
     else:
         value = _make(np.asarray(value, self._data.dtype))
+    two = I.split_index(nidx)
+    target = self._data[nidx] if two is None else self._data[two[0]][two[1]]
+    if value._data.shape != target.shape:
+        try:
+            np.broadcast_shapes(value._data.shape, target.shape)
+            ok = np.broadcast_shapes(value._data.shape, target.shape) == target.shape
+        except ValueError:
+            ok = False
+        if not ok:
+            raise RuntimeError(f"shape mismatch: value tensor of shape {list(value._data.shape)} cannot be "
+                               f"broadcast to indexing result of shape {list(target.shape)}")
     recording = _state.enabled and (self._rg or value._rg or
                                     (self._base is not None and self._base._rg))
+    if _Forward.active and (self._fw is not None or value._fw is not None or
+                            (self._base is not None and self._base._fw is not None)):
+        recording = True  # route through index_put so the tangent follows the write
     if not recording:
-        try:
+        if _overlaps(target if np.shares_memory(target, self._data) else self._data):
+            raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a "
+                               "single memory location. Please clone() the tensor before performing the operation.")
+        if two is None:
             self._data[nidx] = value._data
-        except ValueError as e:
-            raise RuntimeError(str(e)) from None
+        else:
+            self._data[two[0]][two[1]] = value._data
         self._vc.value += 1
         return
-    _inplace(self, lambda s, v: S.index_put(s, v, idx=nidx), value)
+    if two is None:
+        _inplace(self, lambda s, v: S.index_put(s, v, idx=nidx), value)
+    else:
+        _inplace(self, lambda s, v: S.index_put(s, S.index_put(S.index(s, idx=two[0]), v, idx=two[1]), idx=two[0]),
+                 value)
 
 
 def _make_inplace(fn, name):
@@ -285,6 +352,8 @@ def _mod(self, other):
 def _invert(self):
     if self.dtype is _dtype.bool:
         return M.logical_not(self)
+    if self.dtype.category > 1:
+        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
     return M.bitwise_not(self)
 
 

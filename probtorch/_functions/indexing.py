@@ -38,40 +38,84 @@ def _convert(i):
                      f"indices (got {type(i).__name__})")
 
 
+def _consumed(i):
+    """How many dims of the indexed tensor an (already converted) index element uses."""
+    if i is None or i is Ellipsis:
+        return 0
+    if isinstance(i, np.ndarray) and i.dtype.kind == "b":
+        return i.ndim
+    return 1
+
+
 def normalize_index(shape, idx):
     """A tuple numpy understands with torch's meaning (bounds checked with torch's IndexError)."""
-    if not isinstance(idx, tuple) or (isinstance(idx, tuple) and False):
+    if not isinstance(idx, tuple):
         idx = (idx,)
     idx = tuple(_convert(i) for i in idx)
-    # bounds check integer indices against their dimension (numpy would too, with a different message)
-    dim = 0
-    n_consumed = sum(1 if not (i is None or i is Ellipsis) else 0 for i in idx)
-    n_consumed = sum(i.ndim if isinstance(i, np.ndarray) and i.dtype.kind == "b" else (0 if i is None or i is Ellipsis
-                     else 1) for i in idx)
+    ellipses = [k for k, i in enumerate(idx) if i is Ellipsis]
+    if len(ellipses) > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    n_consumed = sum(_consumed(i) for i in idx)
     if n_consumed > len(shape):
         raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
+    # bounds check integer indices against their dimension (numpy would too, with a different message)
+    dim = 0
     for i in idx:
         if i is Ellipsis:
-            dim = len(shape) - sum(1 for j in idx[idx.index(Ellipsis) + 1:] if j is not None and j is not Ellipsis
-                                   and not (isinstance(j, np.ndarray) and j.dtype.kind == "b" and j.ndim != 1))
+            dim += len(shape) - n_consumed
             continue
         if i is None:
             continue
         if isinstance(i, int):
             if not -shape[dim] <= i < shape[dim]:
                 raise IndexError(f"index {i} is out of bounds for dimension {dim} with size {shape[dim]}")
-            dim += 1
         elif isinstance(i, np.ndarray) and i.dtype.kind == "b":
-            dim += max(i.ndim, 1)
+            for k, m in enumerate(i.shape):
+                if m != shape[dim + k]:
+                    raise IndexError(f"The shape of the mask {list(i.shape)} at index {k} does not match the shape "
+                                     f"of the indexed tensor {list(shape)} at index {dim + k}")
         elif isinstance(i, np.ndarray):
             if i.size and (i.max() >= shape[dim] or i.min() < -shape[dim]):
                 bad = i.max() if i.max() >= shape[dim] else i.min()
                 raise IndexError(f"index {bad} is out of bounds for dimension {dim} with size {shape[dim]}")
-            dim += 1
-        else:
-            dim += 1
+        dim += _consumed(i)
     return idx
 
 
+def split_index(idx):
+    """torch applies integer indices first (as selects) and only then the tensor indices, unlike numpy, where an
+    int next to an array index takes part in the advanced indexing (and moves the result dims). For a normalized
+    index mixing both, return (basic, advanced) so that ``x[idx]`` is ``x[basic][advanced]``; otherwise None."""
+    has_int = has_arr = False
+    for i in idx:
+        if isinstance(i, int):
+            has_int = True
+        elif isinstance(i, np.ndarray) and i.ndim:
+            has_arr = True
+    if not (has_int and has_arr):
+        return None
+    basic, adv = [], []
+    for i in idx:
+        if isinstance(i, int):
+            basic.append(i)
+        elif isinstance(i, np.ndarray):
+            if i.dtype.kind == "b" and i.ndim == 0:
+                adv.append(i)
+            else:
+                basic += [slice(None)] * (i.ndim if i.dtype.kind == "b" else 1)
+                adv.append(i)
+        elif i is None:
+            basic.append(None)
+            adv.append(slice(None))
+        else:
+            basic.append(i)
+            adv.append(Ellipsis if i is Ellipsis else slice(None))
+    return tuple(basic), tuple(adv)
+
+
 def getitem(t, idx):
-    return S.index(t, idx=normalize_index(t.shape, idx))
+    nidx = normalize_index(t.shape, idx)
+    two = split_index(nidx)
+    if two is None:
+        return S.index(t, idx=nidx)
+    return S.index(S.index(t, idx=two[0]), idx=two[1])

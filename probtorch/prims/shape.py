@@ -16,7 +16,14 @@ def _sum_to_impl(x, shape):
 sum_to_size = Primitive("sum_to_size", _sum_to_impl, saves=(), linear=True)
 sum_to_size.defvjp(lambda g, out, x, shape: (expand(g, shape=x.shape),))
 
-expand = Primitive("expand", lambda x, shape: np.broadcast_to(x, shape), saves=(), view=True, linear=True)
+def _expand_impl(x, shape):
+    # a writable broadcast view (np.broadcast_to is read-only): torch lets you write to a non-overlapping part of
+    # an expanded tensor; in-place writes check for overlap themselves
+    b = np.broadcast_to(x, shape)
+    return np.lib.stride_tricks.as_strided(x, b.shape, b.strides, writeable=x.flags.writeable)
+
+
+expand = Primitive("expand", _expand_impl, saves=(), view=True, linear=True)
 expand.defvjp(lambda g, out, x, shape: (sum_to_size(g, shape=x.shape),))
 
 reshape = Primitive("reshape", lambda x, shape: np.reshape(x, shape), saves=(), view=True, linear=True)
