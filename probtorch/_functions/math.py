@@ -178,6 +178,9 @@ def float_power(input, exponent, *, out=None):
 
 
 def square(input, *, out=None):
+    """input * input; bool squares to int64 as in torch."""
+    if input.dtype is _dtype.bool:
+        input = input.to(_dtype.int64)
     return _out(E.mul(input, input), out)
 
 
@@ -253,11 +256,8 @@ def masked_fill(input, mask, value):
         value = value.to(input.dtype)
     else:
         value = _make(np.asarray(value, input.dtype.np))
-    res = E.where(mask, value, input)
-    if res.shape != input.shape:
-        raise RuntimeError(f"masked_fill: mask of shape {list(mask.shape)} does not broadcast to input of shape "
-                           f"{list(input.shape)}")
-    return res
+    # the out-of-place form broadcasts mask and input together (the in-place one cannot grow `input`)
+    return E.where(mask, value, input)
 
 
 def lerp(input, end, weight, *, out=None):
@@ -273,6 +273,9 @@ def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
 
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """Elementwise |input - other| <= atol + rtol * |other| (bool), for tensors of one dtype."""
+    if isinstance(other, Tensor) and other.dtype is not input.dtype:
+        raise RuntimeError(f"{E._type_name(input.dtype.np)} did not match {E._type_name(other.dtype.np)}")
     a, b = input._data, other._data if isinstance(other, Tensor) else other
     return _make(np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
@@ -322,9 +325,10 @@ def real(input):
 
 
 def angle(input):
+    """The elementwise argument (phase) in radians; for real inputs pi where negative, else 0."""
     if input.is_complex():
         return _make(np.angle(input._data))
-    return where(input < 0, _math.pi, 0.0) * 1.0
+    return E.angle(input)
 
 
 def conj(input):

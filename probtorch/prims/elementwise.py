@@ -19,9 +19,23 @@ sc = _LazyScipySpecial()
 
 def _scipy(name):
     def impl(*args):
-        return getattr(sc, name)(*args)
+        res = getattr(sc, name)(*args)
+        # scipy's ufuncs may compute a float32 array with a Python float in float64; keep the promoted dtype
+        for a in args:
+            if isinstance(a, np.ndarray):
+                return res.astype(a.dtype, copy=False) if res.dtype != a.dtype else res
+        return res
     impl.__name__ = name
     return impl
+
+
+def _is_t(v):
+    return hasattr(v, "_data")
+
+
+def _as_t(v, like):
+    """`v` as a tensor of `like`'s dtype: rules may then treat Python-scalar operands like tensors."""
+    return v if _is_t(v) else like.new_tensor(v)
 
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
@@ -29,19 +43,72 @@ _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 _SQRT_PI_OVER_2 = math.sqrt(math.pi) / 2.0
 
 
+def _quiet(impl):
+    """Run `impl` without numpy's floating-point warnings: log(0) = -inf and 0/0 = NaN are results, as in torch."""
+    def f(*args, **params):
+        with np.errstate(all="ignore"):
+            return impl(*args, **params)
+    f.__name__ = getattr(impl, "__name__", "impl")
+    return f
+
+
 def _unary(name, impl, dtype_rule="float", **kw):
-    return Primitive(name, impl, elementwise=True, dtype_rule=dtype_rule, **kw)
+    return Primitive(name, _quiet(impl), elementwise=True, dtype_rule=dtype_rule, **kw)
 
 
 def _binary(name, impl, dtype_rule="promote", **kw):
-    return Primitive(name, impl, elementwise=True, dtype_rule=dtype_rule, **kw)
+    return Primitive(name, _quiet(impl), elementwise=True, dtype_rule=dtype_rule, **kw)
 
 
-def _keep_int(fn):
-    """floor/ceil/round/trunc are the identity on integer tensors (numpy would return floats)."""
-    def impl(x):
-        return x.copy() if x.dtype.kind in "iub" else fn(x)
+_TORCH_TYPE_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "complex64": "ComplexFloat",
+                     "complex128": "ComplexDouble", "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long",
+                     "uint8": "Byte", "bool": "Bool"}
+
+
+def _type_name(dt):
+    return _TORCH_TYPE_NAMES.get(np.dtype(dt).name, np.dtype(dt).name)
+
+
+def _refuse(kernel, kinds, fn):
+    """`fn`, raising torch's NotImplementedError for array operands of a dtype kind torch has no kernel for."""
+    def impl(*args, **params):
+        for a in args:
+            if isinstance(a, np.ndarray) and a.dtype.kind in kinds:
+                raise NotImplementedError(f'"{kernel}" not implemented for \'{_type_name(a.dtype)}\'')
+        return fn(*args, **params)
+    impl.__name__ = getattr(fn, "__name__", kernel)
     return impl
+
+
+def _keep_int(fn, kernel):
+    """floor/ceil/round/trunc are the identity on integer tensors (numpy would return floats); bool is refused."""
+    def impl(x):
+        return x.copy() if x.dtype.kind in "iu" else fn(x)
+    return _refuse(kernel, "b", impl)
+
+
+def _int_divisor_check(fn):
+    """Integer division by zero raises, as in torch (numpy would warn and return 0)."""
+    def impl(x, y):
+        if x.dtype.kind in "iub" and np.asarray(y).dtype.kind in "iub" and np.any(np.asarray(y) == 0):
+            raise RuntimeError("ZeroDivisionError")
+        return fn(x, y)
+    impl.__name__ = getattr(fn, "__name__", "impl")
+    return impl
+
+
+class _CheckedPrimitive(Primitive):
+    """A primitive that validates its raw operands (before type promotion hides their dtypes)."""
+
+    __slots__ = ("check",)
+
+    def __call__(self, *args, **params):
+        self.check(*args)
+        return Primitive.__call__(self, *args, **params)
+
+
+def _is_bool(v):
+    return v.__class__ is bool or (_is_t(v) and v._data.dtype == np.bool_)
 
 
 def _zero_partial(out, *inputs, **params):
@@ -50,7 +117,14 @@ def _zero_partial(out, *inputs, **params):
 
 
 # ------------------------------------------------------------------------------------------------ arithmetic
-neg = _unary("neg", np.negative, dtype_rule="promote", saves=())
+def _neg_impl(x):
+    if x.dtype == np.bool_:
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
+                           "invert a mask, use the `~` or `logical_not()` operator instead.")
+    return np.negative(x)
+
+
+neg = _unary("neg", _neg_impl, dtype_rule="promote", saves=())
 neg.defvjp(lambda g, out, x: (-g,))
 
 add = _binary("add", lambda x, y, alpha=1: np.add(x, y) if alpha == 1 else np.add(x, np.multiply(y, alpha)),
@@ -59,13 +133,17 @@ add.defpartials(lambda out, x, y, alpha=1: (1, alpha))
 
 
 def _sub_impl(x, y, alpha=1):
-    if getattr(x, "dtype", None) == np.bool_ and getattr(y, "dtype", None) == np.bool_:
-        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
-                           "`logical_xor()` operator instead.")
     return np.subtract(x, y) if alpha == 1 else np.subtract(x, np.multiply(y, alpha))
 
 
-sub = _binary("sub", _sub_impl, saves=())
+def _sub_check(x, y):
+    if _is_bool(x) or _is_bool(y):
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to "
+                           "invert a mask, use the `~` or `logical_not()` operator instead.")
+
+
+sub = _CheckedPrimitive("sub", _quiet(_sub_impl), elementwise=True, dtype_rule="promote", saves=())
+sub.check = _sub_check
 sub.defpartials(lambda out, x, y, alpha=1: (1, -alpha))
 
 mul = _binary("mul", np.multiply)
@@ -74,7 +152,7 @@ mul.defvjp(lambda g, out, x, y: (g * y, g * x))
 div = _binary("div", np.true_divide, dtype_rule="float", saves=(1,), save_out=True)
 div.defvjp(lambda g, out, x, y: (g / y, -g * out / y))
 
-floor_divide = _binary("floor_divide", lambda x, y: np.floor_divide(x, y), saves=())
+floor_divide = _binary("floor_divide", _refuse("div_floor_cpu", "b", _int_divisor_check(np.floor_divide)), saves=())
 floor_divide.defpartials(_zero_partial)
 
 
@@ -85,23 +163,38 @@ def _trunc_div(x, y):
     return np.trunc(np.true_divide(x, y))
 
 
-trunc_divide = _binary("trunc_divide", _trunc_div, saves=())
+trunc_divide = _binary("trunc_divide", _refuse("div_trunc_cpu", "b", _int_divisor_check(_trunc_div)), saves=())
 trunc_divide.defpartials(_zero_partial)
 
-remainder = _binary("remainder", np.remainder)
+remainder = _binary("remainder", _refuse("remainder_cpu", "b", _int_divisor_check(np.remainder)))
 remainder.defvjp(lambda g, out, x, y: (g, -g * (x / y).floor() if hasattr(y, "_data") else None))
 
-fmod = _binary("fmod", np.fmod)
+fmod = _binary("fmod", _refuse("fmod_cpu", "b", _int_divisor_check(np.fmod)))
 fmod.defvjp(lambda g, out, x, y: (g, -g * (x / y).trunc() if hasattr(y, "_data") else None))
 
 
 def _pow_impl(x, y):
-    if x.dtype.kind in "iu" and np.any(np.asarray(y) < 0):
-        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    if x.dtype.kind in "iu" and np.asarray(y).dtype.kind in "iu":
+        neg = np.asarray(y) < 0
+        if np.any(neg):
+            # integer x ** -n truncates 1 / x**n: only 1 and -1 survive (torch's tensor-exponent semantics)
+            base = np.power(x, np.where(neg, 0, y))
+            odd = (np.abs(y) % 2) == 1
+            special = np.where(x == 1, 1, np.where(x == -1, np.where(odd, -1, 1), 0)).astype(base.dtype)
+            return np.where(neg, special, base)
     return np.power(x, y)
 
 
-pow = _binary("pow", _pow_impl, save_out=True)
+def _pow_check(x, y):
+    if _is_t(x) and x._data.dtype.kind in "iub":
+        if y.__class__ is int and y < 0:
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        if _is_bool(x) and _is_bool(y) and _is_t(y):
+            raise NotImplementedError("\"pow\" not implemented for 'Bool'")
+
+
+pow = _CheckedPrimitive("pow", _quiet(_pow_impl), elementwise=True, dtype_rule="promote", save_out=True)
+pow.check = _pow_check
 
 
 @pow.defvjp
@@ -150,7 +243,7 @@ rsqrt.defpartials(lambda out, x: (-0.5 * out * out * out,))
 reciprocal = _unary("reciprocal", np.reciprocal, saves=(), save_out=True)
 reciprocal.defpartials(lambda out, x: (-(out * out),))
 
-abs = _unary("abs", np.abs, dtype_rule="promote")
+abs = _unary("abs", _refuse("abs_cpu", "b", np.abs), dtype_rule="promote")
 abs.defpartials(lambda out, x: (x.sgn(),))
 
 sign = _unary("sign", lambda x: np.sign(x) if x.dtype.kind != "b" else x.copy(), dtype_rule="promote", saves=())
@@ -160,11 +253,11 @@ sgn = _unary("sgn", lambda x: np.sign(x) if x.dtype.kind != "c" else np.where(x 
              dtype_rule="promote", saves=())
 sgn.defpartials(_zero_partial)
 
-floor = _unary("floor", _keep_int(np.floor), dtype_rule="promote", saves=())
+floor = _unary("floor", _keep_int(np.floor, "floor_vml_cpu"), dtype_rule="promote", saves=())
 floor.defpartials(_zero_partial)
-ceil = _unary("ceil", _keep_int(np.ceil), dtype_rule="promote", saves=())
+ceil = _unary("ceil", _keep_int(np.ceil, "ceil_vml_cpu"), dtype_rule="promote", saves=())
 ceil.defpartials(_zero_partial)
-trunc = _unary("trunc", _keep_int(np.trunc), dtype_rule="promote", saves=())
+trunc = _unary("trunc", _keep_int(np.trunc, "trunc_vml_cpu"), dtype_rule="promote", saves=())
 trunc.defpartials(_zero_partial)
 
 
@@ -174,10 +267,10 @@ def _round_impl(x, decimals=0):
     return np.round(x, decimals)
 
 
-round = _unary("round", _round_impl, dtype_rule="promote", saves=())
+round = _unary("round", _refuse("round_vml_cpu", "b", _round_impl), dtype_rule="promote", saves=())
 round.defpartials(_zero_partial)
 
-frac = _unary("frac", lambda x: x - np.trunc(x), dtype_rule="promote", saves=())
+frac = _unary("frac", _refuse("frac_cpu", "iub", lambda x: x - np.trunc(x)), dtype_rule="promote", saves=())
 frac.defvjp(lambda g, out, x: (g,))
 
 # ------------------------------------------------------------------------------------------------ trigonometric
@@ -316,8 +409,9 @@ xlogy = _binary("xlogy", _scipy("xlogy"), dtype_rule="float")
 @xlogy.defvjp
 def _xlogy_vjp(g, out, x, y):
     from .._functions.math import where
-    gx = g * where((x == 0) & ~y.isnan(), 0.0, y.log()) if hasattr(x, "_data") else None
-    gy = g * x / y if hasattr(y, "_data") else None
+    # torch's convention: d/dx is 0 where x == 0 and y <= 0 (where log y is not finite), log y elsewhere
+    gx = g * where((x == 0) & (_as_t(y, g) <= 0), 0.0, _as_t(y, g).log()) if _is_t(x) else None
+    gy = g * x / y if _is_t(y) else None
     return (gx, gy)
 
 
@@ -327,8 +421,8 @@ xlog1py = _binary("xlog1py", _scipy("xlog1py"), dtype_rule="float")
 @xlog1py.defvjp
 def _xlog1py_vjp(g, out, x, y):
     from .._functions.math import where
-    gx = g * where((x == 0) & ~y.isnan(), 0.0, y.log1p()) if hasattr(x, "_data") else None
-    gy = g * x / (1 + y) if hasattr(y, "_data") else None
+    gx = g * where((x == 0) & (_as_t(y, g) <= -1), 0.0, _as_t(y, g).log1p()) if _is_t(x) else None
+    gy = g * x / (1 + y) if _is_t(y) else None
     return (gx, gy)
 
 
@@ -337,12 +431,8 @@ logaddexp = _binary("logaddexp", np.logaddexp, dtype_rule="float", save_out=True
 
 @logaddexp.defpartials
 def _logaddexp_partials(out, x, y):
-    from .._functions.math import where
-    # exp(x - out) is NaN where both are -inf; split the gradient evenly there as torch does
-    both_ninf = (x == y) & (x == -math.inf)
-    px = where(both_ninf, 0.5, (x - out).exp()) if hasattr(x, "_data") else None
-    py = where(both_ninf, 0.5, (y - out).exp()) if hasattr(y, "_data") else None
-    return (px, py)
+    # NaN where both inputs are the same infinity, as in torch
+    return ((x - out).exp() if _is_t(x) else None, (y - out).exp() if _is_t(y) else None)
 
 
 logaddexp2 = _binary("logaddexp2", np.logaddexp2, dtype_rule="float", save_out=True)
@@ -350,25 +440,27 @@ logaddexp2.defpartials(lambda out, x, y: ((x - out).exp2() if hasattr(x, "_data"
                                           (y - out).exp2() if hasattr(y, "_data") else None))
 
 # ------------------------------------------------------------------------------------------------ selection
-maximum = _binary("maximum", np.maximum)
+maximum = _binary("maximum", np.maximum, save_out=True)
+
+
+def _select_partials(out, x, y, x_loses, y_loses):
+    from .._functions.math import where
+    # ties split the gradient evenly; where a NaN makes every comparison false both inputs get all of it (torch)
+    half = where(x == y, 0.5, 1.0).to(out.dtype)
+    return (where(x_loses, 0.0, half), where(y_loses, 0.0, half))
 
 
 @maximum.defpartials
 def _maximum_partials(out, x, y):
-    # ties split the gradient evenly, as torch does
-    gt = (x > y).to(out.dtype)
-    eq = (x == y).to(out.dtype) * 0.5
-    return (gt + eq, (1 - gt) - eq)
+    return _select_partials(out, x, y, x < y, x > y)
 
 
-minimum = _binary("minimum", np.minimum)
+minimum = _binary("minimum", np.minimum, save_out=True)
 
 
 @minimum.defpartials
 def _minimum_partials(out, x, y):
-    lt = (x < y).to(out.dtype)
-    eq = (x == y).to(out.dtype) * 0.5
-    return (lt + eq, (1 - lt) - eq)
+    return _select_partials(out, x, y, x > y, x < y)
 
 
 fmax = _binary("fmax", np.fmax)
@@ -422,7 +514,7 @@ def _where_vjp(g, out, cond, x, y):
     return (None, w(cond, g, 0.0) if hasattr(x, "_data") else None, w(cond, 0.0, g) if hasattr(y, "_data") else None)
 
 
-copysign = _binary("copysign", np.copysign, dtype_rule="float")
+copysign = _binary("copysign", np.copysign, dtype_rule="float", save_out=True)
 
 
 @copysign.defvjp
@@ -434,6 +526,16 @@ def _copysign_vjp(g, out, x, y):
 nan_to_num = _unary("nan_to_num", lambda x, nan=0.0, posinf=None, neginf=None:
                     np.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf), dtype_rule="promote")
 nan_to_num.defpartials(lambda out, x, **kw: (x.isfinite().to(x.dtype),))
+
+
+
+def _angle_impl(x):
+    # the argument of a real number: pi for negatives, 0 otherwise, NaN kept
+    return np.where(x < 0, np.pi, np.where(np.isnan(x), x, 0.0)).astype(x.dtype, copy=False)
+
+
+angle = _unary("angle", _angle_impl, saves=())
+angle.defpartials(_zero_partial)
 
 # ------------------------------------------------------------------------------------------------ casting
 to_dtype = Primitive("to_copy", lambda x, dtype, copy=False: x.astype(dtype, copy=copy), saves=())
@@ -471,19 +573,10 @@ isfinite = _nondiff("isfinite", np.isfinite)
 signbit = _nondiff("signbit", np.signbit)
 
 
-def _int_only(fn, name):
-    def impl(x, y=None):
-        for v in (x, y):
-            if getattr(v, "dtype", np.dtype("i8")).kind == "f":
-                raise RuntimeError(f'"{name}_cpu" not implemented for \'Float\'')
-        return fn(x) if y is None else fn(x, y)
-    return impl
-
-
-bitwise_and = _nondiff("bitwise_and", _int_only(np.bitwise_and, "bitwise_and"), dtype_rule="promote")
-bitwise_or = _nondiff("bitwise_or", _int_only(np.bitwise_or, "bitwise_or"), dtype_rule="promote")
-bitwise_xor = _nondiff("bitwise_xor", _int_only(np.bitwise_xor, "bitwise_xor"), dtype_rule="promote")
-bitwise_not = _nondiff("bitwise_not", _int_only(np.invert, "bitwise_not"))
+bitwise_and = _nondiff("bitwise_and", _refuse("bitwise_and_cpu", "fc", np.bitwise_and), dtype_rule="promote")
+bitwise_or = _nondiff("bitwise_or", _refuse("bitwise_or_cpu", "fc", np.bitwise_or), dtype_rule="promote")
+bitwise_xor = _nondiff("bitwise_xor", _refuse("bitwise_xor_cpu", "fc", np.bitwise_xor), dtype_rule="promote")
+bitwise_not = _nondiff("bitwise_not", _refuse("bitwise_not_cpu", "fc", np.invert))
 
 
 def _softplus_impl(x, beta=1.0, threshold=20.0):

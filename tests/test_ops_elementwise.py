@@ -1,0 +1,369 @@
+"""Elementwise ops against torch: one table row per op; the harness checks float32/float64 values and dtypes,
+gradients against torch, and gradcheck + gradgradcheck in float64."""
+import math
+
+import numpy as np
+import pytest
+
+import probtorch
+from probtorch.prims import elementwise as E
+from testing_helpers import (OpCase, params, check_forward, check_grad_vs_torch, check_gradcheck, assert_same,
+                             UNARY_SHAPES, BINARY_SHAPES, TERNARY_SHAPES, torch)
+
+
+class _PtSpecial:
+    """torch.special's names for the probtorch prims that torch only exposes there."""
+    i0 = staticmethod(lambda x: E.i0(x))
+    i0e = staticmethod(lambda x: E.i0e(x))
+    i1 = staticmethod(lambda x: E.i1(x))
+    i1e = staticmethod(lambda x: E.i1e(x))
+    xlog1py = staticmethod(lambda x, y: E.xlog1py(x, y))
+    erfcx = staticmethod(lambda x: E.erfcx(x))
+    ndtr = staticmethod(lambda x: E.ndtr(x))
+    ndtri = staticmethod(lambda x: E.ndtri(x))
+    log_ndtr = staticmethod(lambda x: E.log_ndtr(x))
+
+
+def sp(m):
+    return torch.special if m is torch else _PtSpecial
+
+
+def _ties(shapes, lo=-2, hi=3):
+    """Integer-valued float samples, so equal values (ties) are common."""
+    def gen(rng):
+        return [tuple(rng.integers(lo, hi, size=s).astype(np.float64) for s in ss) for ss in shapes]
+    return gen
+
+
+def _with_specials(rng):
+    vals = np.array([1.5, np.nan, np.inf, -np.inf, -2.0, 0.0])
+    return [(vals,), (vals.reshape(2, 3),), (np.array(np.nan),)]
+
+
+U, B, T = UNARY_SHAPES, BINARY_SHAPES, TERNARY_SHAPES
+POS = (0.2, 3.0)
+UNIT = (-0.9, 0.9)
+
+CASES = [
+    # ---------------------------------------------------------------- arithmetic
+    OpCase("neg", lambda m, x: m.neg(x)),
+    OpCase("neg_op", lambda m, x: -x),
+    OpCase("abs", lambda m, x: m.abs(x)),
+    OpCase("add", lambda m, x, y: m.add(x, y), B),
+    OpCase("add_alpha", lambda m, x, y: m.add(x, y, alpha=2.5), B),
+    OpCase("add_scalar", lambda m, x: m.add(x, 2.5)),
+    OpCase("radd_int_scalar", lambda m, x: 3 + x),
+    OpCase("sub", lambda m, x, y: m.sub(x, y), B),
+    OpCase("sub_alpha", lambda m, x, y: m.sub(x, y, alpha=-1.5), B),
+    OpCase("rsub_scalar", lambda m, x: 2.5 - x),
+    OpCase("rsub_fn", lambda m, x, y: m.rsub(x, y, alpha=2), B),
+    OpCase("mul", lambda m, x, y: m.mul(x, y), B),
+    OpCase("mul_scalar", lambda m, x: x * 3),
+    OpCase("div", lambda m, x, y: m.div(x, y), B, domain=[(-2, 2), (0.5, 2)]),
+    OpCase("div_scalar", lambda m, x: x / 3.0),
+    OpCase("rdiv_scalar", lambda m, x: 2.0 / x, domain=(0.5, 2)),
+    OpCase("true_divide", lambda m, x, y: m.true_divide(x, y), B, domain=[(-2, 2), (-2, -0.5)]),
+    OpCase("div_floor", lambda m, x, y: m.div(x, y, rounding_mode="floor"), B, domain=[(-5, 5), (0.5, 2)]),
+    OpCase("div_trunc", lambda m, x, y: m.div(x, y, rounding_mode="trunc"), B, domain=[(-5, 5), (-2, -0.5)]),
+    OpCase("floor_divide", lambda m, x, y: m.floor_divide(x, y), B, domain=[(-5, 5), (0.5, 2)]),
+    OpCase("remainder", lambda m, x, y: m.remainder(x, y), B, domain=[(-5, 5), (0.7, 2)]),
+    OpCase("remainder_neg", lambda m, x, y: m.remainder(x, y), B, domain=[(-5, 5), (-2, -0.7)]),
+    OpCase("remainder_scalar", lambda m, x: m.remainder(x, 1.5), domain=(-5, 5)),
+    OpCase("fmod", lambda m, x, y: m.fmod(x, y), B, domain=[(-5, 5), (0.7, 2)]),
+    OpCase("fmod_scalar", lambda m, x: m.fmod(x, -1.5), domain=(-5, 5)),
+    OpCase("pow_tensor", lambda m, x, y: m.pow(x, y), B, domain=[(0.5, 2), (-2, 2)]),
+    OpCase("pow_scalar_exp", lambda m, x: m.pow(x, 3)),
+    OpCase("pow_half", lambda m, x: x ** 0.5, domain=POS),
+    OpCase("pow_neg_exp", lambda m, x: x ** -2, domain=POS),
+    OpCase("pow_zero_exp", lambda m, x: m.pow(x, 0)),
+    OpCase("pow_scalar_base", lambda m, x: m.pow(2.0, x)),
+    OpCase("rpow", lambda m, x: 1.5 ** x),
+    OpCase("pow_zero_base", lambda m, x, y: m.pow(x, y),
+           gen=lambda rng: [(np.array([0.0, 0.0, 2.0]), np.array([2.0, 3.5, 1.5]))], grad_samples=0),
+    OpCase("float_power", lambda m, x, y: m.float_power(x, y), B, domain=[(0.5, 2), (-2, 2)]),
+    OpCase("square", lambda m, x: m.square(x)),
+    OpCase("reciprocal", lambda m, x: m.reciprocal(x), domain=(0.5, 2)),
+    OpCase("lerp", lambda m, x, y, w: m.lerp(x, y, w), T),
+    OpCase("lerp_scalar_w", lambda m, x, y: m.lerp(x, y, 0.3), B),
+    OpCase("addcmul", lambda m, x, y, z: m.addcmul(x, y, z, value=0.5), T),
+    OpCase("addcdiv", lambda m, x, y, z: m.addcdiv(x, y, z, value=-2), T, domain=[(-2, 2), (-2, 2), (0.5, 2)]),
+    # ---------------------------------------------------------------- exp / log
+    OpCase("exp", lambda m, x: m.exp(x)),
+    OpCase("exp2", lambda m, x: m.exp2(x)),
+    OpCase("expm1", lambda m, x: m.expm1(x)),
+    OpCase("log", lambda m, x: m.log(x), domain=POS),
+    OpCase("log2", lambda m, x: m.log2(x), domain=POS),
+    OpCase("log10", lambda m, x: m.log10(x), domain=POS),
+    OpCase("log1p", lambda m, x: m.log1p(x), domain=(-0.8, 2)),
+    OpCase("sqrt", lambda m, x: m.sqrt(x), domain=POS),
+    OpCase("rsqrt", lambda m, x: m.rsqrt(x), domain=POS),
+    OpCase("log_of_negative_is_nan", lambda m, x: m.log(x), domain=(-2, -1), grad=False),
+    # ---------------------------------------------------------------- rounding and sign (zero gradients)
+    OpCase("sign", lambda m, x: m.sign(x)),
+    OpCase("sgn", lambda m, x: m.sgn(x)),
+    OpCase("floor", lambda m, x: m.floor(x), domain=(-5, 5)),
+    OpCase("ceil", lambda m, x: m.ceil(x), domain=(-5, 5)),
+    OpCase("trunc", lambda m, x: m.trunc(x), domain=(-5, 5)),
+    OpCase("fix", lambda m, x: m.fix(x), domain=(-5, 5)),
+    OpCase("round", lambda m, x: m.round(x), domain=(-5, 5)),
+    OpCase("round_half_even", lambda m, x: m.round(x),
+           gen=lambda rng: [(np.array([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5]),)], grad_samples=0),
+    OpCase("round_decimals", lambda m, x: m.round(x, decimals=2), domain=(-5, 5)),
+    OpCase("frac", lambda m, x: m.frac(x), domain=(-5, 5)),
+    # ---------------------------------------------------------------- trigonometric / hyperbolic
+    OpCase("sin", lambda m, x: m.sin(x), domain=(-4, 4)),
+    OpCase("cos", lambda m, x: m.cos(x), domain=(-4, 4)),
+    OpCase("tan", lambda m, x: m.tan(x), domain=(-1.2, 1.2)),
+    OpCase("asin", lambda m, x: m.asin(x), domain=UNIT),
+    OpCase("acos", lambda m, x: m.acos(x), domain=UNIT),
+    OpCase("atan", lambda m, x: m.atan(x), domain=(-4, 4)),
+    OpCase("sinh", lambda m, x: m.sinh(x)),
+    OpCase("cosh", lambda m, x: m.cosh(x)),
+    OpCase("tanh", lambda m, x: m.tanh(x)),
+    OpCase("asinh", lambda m, x: m.asinh(x), domain=(-4, 4)),
+    OpCase("acosh", lambda m, x: m.acosh(x), domain=(1.2, 4)),
+    OpCase("atanh", lambda m, x: m.atanh(x), domain=UNIT),
+    OpCase("atan2", lambda m, x, y: m.atan2(x, y), B),
+    OpCase("hypot", lambda m, x, y: m.hypot(x, y), B),
+    OpCase("deg2rad", lambda m, x: m.deg2rad(x), domain=(-180, 180)),
+    OpCase("rad2deg", lambda m, x: m.rad2deg(x)),
+    OpCase("sinc", lambda m, x: m.sinc(x), domain=(-3, 3)),
+    OpCase("sinc_zero", lambda m, x: m.sinc(x), gen=lambda rng: [(np.array([0.0, 0.5, -1.0]),)], grad=False),
+    # ---------------------------------------------------------------- special functions
+    OpCase("sigmoid", lambda m, x: m.sigmoid(x), domain=(-6, 6)),
+    OpCase("logit", lambda m, x: m.logit(x), domain=(0.05, 0.95)),
+    OpCase("logit_eps", lambda m, x: m.logit(x, eps=0.2), domain=(0.0, 1.0)),
+    OpCase("logit_eps_outside", lambda m, x: m.logit(x, 0.1),
+           gen=lambda rng: [(np.array([0.0, 0.05, 0.5, 0.97, 1.0]),)], gradgrad=False, grad_samples=0),
+    OpCase("erf", lambda m, x: m.erf(x)),
+    OpCase("erfc", lambda m, x: m.erfc(x)),
+    OpCase("erfinv", lambda m, x: m.erfinv(x), domain=UNIT),
+    OpCase("erfinv_edges", lambda m, x: m.erfinv(x), gen=lambda rng: [(np.array([-1.0, 1.0, 0.0, 1.5]),)],
+           grad=False),
+    OpCase("lgamma", lambda m, x: m.lgamma(x), domain=(0.1, 6)),
+    OpCase("lgamma_negative", lambda m, x: m.lgamma(x), domain=(-2.9, -2.1)),
+    OpCase("digamma", lambda m, x: m.digamma(x), domain=(0.2, 6)),
+    OpCase("digamma_negative", lambda m, x: m.digamma(x), domain=(-1.8, -1.2)),
+    OpCase("polygamma1", lambda m, x: m.polygamma(1, x), domain=(0.3, 5)),
+    OpCase("polygamma2", lambda m, x: m.polygamma(2, x), domain=(0.3, 5)),
+    OpCase("polygamma3", lambda m, x: m.polygamma(3, x), domain=(0.5, 5), rtol=1e-6, atol=1e-6),
+    OpCase("polygamma0", lambda m, x: m.polygamma(0, x), domain=(0.3, 5)),
+    OpCase("mvlgamma", lambda m, x: m.mvlgamma(x, p=3), domain=(1.2, 4)),
+    OpCase("i0", lambda m, x: m.i0(x), domain=(-4, 4)),
+    OpCase("special_i0", lambda m, x: sp(m).i0(x), domain=(-4, 4)),
+    OpCase("i0e", lambda m, x: sp(m).i0e(x), domain=(-4, 4)),
+    OpCase("i1", lambda m, x: sp(m).i1(x), domain=(-4, 4)),
+    OpCase("i1e", lambda m, x: sp(m).i1e(x), domain=(-4, 4)),
+    OpCase("i1_i1e_at_zero", lambda m, x: (sp(m).i1(x), sp(m).i1e(x)),
+           gen=lambda rng: [(np.array([0.0, 1.0]),)], gradgrad=False),
+    OpCase("erfcx", lambda m, x: sp(m).erfcx(x), domain=(-2, 4)),
+    OpCase("ndtr", lambda m, x: sp(m).ndtr(x), domain=(-4, 4)),
+    OpCase("ndtri", lambda m, x: sp(m).ndtri(x), domain=(0.05, 0.95)),
+    OpCase("log_ndtr", lambda m, x: sp(m).log_ndtr(x), domain=(-6, 4)),
+    OpCase("xlogy", lambda m, x, y: m.xlogy(x, y), B, domain=[(-2, 2), (0.2, 3)]),
+    OpCase("xlogy_zeros", lambda m, x, y: m.xlogy(x, y),
+           gen=lambda rng: [(np.array([0.0, 0.0, 1.0, 0.0]), np.array([0.0, 2.0, 0.5, np.nan]))],
+           grad_samples=0),
+    OpCase("xlogy_scalar_y", lambda m, x: m.xlogy(x, 2.0)),
+    OpCase("xlogy_scalar_x", lambda m, y: m.xlogy(3.0, y), domain=POS),
+    OpCase("xlog1py", lambda m, x, y: sp(m).xlog1py(x, y), B, domain=[(-2, 2), (-0.5, 3)]),
+    OpCase("xlog1py_zeros", lambda m, x, y: sp(m).xlog1py(x, y),
+           gen=lambda rng: [(np.array([0.0, 0.0, 1.0]), np.array([-1.0, 2.0, 0.5]))], grad_samples=0),
+    OpCase("logaddexp", lambda m, x, y: m.logaddexp(x, y), B, domain=(-5, 5)),
+    OpCase("logaddexp_inf", lambda m, x, y: m.logaddexp(x, y),
+           gen=lambda rng: [(np.array([-np.inf, -np.inf, 1.0, 800.0]), np.array([-np.inf, 2.0, -np.inf, 799.0]))],
+           grad_samples=0),
+    OpCase("logaddexp2", lambda m, x, y: m.logaddexp2(x, y), B, domain=(-5, 5)),
+    OpCase("softplus", lambda m, x: m.nn.functional.softplus(x), domain=(-5, 5)),
+    OpCase("softplus_beta_threshold", lambda m, x: m.nn.functional.softplus(x, beta=2.0, threshold=5.0),
+           domain=(-5, 5)),
+    OpCase("softplus_large", lambda m, x: m.nn.functional.softplus(x), domain=(15, 40)),
+    # ---------------------------------------------------------------- selection
+    OpCase("maximum", lambda m, x, y: m.maximum(x, y), B),
+    OpCase("minimum", lambda m, x, y: m.minimum(x, y), B),
+    OpCase("maximum_ties", lambda m, x, y: m.maximum(x, y), gen=_ties([((3, 4), (3, 4)), ((3, 4), (4,))]),
+           grad_samples=0),
+    OpCase("minimum_ties", lambda m, x, y: m.minimum(x, y), gen=_ties([((3, 4), (3, 4)), ((1, 4), (3, 1))]),
+           grad_samples=0),
+    OpCase("max_binary", lambda m, x, y: m.max(x, y), B),
+    OpCase("min_binary", lambda m, x, y: m.min(x, y), B),
+    OpCase("maximum_nan", lambda m, x, y: m.maximum(x, y),
+           gen=lambda rng: [(np.array([np.nan, 1.0, 2.0]), np.array([0.0, np.nan, 1.0]))], grad_samples=0),
+    OpCase("fmax", lambda m, x, y: m.fmax(x, y), B),
+    OpCase("fmin", lambda m, x, y: m.fmin(x, y), B),
+    OpCase("fmax_nan", lambda m, x, y: m.fmax(x, y),
+           gen=lambda rng: [(np.array([np.nan, 1.0, 2.0]), np.array([0.0, np.nan, 1.0]))], grad_samples=0),
+    OpCase("clamp_scalars", lambda m, x: m.clamp(x, -0.5, 0.7)),
+    OpCase("clamp_min_only", lambda m, x: m.clamp(x, min=0.1)),
+    OpCase("clamp_max_only", lambda m, x: m.clamp(x, max=0.1)),
+    OpCase("clamp_min_fn", lambda m, x: m.clamp_min(x, -0.3)),
+    OpCase("clamp_max_fn", lambda m, x: m.clamp_max(x, 0.3)),
+    OpCase("clip", lambda m, x: m.clip(x, -1, 1)),
+    OpCase("clamp_tensor_bounds", lambda m, x, lo, hi: m.clamp(x, lo, hi), T, domain=[(-2, 2), (-1, 0), (0, 1)]),
+    OpCase("clamp_crossed_bounds", lambda m, x, lo, hi: m.clamp(x, lo, hi), T, domain=[(-2, 2), (0.5, 1), (-1, 0)]),
+    OpCase("clamp_tensor_min", lambda m, x, lo: m.clamp(x, min=lo), B),
+    OpCase("clamp_tensor_max", lambda m, x, hi: m.clamp(x, max=hi), B),
+    OpCase("clamp_int_bounds_on_float", lambda m, x: m.clamp(x, -1, 1)),
+    OpCase("where", lambda m, c, x, y: m.where(c > 0, x, y), T, differentiable_args=[1, 2]),
+    OpCase("where_scalar_other", lambda m, c, x: m.where(c > 0, x, 0.5), B, differentiable_args=[1]),
+    OpCase("where_scalar_input", lambda m, c, y: m.where(c > 0, -1.0, y), B, differentiable_args=[1]),
+    OpCase("copysign", lambda m, x, y: m.copysign(x, y), B),
+    OpCase("copysign_scalar", lambda m, x: m.copysign(x, -1.0)),
+    OpCase("heaviside", lambda m, x, v: m.heaviside(x, v),
+           gen=lambda rng: [(np.array([-1.0, 0.0, 2.0, 0.0]), np.array([0.5, 0.25, 0.1, 0.7]))], grad=False),
+    OpCase("nan_to_num", lambda m, x: m.nan_to_num(x), gen=_with_specials, grad_samples=0),
+    OpCase("nan_to_num_values", lambda m, x: m.nan_to_num(x, nan=1.0, posinf=5.0, neginf=-7.0),
+           gen=_with_specials, grad_samples=0),
+    OpCase("nan_to_num_plain", lambda m, x: m.nan_to_num(x, nan=2.0)),
+    OpCase("clone", lambda m, x: m.clone(x)),
+    OpCase("positive", lambda m, x: m.positive(x)),
+    OpCase("dist", lambda m, x, y: m.dist(x, y), [((2, 3), (2, 3)), ((2, 3), (3,))]),
+    OpCase("dist_p1", lambda m, x, y: m.dist(x, y, 1), [((2, 3), (2, 3))]),
+    OpCase("dist_p3", lambda m, x, y: m.dist(x, y, 3), [((2, 3), (3,))]),
+    OpCase("angle", lambda m, x: m.angle(x), grad=False),
+    OpCase("masked_fill", lambda m, x, c: m.masked_fill(x, c > 0, -3.0), B[:3], differentiable_args=[0]),
+    OpCase("masked_fill_tensor_value", lambda m, x, c, v: m.masked_fill(x, c > 0, v.sum()),
+           [((2, 3), (2, 3), (2,)), ((2, 3), (3,), ())], differentiable_args=[0, 2]),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("case", params(CASES))
+def test_forward_matches_torch(case, dtype):
+    check_forward(case, dtype)
+
+
+@pytest.mark.parametrize("case", params([c for c in CASES if c.grad]))
+def test_grad_matches_torch(case):
+    check_grad_vs_torch(case)
+
+
+@pytest.mark.parametrize("case", params([c for c in CASES if c.grad and c.grad_samples]))
+def test_gradcheck_gradgradcheck(case):
+    check_gradcheck(case)
+
+
+# ------------------------------------------------------------------------------------------------ any-dtype ops
+# Values and result dtypes over mixed input dtypes (no gradients): comparisons, logical, bitwise, and arithmetic on
+# integer and bool tensors. torch's exception type must match when torch refuses.
+DTYPES = ["bool", "uint8", "int8", "int32", "int64", "float32", "float64"]
+PAIRS = [("int64", "int64"), ("int32", "int64"), ("uint8", "int8"), ("bool", "bool"), ("bool", "int32"),
+         ("int64", "float32"), ("float32", "float64"), ("uint8", "bool"), ("int8", "float64")]
+
+BINARY_ANY = {
+    "eq": lambda m, x, y: m.eq(x, y), "ne": lambda m, x, y: x != y, "lt": lambda m, x, y: m.lt(x, y),
+    "le": lambda m, x, y: x <= y, "gt": lambda m, x, y: m.gt(x, y), "ge": lambda m, x, y: m.ge(x, y),
+    "greater": lambda m, x, y: m.greater(x, y), "less_equal": lambda m, x, y: m.less_equal(x, y),
+    "logical_and": lambda m, x, y: m.logical_and(x, y), "logical_or": lambda m, x, y: m.logical_or(x, y),
+    "logical_xor": lambda m, x, y: m.logical_xor(x, y),
+    "bitwise_and": lambda m, x, y: m.bitwise_and(x, y), "bitwise_or": lambda m, x, y: x | y,
+    "bitwise_xor": lambda m, x, y: x ^ y,
+    "add": lambda m, x, y: x + y, "sub": lambda m, x, y: m.sub(x, y), "mul": lambda m, x, y: x * y,
+    "div": lambda m, x, y: x / y, "floor_div": lambda m, x, y: m.div(x, y, rounding_mode="floor"),
+    "trunc_div": lambda m, x, y: m.div(x, y, rounding_mode="trunc"), "remainder": lambda m, x, y: x % y,
+    "fmod": lambda m, x, y: m.fmod(x, y), "maximum": lambda m, x, y: m.maximum(x, y),
+    "minimum": lambda m, x, y: m.minimum(x, y), "where": lambda m, x, y: m.where(x > 1, x, y),
+    "pow": lambda m, x, y: m.pow(x, y), "atan2": lambda m, x, y: m.atan2(x, y),
+    "copysign": lambda m, x, y: m.copysign(x, y), "xlogy": lambda m, x, y: m.xlogy(x, y),
+    "isclose": lambda m, x, y: m.isclose(x, y),
+}
+
+UNARY_ANY = {
+    "logical_not": lambda m, x: m.logical_not(x), "bitwise_not": lambda m, x: m.bitwise_not(x),
+    "invert": lambda m, x: ~x, "neg": lambda m, x: -x, "abs": lambda m, x: m.abs(x), "sign": lambda m, x: m.sign(x),
+    "exp": lambda m, x: m.exp(x), "sqrt": lambda m, x: m.sqrt(x), "sigmoid": lambda m, x: m.sigmoid(x),
+    "floor": lambda m, x: m.floor(x), "round": lambda m, x: m.round(x), "trunc": lambda m, x: m.trunc(x),
+    "isnan": lambda m, x: m.isnan(x), "isinf": lambda m, x: m.isinf(x), "isfinite": lambda m, x: m.isfinite(x),
+    "isposinf": lambda m, x: m.isposinf(x), "signbit": lambda m, x: m.signbit(x), "square": lambda m, x: m.square(x),
+    "reciprocal": lambda m, x: m.reciprocal(x), "lgamma": lambda m, x: m.lgamma(x), "erf": lambda m, x: m.erf(x),
+    "nan_to_num": lambda m, x: m.nan_to_num(x), "angle": lambda m, x: m.angle(x), "frac": lambda m, x: m.frac(x),
+    "clamp": lambda m, x: m.clamp(x, 1, 2), "clamp_float_bound": lambda m, x: m.clamp(x, min=0.5),
+    "isreal": lambda m, x: m.isreal(x), "add_float": lambda m, x: x + 1.5, "mul_int": lambda m, x: x * 2,
+    "rsub_int": lambda m, x: 3 - x, "div_int": lambda m, x: x / 2, "pow_int": lambda m, x: x ** 2,
+    "pow_neg_int": lambda m, x: x ** -1, "rpow": lambda m, x: 2 ** x, "eq_scalar": lambda m, x: x == 1,
+    "gt_float": lambda m, x: x > 0.5, "and_true": lambda m, x: x & True if x.dtype in (m.bool, m.uint8, m.int8,
+                                                                                     m.int32, m.int64) else x > 0,
+}
+
+
+def _any_values(dtype, shape, rng):
+    if dtype == "bool":
+        return rng.integers(0, 2, size=shape).astype(bool)
+    lo = 0 if dtype == "uint8" else -3
+    return rng.integers(lo, 4, size=shape).astype(np.dtype(dtype))
+
+
+def _compare_any(fn, arrays):
+    tt = [torch.from_numpy(np.array(a)) for a in arrays]
+    tp = [probtorch.from_numpy(np.array(a)) for a in arrays]
+    try:
+        expected = fn(torch, *tt)
+    except (RuntimeError, TypeError) as e:
+        with pytest.raises(type(e)):
+            fn(probtorch, *tp)
+        return
+    assert_same(fn(probtorch, *tp), expected, equal_nan=True, what=str(fn))
+
+
+@pytest.mark.parametrize("pair", PAIRS, ids=lambda p: f"{p[0]}-{p[1]}")
+@pytest.mark.parametrize("name", sorted(BINARY_ANY))
+def test_binary_any_dtype_matches_torch(name, pair):
+    rng = np.random.default_rng(0)
+    for sa, sb in [((3, 4), (3, 4)), ((3, 1), (4,)), ((), (3,))]:
+        _compare_any(BINARY_ANY[name], [_any_values(pair[0], sa, rng), _any_values(pair[1], sb, rng)])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", sorted(UNARY_ANY))
+def test_unary_any_dtype_matches_torch(name, dtype):
+    rng = np.random.default_rng(0)
+    for shape in [(3, 4), (), (0,)]:
+        _compare_any(UNARY_ANY[name], [_any_values(dtype, shape, rng)])
+
+
+def test_comparison_results_are_bool_and_not_differentiable():
+    x = probtorch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    for r in (x > 1, x == 2.0, probtorch.isnan(x), probtorch.logical_and(x, x)):
+        assert r.dtype is probtorch.bool and not r.requires_grad and r.grad_fn is None
+
+
+def test_equal_allclose():
+    a = probtorch.tensor([1.0, 2.0])
+    assert probtorch.equal(a, probtorch.tensor([1.0, 2.0]))
+    assert not probtorch.equal(a, probtorch.tensor([1.0, 2.5]))
+    assert not probtorch.equal(a, probtorch.tensor([1.0, 2.0, 3.0]))
+    assert probtorch.allclose(a, a + 1e-9)
+    assert not probtorch.allclose(a, a + 1e-3)
+    nan = probtorch.tensor([math.nan])
+    assert not probtorch.allclose(nan, nan) and probtorch.allclose(nan, nan, equal_nan=True)
+
+
+def test_polygamma_negative_order_raises():
+    with pytest.raises(RuntimeError, match="negative"):
+        probtorch.polygamma(-1, probtorch.tensor([1.0]))
+
+
+def test_clamp_without_bounds_raises():
+    with pytest.raises(RuntimeError, match="At least one of 'min' or 'max'"):
+        probtorch.clamp(probtorch.tensor([1.0]))
+
+
+def test_where_condition_must_be_bool():
+    with pytest.raises(RuntimeError, match="bool"):
+        probtorch.where(probtorch.tensor([1.0, 0.0]), probtorch.ones(2), probtorch.zeros(2))
+
+
+def test_int_pow_negative_exponent_raises():
+    with pytest.raises(RuntimeError, match="Integers to negative integer powers"):
+        probtorch.tensor([1, 2]) ** -1
+
+
+def test_bitwise_on_float_raises():
+    with pytest.raises(RuntimeError):
+        probtorch.bitwise_and(probtorch.tensor([1.0]), probtorch.tensor([1.0]))
+
+
+def test_bool_subtraction_raises():
+    t = probtorch.tensor([True, False])
+    with pytest.raises(RuntimeError, match="Subtraction"):
+        t - t
