@@ -71,9 +71,9 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
               masked=None):
     """True when the autograd jacobian of `func` at `inputs` matches central differences."""
     inputs = _as_tuple(inputs)
-    for t in inputs:
-        if isinstance(t, Tensor) and t.requires_grad and t.dtype.name != "float64":
-            warnings.warn(f"Input #{inputs.index(t)} requires gradient and is not a double precision floating "
+    for k, t in enumerate(inputs):
+        if isinstance(t, Tensor) and t.requires_grad and t.dtype.name not in ("float64", "complex128"):
+            warnings.warn(f"Input #{k} requires gradient and is not a double precision floating "
                           "point. This check will likely fail if all the inputs are not of double precision "
                           "floating point.")
     if not any(isinstance(t, Tensor) and t.requires_grad for t in inputs):

@@ -1,0 +1,343 @@
+"""In-place operations and views: version counters, saved-tensor checks, gradients through views, like torch."""
+import numpy as np
+import pytest
+
+import probtorch
+
+torch = pytest.importorskip("torch")
+
+A = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+B = np.array([[2.0, 1.0, 1.0], [1.0, 3.0, 1.0], [1.0, 1.0, 4.0]])
+
+
+def _np(x):
+    return x.detach().numpy() if hasattr(x, "detach") else np.asarray(x)
+
+
+# Each scenario runs with lib = torch and lib = probtorch and returns arrays to compare.
+def s_nonleaf_chain(L):
+    x = L.tensor(A, requires_grad=True)
+    y = x * 2
+    y.add_(1)
+    y.mul_(3)
+    y.pow_(2)
+    y.sum().backward()
+    return [y, x.grad]
+
+
+def s_nonleaf_exp_then_inplace(L):
+    x = L.tensor(A, requires_grad=True)
+    y = x * 1
+    z = y.exp()  # saves its output, not y
+    y.add_(1)
+    (z * y).sum().backward()
+    return [x.grad]
+
+
+def s_clone_view_mul(L):
+    a = L.tensor(A, requires_grad=True)
+    b = a.clone()
+    b[0].mul_(3)
+    b.sum().backward()
+    return [b, a.grad]
+
+
+def s_clone_view_mul_square(L):
+    a = L.tensor(A, requires_grad=True)
+    b = a.clone()
+    b[0].mul_(3)
+    (b * b).sum().backward()
+    return [b, a.grad]
+
+
+def s_diagonal_add(L):
+    a = L.tensor(B, requires_grad=True)
+    x = L.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    b = a * 1
+    b.diagonal().add_(x)
+    (b ** 2).sum().backward()
+    return [b, a.grad, x.grad]
+
+
+def s_view_of_view(L):
+    a = L.tensor(A, requires_grad=True)
+    b = a * 1
+    b.t()[1].mul_(a[0, 0] + 1)
+    (b * b).sum().backward()
+    return [b, a.grad]
+
+
+def s_base_modified_after_view(L):
+    x = L.tensor(A, requires_grad=True)
+    y = x * 1
+    v = y[0]
+    y.mul_(2)  # v's grad_fn follows y's new history
+    (v * v).sum().backward()
+    return [v, x.grad]
+
+
+def s_sibling_views(L):
+    x = L.tensor(A, requires_grad=True)
+    w = L.tensor([1.0, -1.0, 2.0], requires_grad=True)
+    y = x * 1
+    r0, r1 = y[0], y[1]
+    r0.mul_(w)
+    (r1 * r0).sum().backward()
+    return [y, x.grad, w.grad]
+
+
+def s_setitem_view_chain(L):
+    x = L.tensor(A, requires_grad=True)
+    y = x * 1
+    y.view(3, 2)[1:, 0] = L.tensor([7.0, 8.0], dtype=L.float64)
+    (y * y).sum().backward()
+    return [y, x.grad]
+
+
+def s_copy_broadcast_cast(L):
+    src = L.tensor([1.0, 2.0, 3.0], dtype=L.float64, requires_grad=True)
+    y = L.zeros(2, 3) * 1  # float32
+    y.copy_(src)
+    (y * y).sum().backward()
+    return [y, src.grad, str(y.dtype).split(".")[-1] == "float32"]
+
+
+def s_copy_overwrites_history(L):
+    x = L.tensor(A, requires_grad=True)
+    y = x * 1
+    y.copy_(L.tensor([1.0, 2.0, 3.0], dtype=L.float64))
+    y.sum().backward()
+    return [y, x.grad]
+
+
+def s_inplace_with_grad_arg_into_plain(L):
+    x = L.tensor([1.0, 2.0, 3.0], dtype=L.float64, requires_grad=True)
+    buf = L.zeros(2, 3, dtype=L.float64)
+    buf[1] = x * 2
+    buf.add_(x)
+    (buf ** 2).sum().backward()
+    return [buf, x.grad, buf.requires_grad]
+
+
+def s_zero_fill(L):
+    x = L.tensor(A, requires_grad=True)
+    y = x * 3
+    y[:, 0].zero_()
+    y[1].fill_(2.0)
+    (y * x).sum().backward()
+    return [y, x.grad]
+
+
+def s_masked_fill_inplace(L):
+    x = L.tensor(A, requires_grad=True)
+    y = x.sin()
+    y.masked_fill_(L.tensor(A > 3), 0.0)
+    y.sum().backward()
+    return [y, x.grad]
+
+
+def s_index_add_inplace(L):
+    x = L.tensor(A, requires_grad=True)
+    s = L.tensor(A[:1] * 2, requires_grad=True)
+    y = x * 1
+    y.index_add_(0, L.tensor([1]), s)
+    (y * y).sum().backward()
+    return [y, x.grad, s.grad]
+
+
+def s_no_grad_inplace_on_leaf(L):
+    x = L.tensor(A, requires_grad=True)
+    with L.no_grad():
+        x.mul_(2)
+    (x * x).sum().backward()
+    return [x, x.grad, x._version, x.is_leaf]
+
+
+def s_data_write(L):
+    x = L.tensor(A, requires_grad=True)
+    d = x.data
+    d.add_(1)
+    return [x, x._version, d._version, x.requires_grad, d.requires_grad]
+
+
+def s_detach_shares_storage(L):
+    x = L.tensor(A, requires_grad=True)
+    d = x.detach()
+    d.add_(1)
+    return [x, x._version, d._version, d.requires_grad]
+
+
+def s_versions(L):
+    x = L.zeros(3)
+    v0 = x._version
+    x.add_(1)
+    x[0] = 2
+    x.mul_(2)
+    v = x[1:]
+    v.sub_(1)
+    return [x, x._version - v0, v._version - v0, x.unsqueeze(0)._version - v0]
+
+
+def s_int_inplace(L):
+    x = L.tensor([1, 2, 3])
+    x.mul_(2)
+    x.add_(L.tensor([1, 1, 1], dtype=L.int32))
+    return [x, str(x.dtype).split(".")[-1] == "int64"]
+
+
+def s_out_argument(L):
+    x = L.tensor(A)
+    out = L.empty(2, 3, dtype=L.float64)
+    r = L.add(x, 1, out=out)
+    out2 = L.empty(4, 3, dtype=L.float64)
+    L.cat([x, x], out=out2)
+    out3 = L.empty(2, 2, 3, dtype=L.float64)
+    L.stack([x, x], out=out3)
+    return [out, r is out, out2, out3]
+
+
+def s_iadd_operators(L):
+    x = L.tensor(A, requires_grad=True)
+    y = x * 1
+    z = y
+    y += 1
+    y *= x
+    y -= 2
+    y /= 3
+    y.sum().backward()
+    return [y, z is y, x.grad]
+
+
+SCENARIOS = [v for k, v in sorted(globals().items()) if k.startswith("s_")]
+
+
+@pytest.mark.parametrize("fn", SCENARIOS, ids=[f.__name__[2:] for f in SCENARIOS])
+def test_matches_torch(fn):
+    got, want = fn(probtorch), fn(torch)
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        if isinstance(w, (bool, int)):
+            assert g == w
+        else:
+            np.testing.assert_allclose(_np(g), _np(w), rtol=1e-6, atol=1e-12)
+
+
+# ------------------------------------------------------------------------------------------------ errors like torch
+def e_saved_tensor_modified(L):
+    x = L.tensor(A, requires_grad=True)
+    y = x * 1
+    z = y * y
+    y.add_(1)
+    z.sum().backward()
+
+
+def e_saved_output_modified(L):
+    x = L.tensor(A, requires_grad=True)
+    y = x.exp()
+    y.add_(1)
+    y.sum().backward()
+
+
+def e_self_mul_self(L):
+    x = L.tensor(A, requires_grad=True)
+    y = x * 2
+    y.add_(1)
+    y.mul_(y)
+    y.sum().backward()
+
+
+def e_saved_through_view(L):
+    x = L.tensor(A, requires_grad=True)
+    y = x * 1
+    z = y.sin()
+    y[0].mul_(2)
+    z.sum().backward()
+
+
+def e_leaf_inplace(L):
+    x = L.tensor(A, requires_grad=True)
+    x.add_(1)
+
+
+def e_leaf_view_inplace(L):
+    x = L.tensor(A, requires_grad=True)
+    x[0].add_(1)
+
+
+def e_leaf_reshape_inplace(L):
+    x = L.tensor(A, requires_grad=True)
+    x.view(3, 2).zero_()
+
+
+def e_leaf_setitem(L):
+    x = L.tensor(A, requires_grad=True)
+    x[0] = 1.0
+
+
+def e_int_from_float(L):
+    x = L.tensor([1, 2, 3])
+    x.add_(1.5)
+
+
+def e_broadcast_out(L):
+    x = L.zeros(3)
+    x.add_(L.ones(2, 3))
+
+
+def e_expanded_write(L):
+    x = L.zeros(3).expand(2, 3)
+    x.add_(1)
+
+
+@pytest.mark.parametrize("fn,match", [
+    (e_saved_tensor_modified, "modified by an inplace operation"),
+    (e_saved_output_modified, "modified by an inplace operation"),
+    (e_self_mul_self, "modified by an inplace operation"),
+    (e_saved_through_view, "modified by an inplace operation"),
+    (e_leaf_inplace, "leaf Variable that requires grad"),
+    (e_leaf_view_inplace, "view of a leaf Variable"),
+    (e_leaf_reshape_inplace, "view of a leaf Variable"),
+    (e_leaf_setitem, "leaf Variable"),
+    (e_int_from_float, "can't be cast"),
+    (e_broadcast_out, "doesn't match the broadcast shape"),
+    (e_expanded_write, "single memory location"),
+], ids=lambda v: v.__name__[2:] if callable(v) else "")
+def test_errors_match_torch(fn, match):
+    with pytest.raises(RuntimeError) as texc:
+        fn(torch)
+    with pytest.raises(RuntimeError, match=match):
+        fn(probtorch)
+    assert match in str(texc.value) or match.replace("Variable", "tensor") in str(texc.value)
+
+
+def test_saved_tensor_message_names_versions():
+    x = probtorch.tensor(A, requires_grad=True)
+    y = x * 1
+    z = y * y
+    y.add_(1)
+    with pytest.raises(RuntimeError, match=r"\[float64 \[2, 3\]\].*version 1; expected version 0"):
+        z.sum().backward()
+
+
+def test_modification_after_backward_is_fine():
+    x = probtorch.tensor(A, requires_grad=True)
+    y = x * 1
+    z = (y * y).sum()
+    z.backward()
+    y.add_(1)  # the graph is already freed; nothing checks y any more
+    np.testing.assert_allclose(x.grad.numpy(), 2 * A)
+
+
+def test_inplace_gradcheck_through_views():
+    from probtorch.autograd import gradcheck, gradgradcheck
+    a = probtorch.tensor(B, requires_grad=True)
+    x = probtorch.tensor([1.0, 2.0, 3.0], dtype=probtorch.float64, requires_grad=True)
+
+    def f(a, x):
+        b = a * 1
+        b.diagonal().mul_(x)
+        b[0].add_(x)
+        b.t()[2].sub_(x * x)
+        return b
+    assert gradcheck(f, (a, x))
+    assert gradgradcheck(f, (a, x))
