@@ -16,6 +16,7 @@ from . import _tensor_methods  # noqa: F401  (binds methods onto Tensor)
 from . import autograd, linalg, nn, optim
 from . import distributions
 from . import constraints  # noqa: E402
+from . import special
 from .linalg import matmul, dot, inner
 from .linalg import (einsum, det, slogdet, logdet, inv as inverse, cholesky_ as cholesky, cholesky_solve,
                      cholesky_inverse, triangular_solve, matrix_exp, matrix_power)
