@@ -205,6 +205,32 @@ def _restore_saved(node, outs):
                 _register(o)
 
 
+def _inplace_tangent(t, new):
+    """After an in-place write of `new` into `t`: `t` takes new's tangent; a view also writes it into its base's
+    tangent (so the base and its other readers see it)."""
+    from .._functions.creation import zeros_like
+    from .._tensor_methods import view_scatter, _apply_chain
+    tn = new._fw
+    if tn is not None and tn._data.shape != t._data.shape:
+        tn = tn.expand(t._data.shape)
+    base = t._base
+    _Forward.active = 0
+    try:
+        if base is None or not t._view_chain:
+            t._fw = tn if tn is not None or t._fw is None else zeros_like(t)
+        elif tn is None and base._fw is None:
+            t._fw = None
+        else:
+            bt = base._fw if base._fw is not None else zeros_like(base)
+            base._fw = view_scatter(bt, tn if tn is not None else zeros_like(t), chain=t._view_chain)
+            _register(base)
+            t._fw = _apply_chain(base._fw, t._view_chain)
+    finally:
+        _Forward.active = 1
+    if t._fw is not None:
+        _register(t)
+
+
 def _output_tangents(prim, args, params, outs, tangents):
     if prim.jvp is not None:
         out = outs[0] if prim.nout == 1 else outs
