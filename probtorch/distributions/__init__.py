@@ -15,8 +15,29 @@ from .one_hot_categorical import OneHotCategorical
 from .one_hot_categorical_straight_through import OneHotCategoricalStraightThrough
 from .poisson import Poisson
 from .kl import kl_divergence, register_kl
+from .beta import Beta
+from .cauchy import Cauchy
+from .chi2 import Chi2
+from .continuous_bernoulli import ContinuousBernoulli
+from .dirichlet import Dirichlet
+from .exponential import Exponential
+from .fisher_snedecor import FisherSnedecor
+from .gamma import Gamma
+from .generalized_pareto import GeneralizedPareto
+from .independent import Independent
+from .laplace import Laplace
+from .lkj_cholesky import LKJCholesky
+from .normal import Normal
+from .student_t import StudentT
+from .uniform import Uniform
+from .von_mises import VonMises
 
-__all__ = ["Distribution", "ExponentialFamily"]
-__all__ += ["Bernoulli", "Binomial", "Categorical", "Geometric", "Multinomial", "NegativeBinomial", "OneHotCategorical",
-            "OneHotCategoricalStraightThrough", "Poisson", "LowRankMultivariateNormal", "MultivariateNormal",
-            "kl_divergence", "register_kl"]
+__all__ = [
+    "Beta", "Cauchy", "Chi2", "ContinuousBernoulli", "Dirichlet", "Distribution", "Exponential",
+    "ExponentialFamily", "FisherSnedecor", "Gamma", "GeneralizedPareto", "Independent", "Laplace", "LKJCholesky",
+    "Normal", "StudentT", "Uniform", "VonMises",
+]
+# the discrete and multivariate families and the KL registry
+__all__ += ["Bernoulli", "Binomial", "Categorical", "Geometric", "LowRankMultivariateNormal", "Multinomial",
+            "MultivariateNormal", "NegativeBinomial", "OneHotCategorical", "OneHotCategoricalStraightThrough",
+            "Poisson", "kl_divergence", "register_kl"]

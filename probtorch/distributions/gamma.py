@@ -1,0 +1,101 @@
+"""Gamma distribution, with pathwise (implicitly reparameterized) samples."""
+import numbers
+
+from .. import constraints, _dtype
+from .._tensor import Size
+from ..prims.gamma import standard_gamma_log, gammainc
+from .exp_family import ExponentialFamily
+from .utils import broadcast_all
+
+__all__ = ["Gamma"]
+
+
+def _standard_gamma_log(concentration):
+    """log of Gamma(concentration, 1) samples, differentiable w.r.t. the concentration along the quantile path."""
+    return standard_gamma_log(concentration)
+
+
+def _standard_gamma(concentration):
+    """Gamma(concentration, 1) samples, differentiable w.r.t. the concentration (implicit reparameterization)."""
+    return standard_gamma_log(concentration).exp()
+
+
+class Gamma(ExponentialFamily):
+    r"""Gamma distribution with shape ``concentration`` :math:`\alpha` and ``rate`` :math:`\beta`:
+
+    .. math:: p(x) = \frac{\beta^\alpha}{\Gamma(\alpha)} x^{\alpha - 1} e^{-\beta x}, \quad x > 0
+
+    ``rsample`` is pathwise: the derivative of a sample w.r.t. :math:`\alpha` follows the quantile path,
+    :math:`dx/d\alpha = -(\partial F/\partial\alpha)/p(x)` (Figurnov et al., *Implicit Reparameterization
+    Gradients*, 2018), computed by a compiled series / continued-fraction kernel accurate for tiny and huge
+    :math:`\alpha`. Samples are drawn in log space, so :math:`\alpha = 10^{-3}` gives distinct, finite values.
+
+    Args:
+        concentration (float or Tensor): shape :math:`\alpha` (> 0).
+        rate (float or Tensor): rate :math:`\beta` (> 0), the inverse scale.
+    """
+
+    arg_constraints = {"concentration": constraints.positive, "rate": constraints.positive}
+    support = constraints.nonnegative
+    has_rsample = True
+    _mean_carrier_measure = 0
+
+    def __init__(self, concentration, rate, validate_args=None):
+        self.concentration, self.rate = broadcast_all(concentration, rate)
+        if isinstance(concentration, numbers.Number) and isinstance(rate, numbers.Number):
+            batch_shape = Size()
+        else:
+            batch_shape = self.concentration.size()
+        super().__init__(batch_shape, validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        new = self._get_checked_instance(Gamma, _instance)
+        batch_shape = Size(batch_shape)
+        new.concentration = self.concentration.expand(batch_shape)
+        new.rate = self.rate.expand(batch_shape)
+        super(Gamma, new).__init__(batch_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
+    @property
+    def mean(self):
+        return self.concentration / self.rate
+
+    @property
+    def mode(self):
+        return ((self.concentration - 1) / self.rate).clamp(min=0)
+
+    @property
+    def variance(self):
+        return self.concentration / self.rate.pow(2)
+
+    def _log_rsample(self, sample_shape=Size()):
+        shape = self._extended_shape(sample_shape)
+        return _standard_gamma_log(self.concentration.expand(shape)) - self.rate.expand(shape).log()
+
+    def rsample(self, sample_shape=Size()):
+        value = self._log_rsample(sample_shape).exp()
+        # a sample that underflowed to 0 is moved to the smallest normal number, so log_prob stays finite
+        return value.clamp(min=_dtype.finfo(value.dtype).tiny)
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        a, b = self.concentration, self.rate
+        return a.xlogy(b) + (a - 1).xlogy(value) - b * value - a.lgamma()
+
+    def entropy(self):
+        a = self.concentration
+        return a - self.rate.log() + a.lgamma() + (1.0 - a) * a.digamma()
+
+    @property
+    def _natural_params(self):
+        return (self.concentration - 1, -self.rate)
+
+    def _log_normalizer(self, x, y):
+        return (x + 1).lgamma() + (x + 1) * (-y.reciprocal()).log()
+
+    def cdf(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        return gammainc(self.concentration, self.rate * value)
