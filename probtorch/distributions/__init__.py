@@ -8,6 +8,7 @@ from .binomial import Binomial
 from .categorical import Categorical
 from .geometric import Geometric
 from .lowrank_multivariate_normal import LowRankMultivariateNormal
+from .mixture_same_family import MixtureSameFamily
 from .multinomial import Multinomial
 from .multivariate_normal import MultivariateNormal
 from .negative_binomial import NegativeBinomial
