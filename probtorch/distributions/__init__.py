@@ -41,4 +41,4 @@ __all__ = [
 # the discrete and multivariate families and the KL registry
 __all__ += ["Bernoulli", "Binomial", "Categorical", "Geometric", "LowRankMultivariateNormal", "Multinomial",
             "MultivariateNormal", "NegativeBinomial", "OneHotCategorical", "OneHotCategoricalStraightThrough",
-            "Poisson", "kl_divergence", "register_kl"]
+            "Poisson", "MixtureSameFamily", "kl_divergence", "register_kl"]
