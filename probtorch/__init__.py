@@ -15,7 +15,7 @@ from ._random import *  # noqa: F401,F403
 from . import _tensor_methods  # noqa: F401  (binds methods onto Tensor)
 from . import autograd, linalg, nn, optim
 from . import distributions
-from . import constraints  # noqa: E402
+from . import constraints, transforms  # noqa: E402
 from . import special
 from .linalg import matmul, dot, inner
 from .linalg import (einsum, det, slogdet, logdet, inv as inverse, cholesky_ as cholesky, cholesky_solve,

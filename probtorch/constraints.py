@@ -510,11 +510,20 @@ class _Cat(Constraint):
         if not -value.dim() <= self.dim < value.dim():
             raise AssertionError(f"dim {self.dim} out of range for value with {value.dim()} dimensions")
         from ._functions.shape import cat as _cat
+        event_dim = self.event_dim
         pieces, start = [], 0
         for c, length in zip(self.cseq, self.lengths):
-            pieces.append(c.check(value.narrow(self.dim, start, length)))
+            # Bring every piece's result to the common batch shape value.shape[:-event_dim].
+            pieces.append(_all_last(c.check(value.narrow(self.dim, start, length)), event_dim - c.event_dim))
             start = start + length
-        return _cat(pieces, self.dim)
+        dim = (self.dim if self.dim < 0 else self.dim - value.dim()) + event_dim
+        if dim < 0:  # the cat dim is a batch dim: join the results along it
+            return _cat(pieces, dim)
+        # The cat dim lies inside the event: an event is valid when every piece of it is.
+        result = pieces[0]
+        for piece in pieces[1:]:
+            result = result & piece
+        return result
 
 
 class _Stack(Constraint):
