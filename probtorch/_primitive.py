@@ -74,14 +74,12 @@ class Node:
 
     def _check_saved(self):
         prim = self.prim
-        if self.saved is None:
-            if prim.saves or prim.save_out:
-                raise RuntimeError(
-                    "Trying to backward through the graph a second time (or directly access saved tensors after "
-                    "they have already been freed). Saved intermediate values of the graph are freed when you call "
-                    ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the "
-                    "graph a second time or if you need to access saved tensors after calling backward.")
-            return
+        if self.saved is None:  # freed by a backward without retain_graph (see release)
+            raise RuntimeError(
+                "Trying to backward through the graph a second time (or directly access saved tensors after "
+                "they have already been freed). Saved intermediate values of the graph are freed when you call "
+                ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the "
+                "graph a second time or if you need to access saved tensors after calling backward.")
         for t, version, k in self.versions:
             if t._vc.value != version:
                 what = f"output {k} of {self.name()}" if k >= 0 else "an input of " + self.name()
@@ -95,7 +93,9 @@ class Node:
         if self.versions or self.saved is None:
             self._check_saved()
         prim = self.prim
-        inputs = self.saved if self.saved is not None else (None,) * len(self.edges)
+        inputs = self.saved
+        if inputs.__class__ is _MetaOnly:
+            inputs = inputs.materialize(self.metas)
         out = self._outputs() if prim.save_out else None
         if prim.nout == 1:
             g = grads[0]
@@ -133,8 +133,24 @@ class Node:
         return res
 
     def release(self):
+        prim = self.prim
+        if prim.saves == () and not prim.save_out and self.saved is not None:
+            # the rule reads only shapes/dtypes of its tensor inputs: drop their values, keep the metadata, so a
+            # second backward still works (as in torch for ops that save no tensors)
+            self.saved = _MetaOnly(a if a.__class__ is not Tensor and not isinstance(a, Tensor) else None
+                                   for a in self.saved)
+            return
         self.saved = None
+        self.versions = ()
         self.out_data = self.out_data if not self.prim.save_out else tuple(np.empty(0) for _ in self.out_data)
+
+
+class _MetaOnly(tuple):
+    """A released node's inputs: non-tensor arguments kept, tensors dropped (their shape/dtype are in `metas`)."""
+
+    def materialize(self, metas):
+        return tuple(a if m is None else _make(np.broadcast_to(np.zeros((), m[1]), m[0]))
+                     for a, m in zip(self, metas))
 
 
 def _times(g, p):

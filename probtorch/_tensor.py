@@ -115,9 +115,13 @@ class Tensor:
                                    "var_no_grad = var.detach().")
             return self
         if requires_grad and self._data.dtype.kind not in "fc":
-            raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
         self._rg = bool(requires_grad)
         return self
+
+    def is_inference(self):
+        """True for tensors made inside ``inference_mode``."""
+        return self._is_inference
 
     @property
     def is_leaf(self):
@@ -353,7 +357,7 @@ def _make(data, requires_grad=False, grad_fn=None, output_nr=0):
     t._hooks = None
     t._retains_grad = False
     t._fw = None
-    t._is_inference = False
+    t._is_inference = _state.inference
     return t
 
 

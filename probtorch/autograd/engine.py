@@ -36,10 +36,13 @@ def _make_grads(outputs, grad_outputs, is_grads_batched=False):
         if g._data.shape != out._data.shape and not is_grads_batched:
             raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of "
                                f"{_fmt(g._data.shape)} and output[{i}] has a shape of {_fmt(out._data.shape)}.")
-        if out._data.dtype.kind in "fc" and g._data.dtype.kind not in "fc":
-            raise RuntimeError("For complex Tensors, both grad_output and output are required to have the same "
-                               "dtype. Mismatch in dtype: grad_output[%d] has a dtype of %s and output[%d] has "
-                               "a dtype of %s." % (i, g.dtype, i, out.dtype))
+        if g._data.dtype != out._data.dtype:
+            if (out._data.dtype.kind == "c") != (g._data.dtype.kind == "c"):
+                raise RuntimeError("For complex Tensors, both grad_output and output are required to have the same "
+                                   "dtype. Mismatch in dtype: grad_output[%d] has a dtype of %s and output[%d] has "
+                                   "a dtype of %s." % (i, g.dtype, i, out.dtype))
+            if out._data.dtype.kind in "fc":
+                g = g.to(out.dtype)
         res.append(g)
     return res
 
@@ -109,8 +112,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             if materialize_grads:
                 res[j] = _make(np.zeros_like(inputs[j]._data))
             elif not allow_unused:
-                raise RuntimeError("One of the differentiated Tensors appears to not have been used in the graph. "
-                                   "Set allow_unused=True if this is the desired behavior.")
+                raise RuntimeError(f"The differentiated Tensor at index {j} appears to not have been used in the "
+                                   "graph. Set allow_unused=True if this is the desired behavior.")
     return tuple(res)
 
 
@@ -181,10 +184,16 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs, accumulate):
                 for nr, hooks in node.pre_hooks.items():
                     if gs[nr] is None:
                         continue
+                    retain = None
                     for hook in list(hooks.values()):
+                        if getattr(hook, "_retain", False):
+                            retain = hook  # retain_grad sees the gradient after every other hook, as in torch
+                            continue
                         new = hook(gs[nr])
                         if new is not None:
                             gs[nr] = new
+                    if retain is not None:
+                        retain(gs[nr])
             if node_targets and node in target_nodes:
                 for nr, gk in enumerate(gs):
                     k = node_targets.get((node, nr))

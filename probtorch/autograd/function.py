@@ -120,7 +120,11 @@ class _FunctionNode(Node):
 
 
 class _FunctionMeta(type):
-    pass
+    """Gives each Function subclass its own backward-node class, named like torch's (``<Name>Backward``)."""
+
+    def __init__(cls, name, bases, attrs):
+        super().__init__(name, bases, attrs)
+        cls._backward_cls = type(name + "Backward", (_FunctionNode,), {"__module__": cls.__module__})
 
 
 class Function(metaclass=_FunctionMeta):
@@ -177,7 +181,7 @@ class Function(metaclass=_FunctionMeta):
                     metas.append(None)
                     edges.append(None)
             tensor_outs = [r for r in res if isinstance(r, Tensor)]
-            node = _FunctionNode(cls, ctx, edges, metas, tuple(r._data for r in tensor_outs))
+            node = cls._backward_cls(cls, ctx, edges, metas, tuple(r._data for r in tensor_outs))
             for k, r in enumerate(tensor_outs):
                 orig = outs[[i for i, x in enumerate(res) if x is r][0]]
                 if r._data.dtype.kind in "fc" and id(orig) not in ctx._non_diff:
