@@ -72,14 +72,21 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
     return R.prod(input, dim=dim, keepdim=keepdim, dtype=None if dtype is None else dtype.np)
 
 
+def _ext_dims(dim, input):
+    """dims for amax/amin: None (everything) for dim=() / None / [], else normalized."""
+    if dim is None or (not isinstance(dim, (int, np.integer)) and len(dim) == 0):
+        return None
+    return _dims(dim, input.ndim) if input.ndim else None
+
+
 def amax(input, dim=(), keepdim=False):
-    dims = _dims(dim if dim != () else None, input.ndim)
-    return R.amax(input, dims=dims, keepdim=keepdim)
+    """The largest values over `dim` (all dims by default); ties share the gradient evenly."""
+    return R.amax(input, dims=_ext_dims(dim, input), keepdim=keepdim)
 
 
 def amin(input, dim=(), keepdim=False):
-    dims = _dims(dim if dim != () else None, input.ndim)
-    return R.amin(input, dims=dims, keepdim=keepdim)
+    """The smallest values over `dim` (all dims by default); ties share the gradient evenly."""
+    return R.amin(input, dims=_ext_dims(dim, input), keepdim=keepdim)
 
 
 def _select_along(input, dim, keepdim, index_fn):
@@ -169,6 +176,10 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     if isinstance(dim, bool):
         correction, dim = (1 if dim else 0), None
     n = _count(input, dim)
+    if n - correction <= 0:
+        import warnings
+        warnings.warn("var(): degrees of freedom is <= 0. Correction should be strictly less than the reduction "
+                      "factor (input numel divided by output numel).", UserWarning, stacklevel=2)
     mu = mean(input, dim, keepdim=True)
     d = input - mu
     ss = sum(d * d, dim, keepdim)
@@ -176,7 +187,10 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return var(input, dim, unbiased, keepdim, correction=correction).sqrt()
+    """Standard deviation: sqrt of `var`; its gradient is 0 (not inf) where the result is 0, as in torch."""
+    v = var(input, dim, unbiased, keepdim, correction=correction)
+    zero = v == 0
+    return E.where(zero, 1.0, v).sqrt() * ~zero
 
 
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
@@ -288,6 +302,9 @@ def msort(input):
 
 
 def topk(input, k, dim=-1, largest=True, sorted=True):
+    """The k largest (or smallest) values along `dim` and their indices, sorted."""
+    if input.dtype is _dtype.bool:
+        raise RuntimeError("topk does not support bool dtypes on CPU")
     dim = _wrap_dim(dim, input.ndim)
     if k > input.shape[dim] if input.ndim else k > 1:
         raise RuntimeError("selected index k out of range")
@@ -298,7 +315,17 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
 
 
 def kthvalue(input, k, dim=-1, keepdim=False):
+    """The k-th smallest value along `dim` (1-based) and its index."""
+    if input.dtype is _dtype.bool:
+        raise NotImplementedError("\"kthvalue_cpu\" not implemented for 'Bool'")
+    if input.ndim == 0:
+        _wrap_dim(dim, 0)
+        if k != 1:
+            raise RuntimeError("kthvalue(): selected number k out of range for dimension 0")
+        return _values_indices(input * 1 if input._rg else input.clone(), _make(np.zeros((), np.int64)))
     dim = _wrap_dim(dim, input.ndim)
+    if input.shape[dim] == 0:
+        raise IndexError(f"kthvalue(): Expected reduction dim {dim} to have non-zero size.")
     if not 1 <= k <= input.shape[dim]:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {dim}")
     idx = argsort(input, dim)._data
@@ -312,6 +339,10 @@ def kthvalue(input, k, dim=-1, keepdim=False):
 
 def median(input, dim=None, keepdim=False):
     """The lower median (torch's convention); with dim, (values, indices)."""
+    if input.dtype is _dtype.bool:
+        raise NotImplementedError("\"median_cpu\" not implemented for 'Bool'")
+    if dim is None and input.numel() == 0:
+        return _make(np.full((), np.nan, input.dtype.np))
     if dim is None:
         flat = input.reshape(-1)
         return kthvalue(flat, (flat.numel() + 1) // 2, 0).values

@@ -2,6 +2,12 @@
 import numpy as np
 
 from .._primitive import Primitive
+from .elementwise import _quiet
+
+
+def _prim(name, impl, **kw):
+    # reductions of inf/NaN give inf/NaN silently, as in torch (no numpy floating-point warnings)
+    return Primitive(name, _quiet(impl), **kw)
 from .shape import expand, reshape, flip, sum_to_size
 
 
@@ -15,7 +21,7 @@ def _sum_impl(x, dims, keepdim=False, dtype=None):
     return np.sum(x, axis=dims, keepdims=keepdim, dtype=dtype)
 
 
-sum = Primitive("sum", _sum_impl, saves=(), linear=True)
+sum = _prim("sum", _sum_impl, saves=(), linear=True)
 
 
 @sum.defvjp
@@ -31,12 +37,13 @@ def _prod_impl(x, dim=None, keepdim=False, dtype=None):
     return np.prod(x, axis=dim, keepdims=keepdim, dtype=dtype)
 
 
-prod = Primitive("prod", _prod_impl, save_out=True)
+prod = _prim("prod", _prod_impl, save_out=True)
 
 
 @prod.defvjp
 def _prod_vjp(g, out, x, dim=None, keepdim=False, dtype=None):
-    from .._functions.math import where
+    if x.numel() == 0:
+        return (x.new_zeros(x.shape),)
     if dim is None:
         flat = reshape(x, shape=(-1,))
         return (reshape(_prod_grad_1d(g, flat, 0), shape=x.shape),)
@@ -59,16 +66,25 @@ def _prod_grad_1d(g, x, dim):
     return g * left * flip(right, dims=(dim,))
 
 
+def _check_nonempty(name, x, dims, exc=RuntimeError):
+    """torch refuses to reduce an empty slice with max/min-like ops (there is no identity element)."""
+    if x.size:
+        return
+    if dims is None:
+        raise exc(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. Specify the "
+                  "reduction dim with the 'dim' argument.")
+    for d in dims:
+        if x.shape[d] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+
+
 def _amax_impl(x, dims, keepdim=False):
-    if x.size == 0 and dims is not None:
-        raise IndexError("amax(): Expected reduction dim to be specified for input.numel() == 0. Specify the "
-                         "reduction dim with the 'dim' argument.")
+    _check_nonempty("amax", x, dims)
     return np.amax(x, axis=dims, keepdims=keepdim)
 
 
 def _amin_impl(x, dims, keepdim=False):
-    if x.size == 0:
-        raise IndexError("amin(): Expected reduction dim to be specified for input.numel() == 0.")
+    _check_nonempty("amin", x, dims)
     return np.amin(x, axis=dims, keepdims=keepdim)
 
 
@@ -83,9 +99,9 @@ def _extreme_vjp(g, out, x, dims, keepdim=False):
     return (g * mask / count,)
 
 
-amax = Primitive("amax", _amax_impl, save_out=True)
+amax = _prim("amax", _amax_impl, save_out=True)
 amax.defvjp(_extreme_vjp)
-amin = Primitive("amin", _amin_impl, save_out=True)
+amin = _prim("amin", _amin_impl, save_out=True)
 amin.defvjp(_extreme_vjp)
 
 
@@ -95,7 +111,7 @@ def _cumsum_impl(x, dim, dtype=None):
     return np.cumsum(x, axis=dim, dtype=dtype)
 
 
-cumsum = Primitive("cumsum", _cumsum_impl, saves=(), linear=True)
+cumsum = _prim("cumsum", _cumsum_impl, saves=(), linear=True)
 cumsum.defvjp(lambda g, out, x, dim, dtype=None: (flip(cumsum(flip(g, dims=(dim,)), dim=dim), dims=(dim,)),))
 
 
@@ -105,7 +121,7 @@ def _cumprod_impl(x, dim, dtype=None):
     return np.cumprod(x, axis=dim, dtype=dtype)
 
 
-cumprod = Primitive("cumprod", _cumprod_impl, save_out=True)
+cumprod = _prim("cumprod", _cumprod_impl, save_out=True)
 
 
 @cumprod.defvjp
@@ -143,7 +159,7 @@ def _vector_norm_impl(x, ord=2, dims=None, keepdim=False):
     return np.sum(ax ** ord, axis=dims, keepdims=keepdim) ** (1.0 / ord)
 
 
-vector_norm = Primitive("linalg_vector_norm", _vector_norm_impl, dtype_rule=None, save_out=True)
+vector_norm = _prim("linalg_vector_norm", _vector_norm_impl, dtype_rule=None, save_out=True)
 
 
 @vector_norm.defvjp
@@ -168,6 +184,9 @@ def _vector_norm_vjp(g, out, x, ord=2, dims=None, keepdim=False):
 
 # ------------------------------------------------------------------------------------------------ no gradient
 def _argmax_impl(x, dim=None, keepdim=False):
+    if x.dtype == np.bool_:
+        raise RuntimeError("argmax(): does not support bool input")
+    _check_nonempty("argmax", x, None if dim is None else (dim,), IndexError)
     if dim is None:
         r = np.argmax(x.reshape(-1))
         return np.asarray(r).reshape((1,) * x.ndim) if keepdim else np.asarray(r)
@@ -175,28 +194,41 @@ def _argmax_impl(x, dim=None, keepdim=False):
 
 
 def _argmin_impl(x, dim=None, keepdim=False):
+    if x.dtype == np.bool_:
+        raise RuntimeError("argmin(): does not support bool input")
+    _check_nonempty("argmin", x, None if dim is None else (dim,), IndexError)
     if dim is None:
         r = np.argmin(x.reshape(-1))
         return np.asarray(r).reshape((1,) * x.ndim) if keepdim else np.asarray(r)
     return np.argmin(x, axis=dim, keepdims=keepdim)
 
 
-argmax = Primitive("argmax", _argmax_impl, differentiable=False)
-argmin = Primitive("argmin", _argmin_impl, differentiable=False)
+argmax = _prim("argmax", _argmax_impl, differentiable=False)
+argmin = _prim("argmin", _argmin_impl, differentiable=False)
 
 
 def _argsort_impl(x, dim=-1, descending=False, stable=False):
-    if descending:
-        # stable descending order: sort the negated keys (NaN sorts first in torch's descending order)
-        key = -x if x.dtype.kind != "b" else ~x
-        return np.argsort(key, axis=dim, kind="stable")
-    return np.argsort(x, axis=dim, kind="stable")
+    if not descending:
+        return np.argsort(x, axis=dim, kind="stable")  # NaN last, as torch
+    # stable descending order: sort the negated keys (unsigned ints: their bitwise complement)
+    key = ~x if x.dtype.kind in "bu" else -x
+    idx = np.argsort(key, axis=dim, kind="stable")
+    if x.dtype.kind == "f":
+        # torch puts NaN first when descending; numpy left it last: move it to the front, keeping order
+        nan_last = ~np.isnan(np.take_along_axis(x, idx, axis=dim))
+        idx = np.take_along_axis(idx, np.argsort(nan_last, axis=dim, kind="stable"), axis=dim)
+    return idx
 
 
-argsort = Primitive("argsort", _argsort_impl, differentiable=False)
-all_ = Primitive("all", lambda x, dims=None, keepdim=False: np.all(x, axis=dims, keepdims=keepdim),
-                 differentiable=False)
-any_ = Primitive("any", lambda x, dims=None, keepdim=False: np.any(x, axis=dims, keepdims=keepdim),
-                 differentiable=False)
-count_nonzero = Primitive("count_nonzero", lambda x, dims=None: np.asarray(np.count_nonzero(x, axis=dims), np.int64),
-                          differentiable=False)
+argsort = _prim("argsort", _argsort_impl, differentiable=False)
+def _logical_reduce(np_fn):
+    def impl(x, dims=None, keepdim=False):
+        res = np_fn(x, axis=dims, keepdims=keepdim)
+        return np.asarray(res).astype(np.uint8) if x.dtype == np.uint8 else res  # torch keeps uint8 for uint8
+    return impl
+
+
+all_ = _prim("all", _logical_reduce(np.all), differentiable=False)
+any_ = _prim("any", _logical_reduce(np.any), differentiable=False)
+count_nonzero = _prim("count_nonzero", lambda x, dims=None: np.asarray(np.count_nonzero(x, axis=dims), np.int64),
+                      differentiable=False)
