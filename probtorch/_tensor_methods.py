@@ -87,10 +87,15 @@ def _check_cast(new, self):
                                f"{sd.name.title()}")
 
 
+def _inference_write_error():
+    raise RuntimeError("Inplace update to inference tensor outside InferenceMode is not allowed. You can make a clone "
+                       "to get a normal tensor before doing inplace update.")
+
+
 def _inplace(self, fn, *args, **kwargs):
     """Write fn(self, *args, **kwargs) into self, with torch's in-place autograd rules."""
-    if self._is_inference and not _state.inference and _state.enabled:
-        pass
+    if self._is_inference and not _state.inference:
+        _inference_write_error()
     recording = _state.enabled and (self._rg or any(isinstance(a, Tensor) and a._rg for a in args))
     if _state.enabled:
         if self._rg and self.grad_fn is None:
@@ -185,6 +190,8 @@ def _rebase(view, base, parts):
 
 
 def _setitem(self, idx, value):
+    if self._is_inference and not _state.inference:
+        _inference_write_error()
     nidx = I.normalize_index(self.shape, idx)
     if isinstance(value, Tensor):
         value = value.to(self.dtype) if value.dtype is not self.dtype else value
