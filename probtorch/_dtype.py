@@ -113,11 +113,9 @@ def _combine(higher, lower):
         return higher
     if lower.category > higher.category:
         if lower.category == _COMPLEX and higher.category == _FLOAT:
-            return higher.to_complex()
-        if higher.category == _BOOL or lower.category == _FLOAT:
-            # bool tensor + int scalar -> int64; int tensor + float 0-dim/scalar -> the float's type
-            return lower
-        return higher
+            return higher.to_complex()  # float32 tensor + complex scalar -> complex64, not complex128
+        # bool tensor + int scalar -> int64; int tensor + float 0-dim/scalar -> the float's type; int + complex
+        return lower
     return higher
 
 
@@ -175,7 +173,7 @@ class finfo:
         self.max = builtins_float(fi.max)
         self.min = builtins_float(fi.min)
         self.tiny = self.smallest_normal = builtins_float(fi.tiny)
-        self.resolution = builtins_float(fi.resolution)
+        self.resolution = 10.0 ** -builtins_int(fi.precision)  # torch reports the exact power of ten
 
     def __repr__(self):
         return f"finfo(resolution={self.resolution}, min={self.min}, max={self.max}, eps={self.eps}, " \
