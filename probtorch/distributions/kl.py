@@ -400,8 +400,11 @@ def _kl_expfamily_expfamily(p, q):
         p_lognorm = p._log_normalizer(*p_params)
         grads = grad(p_lognorm.sum(), p_params, create_graph=on_graph)
     result = q._log_normalizer(*q_params) - p_lognorm
+    batch_ndim = result.dim()
     for pp, qp, g in zip(p_params, q_params, grads):
-        result = result - _sum_rightmost((qp - pp) * g, len(q.event_shape))
+        # each natural parameter has the batch dims followed by its own event dims (none for a scalar one)
+        term = (qp - pp) * g
+        result = result - _sum_rightmost(term, term.dim() - batch_ndim)
     # the stand-in leaves made for p's constant parameters must not leak into the result's graph
     return result if on_graph else result.detach()
 

@@ -278,6 +278,94 @@ def test_mixture_of_normals_cdf():
     np.testing.assert_allclose(d.log_prob(_t(x)).numpy(), ref_lp, rtol=1e-10)
 
 
+# ---------------------------------------------------------------------------------------------------- Wishart
+from probtorch.distributions.wishart import Wishart  # noqa: E402
+
+DF = np.array([4.5, 6.0])
+
+
+def _wishart(kind="covariance_matrix", dtype=probtorch.float64, df=DF):
+    mat = {"covariance_matrix": COV, "precision_matrix": np.linalg.inv(COV), "scale_tril": TRIL}[kind]
+    return Wishart(_t(df, dtype), **{kind: _t(mat, dtype)})
+
+
+@pytest.mark.parametrize("dtype", [probtorch.float32, probtorch.float64])
+@pytest.mark.parametrize("kind", ["covariance_matrix", "precision_matrix", "scale_tril"])
+def test_wishart_against_scipy(kind, dtype):
+    d = _wishart(kind, dtype)
+    tol = dict(rtol=1e-4, atol=1e-4) if dtype is probtorch.float32 else dict(rtol=1e-10, atol=1e-12)
+    xs = np.stack([st.wishart(DF[b], COV[b]).rvs(3, random_state=b) for b in range(2)], 1)
+    lp = d.log_prob(_t(xs, dtype)).numpy()
+    for b in range(2):
+        ref = st.wishart(DF[b], COV[b])
+        np.testing.assert_allclose(lp[:, b], ref.logpdf(xs[:, b].transpose(1, 2, 0)), **tol)
+        np.testing.assert_allclose(d.entropy().numpy()[b], ref.entropy(), **tol)
+        np.testing.assert_allclose(d.mean.numpy()[b], ref.mean(), **tol)
+        np.testing.assert_allclose(d.variance.numpy()[b], ref.var(), **tol)
+        np.testing.assert_allclose(d.mode.numpy()[b], ref.mode() if DF[b] > N + 1 else np.nan, **tol)
+
+
+def test_wishart_sampling_law_and_pathwise_gradient():
+    probtorch.manual_seed(6)
+    df = _t(DF, requires_grad=True)
+    L = _t(TRIL, requires_grad=True)
+    d = Wishart(df, scale_tril=L)
+    n = 20000
+    x = d.rsample((n,))
+    assert x.shape == (n, 2, N, N)
+    xs = x.detach().numpy()
+    se = np.sqrt(d.variance.detach().numpy() / n)
+    assert np.all(np.abs(xs.mean(0) - d.mean.detach().numpy()) < 5 * se)
+    # the (0, 0) entry is Sigma_00 * chi2(df): KS test
+    for b in range(2):
+        assert st.kstest(xs[:, b, 0, 0] / COV[b, 0, 0], st.chi2(DF[b]).cdf).pvalue > 1e-4
+    # E[tr X] = df tr(Sigma): d/d df = tr(Sigma), d/dL = 2 df L
+    tr = probtorch.diagonal(x, dim1=-2, dim2=-1).sum(-1).mean(0).sum()
+    tr.backward()
+    np.testing.assert_allclose(df.grad.numpy(), np.trace(COV, axis1=-2, axis2=-1), rtol=0.05)
+    np.testing.assert_allclose(np.tril(L.grad.numpy()), 2 * DF[:, None, None] * TRIL, rtol=0.05, atol=0.2)
+
+
+def test_wishart_log_prob_gradcheck_and_expand():
+    value = _t(np.stack([COV[1], COV[0]]))
+
+    def f(df, L):
+        return Wishart(df, scale_tril=L, validate_args=False).log_prob(value)
+
+    args = (_t(DF, requires_grad=True), _t(TRIL, requires_grad=True))
+    assert gradcheck(f, args)
+    assert gradgradcheck(f, args)
+    e = _wishart().expand((3, 2))
+    assert e.batch_shape == (3, 2) and e.sample((2,)).shape == (2, 3, 2, N, N)
+    np.testing.assert_allclose(e.log_prob(value).numpy(), np.broadcast_to(_wishart().log_prob(value).numpy(), (3, 2)))
+
+
+def test_wishart_validation():
+    with pytest.raises(ValueError, match="df"):
+        _wishart(df=np.array([1.5, 6.0]))
+    with pytest.raises(ValueError, match="df"):
+        Wishart(_t([1.5, 6.0]), _t(COV), validate_args=False)
+    with pytest.raises(ValueError, match="covariance_matrix"):
+        Wishart(_t(DF), _t(-COV))
+    with pytest.raises(ValueError, match="Exactly one"):
+        Wishart(_t(DF), _t(COV), scale_tril=_t(TRIL))
+    with pytest.raises(ValueError):
+        _wishart().log_prob(_t(-COV))
+    with pytest.warns(UserWarning, match="Low df"):
+        _wishart(df=np.array([2.5, 6.0]))
+
+
+def test_wishart_kl_by_bregman_divergence():
+    # Wishart-Wishart goes through the exponential-family (Bregman) route; check it by Monte Carlo
+    from probtorch.distributions.kl import kl_divergence
+    p, q = _wishart(), Wishart(_t(DF + 1.0), _t(COV[::-1].copy()))
+    exact = kl_divergence(p, q).numpy()
+    probtorch.manual_seed(9)
+    x = p.sample((20000,))
+    lr = (p.log_prob(x) - q.log_prob(x)).numpy()
+    assert np.all(np.abs(lr.mean(0) - exact) < 5 * lr.std(0) / np.sqrt(20000))
+
+
 # ---------------------------------------------------------------------------------------------------- torch oracle
 torch = pytest.importorskip("torch")
 td = torch.distributions
@@ -338,4 +426,29 @@ def test_mixture_vs_torch():
     np.testing.assert_allclose(ours.mean.numpy(), theirs.mean.numpy(), rtol=1e-12)
     np.testing.assert_allclose(ours.variance.numpy(), theirs.variance.numpy(), rtol=1e-12)
     assert ours.batch_shape == theirs.batch_shape and ours.event_shape == theirs.event_shape
+    assert ours.has_rsample == theirs.has_rsample
+
+
+@pytest.mark.parametrize("kind", ["covariance_matrix", "scale_tril"])
+def test_wishart_values_and_gradients_vs_torch(kind):
+    mat = {"covariance_matrix": COV, "scale_tril": TRIL}[kind]
+    df_o, mat_o = _t(DF, requires_grad=True), _t(mat, requires_grad=True)
+    df_t, mat_t = _tt(DF, True), _tt(mat, True)
+    ours, theirs = Wishart(df_o, **{kind: mat_o}), td.Wishart(df_t, **{kind: mat_t})
+    for attr in ("mean", "mode", "variance", "covariance_matrix", "precision_matrix", "scale_tril"):
+        np.testing.assert_allclose(getattr(ours, attr).detach().numpy(), getattr(theirs, attr).detach().numpy(),
+                                   rtol=1e-10, atol=1e-12)
+    x = np.stack([COV[1], COV[0]])
+    lp_o, lp_t = ours.log_prob(_t(x)), theirs.log_prob(_tt(x))
+    np.testing.assert_allclose(lp_o.detach().numpy(), lp_t.detach().numpy(), rtol=1e-10)
+    np.testing.assert_allclose(ours.entropy().detach().numpy(), theirs.entropy().detach().numpy(), rtol=1e-10)
+    go = probtorch.autograd.grad(lp_o.sum() + ours.entropy().sum(), [df_o, mat_o])
+    gt = torch.autograd.grad(lp_t.sum() + theirs.entropy().sum(), [df_t, mat_t])
+    np.testing.assert_allclose(go[0].numpy(), gt[0].numpy(), rtol=1e-7, atol=1e-9)
+    a, b = go[1].numpy(), gt[1].numpy()
+    if kind == "scale_tril":
+        a, b = np.tril(a), np.tril(b)
+    else:
+        a, b = a + np.swapaxes(a, -1, -2), b + np.swapaxes(b, -1, -2)
+    np.testing.assert_allclose(a, b, rtol=1e-8, atol=1e-10)
     assert ours.has_rsample == theirs.has_rsample
