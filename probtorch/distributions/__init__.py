@@ -15,6 +15,7 @@ from .negative_binomial import NegativeBinomial
 from .one_hot_categorical import OneHotCategorical
 from .one_hot_categorical_straight_through import OneHotCategoricalStraightThrough
 from .poisson import Poisson
+from .wishart import Wishart
 from .kl import kl_divergence, register_kl
 from .beta import Beta
 from .cauchy import Cauchy
@@ -41,4 +42,4 @@ __all__ = [
 # the discrete and multivariate families and the KL registry
 __all__ += ["Bernoulli", "Binomial", "Categorical", "Geometric", "LowRankMultivariateNormal", "Multinomial",
             "MultivariateNormal", "NegativeBinomial", "OneHotCategorical", "OneHotCategoricalStraightThrough",
-            "Poisson", "MixtureSameFamily", "kl_divergence", "register_kl"]
+            "Poisson", "MixtureSameFamily", "Wishart", "kl_divergence", "register_kl"]
