@@ -19,7 +19,7 @@ from . import constraints, transforms  # noqa: E402
 from . import special
 from .linalg import matmul, dot, inner
 from .linalg import (einsum, det, slogdet, logdet, inv as inverse, cholesky_ as cholesky, cholesky_solve,
-                     cholesky_inverse, triangular_solve, matrix_exp, matrix_power)
+                     cholesky_inverse, triangular_solve, matrix_exp, matrix_power, lu_unpack)
 from ._functions.math import softplus_ as _softplus  # noqa: F401
 
 __version__ = "0.1.0"

@@ -20,7 +20,8 @@ from ._functions import shape as _shape
 __all__ = ["LinAlgError", "matmul", "dot", "inner", "vecdot", "cholesky", "cholesky_ex", "inv", "inv_ex", "det",
            "slogdet", "logdet", "solve", "solve_triangular", "cholesky_solve", "cholesky_inverse", "triangular_solve",
            "eigh", "eigvalsh", "qr", "svd", "svdvals", "matrix_exp", "matrix_power", "vector_norm", "matrix_norm",
-           "norm", "multi_dot", "einsum", "diagonal", "vander", "cross", "pinv", "matrix_rank", "cond"]
+           "norm", "multi_dot", "einsum", "diagonal", "vander", "cross", "pinv", "matrix_rank", "cond", "lu_factor",
+           "lu_factor_ex", "lu", "lu_solve", "lu_unpack", "lstsq", "solve_ex", "tensorinv", "tensorsolve"]
 
 _slogdet_t = collections.namedtuple("linalg_slogdet", ["sign", "logabsdet"])
 _cholesky_ex_t = collections.namedtuple("linalg_cholesky_ex", ["L", "info"])
@@ -29,6 +30,12 @@ _eigh_t = collections.namedtuple("linalg_eigh", ["eigenvalues", "eigenvectors"])
 _qr_t = collections.namedtuple("linalg_qr", ["Q", "R"])
 _svd_t = collections.namedtuple("linalg_svd", ["U", "S", "Vh"])
 _triangular_solve_t = collections.namedtuple("triangular_solve", ["solution", "cloned_coefficient"])
+_lu_factor_t = collections.namedtuple("linalg_lu_factor", ["LU", "pivots"])
+_lu_factor_ex_t = collections.namedtuple("linalg_lu_factor_ex", ["LU", "pivots", "info"])
+_lu_t = collections.namedtuple("linalg_lu", ["P", "L", "U"])
+_lu_unpack_t = collections.namedtuple("lu_unpack", ["P", "L", "U"])
+_lstsq_t = collections.namedtuple("linalg_lstsq", ["solution", "residuals", "rank", "singular_values"])
+_solve_ex_t = collections.namedtuple("linalg_solve_ex", ["result", "info"])
 
 _TORCH_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "complex64": "ComplexFloat",
                 "complex128": "ComplexDouble", "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long",
@@ -647,3 +654,176 @@ def cross(input, other, *, dim=-1, out=None):
     shape = _shape.broadcast_shapes(input.shape, other.shape)
     a, b = input.expand(shape), other.expand(shape)
     return _out(_shape.cross(a, b, dim % len(shape)), out)
+
+
+# ------------------------------------------------------------------------------------------------ lu
+def _check_pivot(pivot, fname):
+    if not pivot:
+        raise RuntimeError(f"{fname}: LU without pivoting is not implemented on the CPU")
+
+
+def lu_factor_ex(A, *, pivot=True, check_errors=False, out=None):
+    """Packed LU factorization with partial pivoting: (LU, pivots, info); pivots are 1-based row swaps.
+
+    `info` is 0, or the 1-based index of the first zero on U's diagonal (the factorization still completes).
+    """
+    _check(A, "linalg.lu_factor_ex", square=False)
+    _check_pivot(pivot, "linalg.lu_factor_ex")
+    LU, piv, info = L.lu_factor(A)
+    if check_errors:
+        _raise_lu(info, A.ndim > 2, "linalg.lu_factor_ex")
+    return _out(_lu_factor_ex_t(LU, piv, info), out)
+
+
+def _raise_lu(info, batched, fname):
+    flat = info.numpy().reshape(-1)
+    if flat.any():
+        k = int(np.flatnonzero(flat)[0])
+        i = int(flat[k])
+        prefix = f"(Batch element {k}): " if batched else ""
+        raise LinAlgError(f"torch.{fname}: {prefix}U[{i},{i}] is zero and using it on lu_solve would result in a "
+                          "division by zero. If you still want to perform the factorization, consider calling "
+                          "linalg.lu(A, pivot) or linalg.lu_factor_ex(A, pivot)")
+
+
+def lu_factor(A, *, pivot=True, out=None):
+    """Packed LU factorization with partial pivoting: (LU, pivots). Raises LinAlgError when U is singular."""
+    _check(A, "linalg.lu_factor", square=False)
+    _check_pivot(pivot, "linalg.lu_factor")
+    LU, piv, info = L.lu_factor(A)
+    _raise_lu(info, A.ndim > 2, "linalg.lu_factor")
+    return _out(_lu_factor_t(LU, piv), out)
+
+
+def _permutation_matrix(pivots, m, dtype):
+    perm = L.lu_permutation(pivots, m)
+    # P^T A = A[perm], so P^T is the identity with its rows in `perm` order
+    Pt = np.eye(m, dtype=dtype.np)[perm]
+    return _make(np.ascontiguousarray(np.swapaxes(Pt, -1, -2)))
+
+
+def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True, *, out=None):
+    """(P, L, U) from lu_factor's packed output; empty tensors for the parts not asked for."""
+    m = LU_data.shape[-2]
+    P = _permutation_matrix(LU_pivots, m, LU_data.dtype) if unpack_pivots else LU_data.new_zeros((0,))
+    if unpack_data:
+        Lf, Uf = L.lu_unpack_factors(LU_data)
+    else:
+        Lf = Uf = LU_data.new_zeros((0,))
+    return _out(_lu_unpack_t(P, Lf, Uf), out)
+
+
+def lu(A, *, pivot=True, out=None):
+    """LU factorization with partial pivoting A = P L U: P a permutation, L unit lower, U upper."""
+    _check(A, "linalg.lu", square=False)
+    _check_pivot(pivot, "linalg.lu")
+    LU, piv, _ = L.lu_factor(A)
+    P, Lf, Uf = lu_unpack(LU, piv)
+    return _out(_lu_t(P, Lf, Uf), out)
+
+
+def lu_solve(LU, pivots, B, *, left=True, adjoint=False, out=None):
+    """Solve A X = B (or X A = B, or with A^T when `adjoint`) from lu_factor's output."""
+    _check(LU, "linalg.lu_solve", name="LU")
+    _check(B, "linalg.lu_solve", square=False, name="B")
+    _same_dtype(LU, B, "linalg.lu_solve")
+    n = LU.shape[-1]
+    if (B.shape[-2] if left else B.shape[-1]) != n:
+        raise RuntimeError(f"linalg.lu_solve: Incompatible shapes of A and B for the equation "
+                           f"{'AX = B' if left else 'XA = B'} ({n}x{n} and {B.shape[-2]}x{B.shape[-1]})")
+    if not left:
+        # X A = B  <=>  A^T X^T = B^T
+        return _out(lu_solve(LU, pivots, B.mT, adjoint=not adjoint).mT, out)
+    perm = L.lu_permutation(pivots, n)
+    batch = _shape.broadcast_shapes(LU.shape[:-2], B.shape[:-2], pivots.shape[:-1])
+    B = B.expand(tuple(batch) + tuple(B.shape[-2:]))
+    perm = np.broadcast_to(perm, tuple(batch) + (n,))
+    if not adjoint:
+        # A = P L U: X = U^-1 L^-1 P^T B, and P^T B = B[perm]
+        Y = L.solve_triangular(LU, L.permute_rows(B, perm), upper=False, unitriangular=True)
+        return _out(L.solve_triangular(LU, Y, upper=True), out)
+    # A^T = U^T L^T P^T: X = P L^-T U^-T B
+    Y = L.solve_triangular(LU.mT, B, upper=False)
+    Y = L.solve_triangular(LU.mT, Y, upper=True, unitriangular=True)
+    return _out(L.permute_rows(Y, np.argsort(perm, axis=-1)), out)
+
+
+# ------------------------------------------------------------------------------------------------ least squares etc.
+def solve_ex(A, B, *, left=True, check_errors=False, out=None):
+    """linalg.solve through an LU factorization, with `info` (0, or the index of the first zero pivot).
+
+    A singular A gives non-finite entries instead of an error unless ``check_errors=True``.
+    """
+    _check(A, "linalg.solve_ex")
+    _same_dtype(A, B, "linalg.solve_ex")
+    LU, piv, info = L.lu_factor(A)
+    if check_errors and info.numpy().any():
+        raise LinAlgError("torch.linalg.solve_ex: The solver failed because the input matrix is singular.")
+    vec = _is_vector_rhs(A, B)
+    Bm = B.unsqueeze(-1) if vec else B
+    with np.errstate(divide="ignore", invalid="ignore"):
+        X = lu_solve(LU, piv, Bm if left or vec else Bm, left=left or vec, adjoint=not left and vec)
+    return _out(_solve_ex_t(X.squeeze(-1) if vec else X, info), out)
+
+
+def lstsq(A, B, rcond=None, *, driver=None):
+    """Least-squares solution of A X = B for full-rank A: (solution, residuals, rank, singular_values).
+
+    Tall A: X = R^-1 Q^T B from A = Q R; wide A: the minimum-norm X = Q R^-T B from A^T = Q R. Both are
+    differentiable. As in torch, `rank` is computed unless driver="gels", and `singular_values` and `residuals`
+    (squared, for tall A) only for the SVD drivers "gelsd" and "gelss".
+    """
+    _check(A, "linalg.lstsq", square=False)
+    _same_dtype(A, B, "linalg.lstsq")
+    driver = "gelsy" if driver is None else driver
+    if driver not in ("gels", "gelsy", "gelsd", "gelss"):
+        raise RuntimeError(f"torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, gelsd, gelss)")
+    vec = B.ndim == A.ndim - 1
+    Bm = B.unsqueeze(-1) if vec else B
+    if Bm.shape[-2] != A.shape[-2]:
+        raise RuntimeError(f"torch.linalg.lstsq: input.size(-2) should match other.size(-2). Got "
+                           f"{A.shape[-2]} and {Bm.shape[-2]}")
+    m, n = A.shape[-2], A.shape[-1]
+    if m >= n:
+        Q, R = L.qr(A, mode="reduced")
+        X = L.solve_triangular(R, Q.mT @ Bm, upper=True)
+    else:
+        Q, R = L.qr(A.mT, mode="reduced")
+        X = Q @ L.solve_triangular(R.mT, Bm, upper=False)
+    empty = A.new_zeros((0,))
+    from ._functions.creation import zeros
+    rank = zeros(0, dtype=_dtype.int64)
+    if driver != "gels":
+        rtol = None if rcond is None or rcond < 0 else rcond
+        rank = matrix_rank(A, rtol=rtol)
+    sv = residuals = empty
+    if driver in ("gelsd", "gelss"):
+        sv = svdvals(A)
+        if m > n:
+            residuals = ((A @ X - Bm) ** 2).sum(-2)
+            if vec:
+                residuals = residuals.squeeze(-1)
+    if vec:
+        X = X.squeeze(-1)
+    return _lstsq_t(X, residuals, rank, sv)
+
+
+def tensorinv(A, ind=2, *, out=None):
+    """The tensor inverse: reshape A to a square matrix by its first `ind` dims, invert, reshape back."""
+    lead, trail = tuple(A.shape[:ind]), tuple(A.shape[ind:])
+    rows, cols = math.prod(lead), math.prod(trail)
+    if rows != cols:
+        raise RuntimeError(f"Expected self to satisfy the requirement prod(self.shape[ind:]) == "
+                           f"prod(self.shape[:ind]), but got {cols} != {rows}")
+    return _out(inv(A.reshape(rows, cols)).reshape(trail + lead), out)
+
+
+def tensorsolve(A, B, dims=None, *, out=None):
+    """X with tensordot(A, X, X.ndim) = B."""
+    if dims is not None:
+        dims = [d % A.ndim for d in dims]
+        rest = [d for d in range(A.ndim) if d not in dims]
+        A = A.permute(*(rest + dims))
+    xshape = tuple(A.shape[B.ndim:])
+    rows = math.prod(B.shape)
+    return _out(solve(A.reshape(rows, math.prod(xshape)), B.reshape(rows)).reshape(xshape), out)

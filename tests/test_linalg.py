@@ -111,6 +111,33 @@ CASES = [
          batched=False),
     Case("multi_dot_mats", lambda lib, a, b, c: lib.linalg.multi_dot([a, b, c]), [(4, 1), (1, 5), (5, 2)],
          batched=False),
+    Case("solve_one_matrix_many_rhs", lambda lib, a, b: lib.linalg.solve(_wc(lib, a), b), [(3, 3), (4, 3, 2)],
+         batched=False),
+    Case("lu_factor", lambda lib, a: lib.linalg.lu_factor(a)[0], [(3, 3)]),
+    Case("lu_factor_tall", lambda lib, a: lib.linalg.lu_factor(a)[0], [(4, 3)]),
+    Case("lu_factor_wide", lambda lib, a: lib.linalg.lu_factor(a)[0], [(3, 4)]),
+    Case("lu_factor_ex", lambda lib, a: lib.linalg.lu_factor_ex(a).LU, [(3, 3)]),
+    Case("lu", lambda lib, a: lib.linalg.lu(a)[1:], [(3, 3)]),
+    Case("lu_tall", lambda lib, a: lib.linalg.lu(a)[1:], [(4, 2)]),
+    Case("lu_wide", lambda lib, a: lib.linalg.lu(a)[1:], [(2, 4)]),
+    Case("lu_unpack", lambda lib, a: lib.lu_unpack(*lib.linalg.lu_factor(a))[1:], [(3, 3)]),
+    Case("lu_solve", lambda lib, a, b: lib.linalg.lu_solve(*lib.linalg.lu_factor(a), b), [(3, 3), (3, 2)]),
+    Case("lu_solve_adjoint", lambda lib, a, b: lib.linalg.lu_solve(*lib.linalg.lu_factor(a), b, adjoint=True),
+         [(3, 3), (3, 2)]),
+    Case("lu_solve_right", lambda lib, a, b: lib.linalg.lu_solve(*lib.linalg.lu_factor(a), b, left=False),
+         [(3, 3), (2, 3)]),
+    Case("lu_solve_right_adjoint", lambda lib, a, b: lib.linalg.lu_solve(*lib.linalg.lu_factor(a), b, left=False,
+                                                                         adjoint=True), [(3, 3), (2, 3)]),
+    Case("solve_ex", lambda lib, a, b: lib.linalg.solve_ex(_wc(lib, a), b)[0], [(3, 3), (3, 2)]),
+    Case("solve_ex_right", lambda lib, a, b: lib.linalg.solve_ex(_wc(lib, a), b, left=False)[0], [(3, 3), (2, 3)]),
+    Case("solve_ex_vec", lambda lib, a, b: lib.linalg.solve_ex(_wc(lib, a), b)[0], [(3, 3), (3,)], batched=False),
+    Case("lstsq_tall", lambda lib, a, b: lib.linalg.lstsq(a, b).solution, [(4, 3), (4, 2)]),
+    Case("lstsq_gelsd", lambda lib, a, b: lib.linalg.lstsq(a, b, driver="gelsd")[:2], [(4, 3), (4, 2)]),
+    Case("lstsq_square", lambda lib, a, b: lib.linalg.lstsq(_wc(lib, a), b).solution, [(3, 3), (3, 2)]),
+    Case("tensorinv", lambda lib, a: lib.linalg.tensorinv(_wc(lib, a).reshape(3, 1, 3), ind=1), [(3, 3)],
+         batched=False),
+    Case("tensorsolve", lambda lib, a, b: lib.linalg.tensorsolve(_wc(lib, a).reshape(3, 3, 1), b), [(3, 3), (3,)],
+         batched=False),
     Case("diagonal", lambda lib, a: lib.linalg.diagonal(a, offset=1), [(3, 4)]),
     Case("vander", lambda lib, x: lib.linalg.vander(x, N=4), [(3,)]),
     Case("cross", lambda lib, a, b: lib.linalg.cross(a, b), [(1, 3), (2, 3)], batched=False),
@@ -380,3 +407,63 @@ def test_tensor_methods():
     np.testing.assert_allclose(A.logdet().numpy(), At.logdet().numpy())
     np.testing.assert_allclose(A.matrix_exp().numpy(), At.matrix_exp().numpy(), rtol=1e-10)
     np.testing.assert_allclose(A.matrix_power(2).numpy(), At.matrix_power(2).numpy())
+
+
+def test_lu_pivots_and_permutation_match_torch():
+    a = _inputs([(2, 4, 3)], ())[0]
+    LU, piv = probtorch.linalg.lu_factor(probtorch.tensor(a))
+    LUt, pivt = torch.linalg.lu_factor(torch.tensor(a))
+    assert piv.dtype is probtorch.int32
+    np.testing.assert_array_equal(piv.numpy(), pivt.numpy())
+    P, Lf, U = probtorch.linalg.lu(probtorch.tensor(a))
+    np.testing.assert_array_equal(P.numpy(), torch.linalg.lu(torch.tensor(a)).P.numpy())
+    np.testing.assert_allclose((P @ Lf @ U).numpy(), a, atol=1e-14)
+
+
+def test_lu_errors_and_info():
+    z = probtorch.zeros(3, 3)
+    with pytest.raises(probtorch.linalg.LinAlgError, match=r"U\[1,1\] is zero"):
+        probtorch.linalg.lu_factor(z)
+    LU, piv, info = probtorch.linalg.lu_factor_ex(z)
+    assert info.item() == torch.linalg.lu_factor_ex(torch.zeros(3, 3)).info.item()
+    with pytest.raises(RuntimeError, match="LU without pivoting is not implemented on the CPU"):
+        probtorch.linalg.lu(z, pivot=False)
+    X, info = probtorch.linalg.solve_ex(z, probtorch.ones(3))
+    assert info.item() > 0 and not np.isfinite(X.numpy()).all()
+    with pytest.raises(probtorch.linalg.LinAlgError):
+        probtorch.linalg.solve_ex(z, probtorch.ones(3), check_errors=True)
+
+
+def test_wide_lstsq_is_minimum_norm():
+    a, b = _inputs([(2, 4), (2,)], ())
+    X = probtorch.linalg.lstsq(probtorch.tensor(a), probtorch.tensor(b)).solution.numpy()
+    np.testing.assert_allclose(X, np.linalg.pinv(a) @ b, rtol=1e-10)
+
+
+FORWARD = ["cholesky", "inv", "det", "slogdet", "eigh", "qr_tall", "svd_tall", "matrix_exp", "solve",
+           "solve_triangular_lower", "lu_factor", "lu_solve"]
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.name in FORWARD], ids=repr)
+def test_forward_ad_matches_torch(case):
+    import probtorch.autograd.forward_ad as pfw
+    import torch.autograd.forward_ad as tfw
+    arrays = _inputs(case.shapes, (2,))
+    tangents = _inputs(case.shapes, (2,), seed=5)
+
+    def run(lib, fw):
+        with fw.dual_level():
+            xs = [fw.make_dual(lib.tensor(a), lib.tensor(t)) for a, t in zip(arrays, tangents)]
+            return [fw.unpack_dual(o).tangent.numpy() for o in _tuple(case.fn(lib, *xs))]
+
+    for p, t in zip(run(probtorch, pfw), run(torch, tfw)):
+        np.testing.assert_allclose(p, t, rtol=1e-7, atol=1e-9)
+
+
+def test_lstsq_rank():
+    a = _inputs([(2, 4, 3)], ())[0]
+    a[1, :, 2] = a[1, :, 0]
+    r = probtorch.linalg.lstsq(probtorch.tensor(a[:1]), probtorch.tensor(a[:1, :, :1]))
+    assert r.rank.tolist() == torch.linalg.lstsq(torch.tensor(a[:1]), torch.tensor(a[:1, :, :1])).rank.tolist()
+    assert probtorch.linalg.lstsq(probtorch.tensor(a), probtorch.tensor(a), driver="gels").rank.numel() == 0
+    assert probtorch.linalg.matrix_rank(probtorch.tensor(a)).tolist() == [3, 2]

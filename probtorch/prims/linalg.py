@@ -125,7 +125,22 @@ def _trsm_loop(A, B, upper, unitriangular):
     return out
 
 
+def _fold_rhs(A, B, solver):
+    """One matrix against a batch of right-hand sides: a single solve with the batch folded into the columns."""
+    batch = np.broadcast_shapes(A.shape[:-2], B.shape[:-2])
+    n, k = B.shape[-2], B.shape[-1]
+    Bf = np.moveaxis(np.broadcast_to(B, batch + (n, k)), -2, 0).reshape(n, -1)
+    X = solver(A.reshape(A.shape[-2:]), Bf)
+    return np.ascontiguousarray(np.moveaxis(X.reshape((n,) + batch + (k,)), 0, -2))
+
+
+def _single_matrix(A, B):
+    return int(np.prod(A.shape[:-2])) == 1 and B.ndim > 2 and int(np.prod(B.shape[:-2])) > 1
+
+
 def _solve_triangular_impl(A, B, upper, unitriangular=False):
+    if _single_matrix(A, B):
+        return _fold_rhs(A, B, lambda a, b: _trsm_loop(a, b, upper, unitriangular))
     batch = np.broadcast_shapes(A.shape[:-2], B.shape[:-2])
     nb = int(np.prod(batch)) if batch else 1
     if nb > 16 and A.shape[-1] > 0 and B.shape[-1] > 0:
@@ -203,6 +218,8 @@ def _inv_vjp(g, out, A, check_errors=True):
 
 def _solve_impl(A, B):
     try:
+        if _single_matrix(A, B):
+            return _fold_rhs(A, B, np.linalg.solve)
         return np.linalg.solve(A, B)
     except np.linalg.LinAlgError:
         raise LinAlgError("torch.linalg.solve: The solver failed because the input matrix is singular.") from None
@@ -447,3 +464,103 @@ def _einsum_vjp(g, out, *operands, equation):
         res.append(einsum(*ops, equation=eq))
     return tuple(res)
 
+
+
+# ------------------------------------------------------------------------------------------------ lu
+def _lu_factor_impl(A):
+    """(LU, pivots, info): LAPACK getrf per matrix; pivots 1-based int32 as in torch, info > 0 at a zero pivot."""
+    m, n = A.shape[-2], A.shape[-1]
+    k = min(m, n)
+    fa = A.reshape((-1, m, n))
+    lu = np.empty_like(fa)
+    piv = np.empty((fa.shape[0], k), np.int32)
+    info = np.zeros(fa.shape[0], np.int32)
+    if fa.shape[0] and m and n:
+        getrf = sla.lapack.get_lapack_funcs("getrf", (fa[:1],))
+        for b in range(fa.shape[0]):
+            lu[b], p, info[b] = getrf(fa[b])
+            piv[b] = p[:k] + 1
+    else:
+        piv[...] = np.arange(1, k + 1, dtype=np.int32)
+    return lu.reshape(A.shape), piv.reshape(A.shape[:-2] + (k,)), info.reshape(A.shape[:-2])
+
+
+lu_factor = Primitive("linalg_lu_factor_ex", _lu_factor_impl, nout=3, saves=(), save_out=True)
+
+
+def lu_permutation(pivots, m):
+    """The row order `perm` (an index ndarray, no derivative) with P^T A = A[perm] for LAPACK's 1-based pivots."""
+    piv = pivots.numpy() - 1
+    batch = piv.shape[:-1]
+    perm = np.broadcast_to(np.arange(m), batch + (m,)).copy()
+    fp = perm.reshape(-1, m)
+    fv = piv.reshape(-1, piv.shape[-1])
+    for b in range(fp.shape[0]):
+        for i, j in enumerate(fv[b]):
+            fp[b, i], fp[b, j] = fp[b, j], fp[b, i]
+    return perm
+
+
+def permute_rows(X, perm):
+    """X[..., perm, :] per batch element: a gather along the row dimension (differentiable in X)."""
+    from .shape import gather
+    index = np.broadcast_to(perm[..., :, None], tuple(X.shape[:-2]) + (perm.shape[-1], X.shape[-1]))
+    return gather(X, np.ascontiguousarray(index), dim=X.ndim - 2)
+
+
+def lu_unpack_factors(LU):
+    """(L, U) from the packed factor: L unit lower (m x k), U upper (k x n)."""
+    m, n = LU.shape[-2], LU.shape[-1]
+    k = min(m, n)
+    Lk = _index(LU, idx=(Ellipsis, slice(None), slice(0, k))) if n > k else LU
+    Uk = _index(LU, idx=(Ellipsis, slice(0, k), slice(None))) if m > k else LU
+    eye = _eye_like(LU, m)
+    if n < m:
+        eye = _index(eye, idx=(slice(None), slice(0, k)))
+    return _tril(Lk, diagonal=-1) + eye, _triu(Uk)
+
+
+@lu_factor.defvjp
+def _lu_factor_vjp(g, out, A):
+    # With P^T A = L U and X = L^-1 dA' U^-1: dL = L tril(X, -1), dU = triu(X) U, so for a square A
+    # gA' = L^-T (tril(L^T gL, -1) + triu(gU U^T)) U^-T. Wide and tall matrices reduce to the square case
+    # through the extra block of U (wide) or L (tall).
+    gLU = g[0]
+    LU, pivots = out[0], out[1]
+    m, n = A.shape[-2], A.shape[-1]
+    k = min(m, n)
+    Lf, Uf = lu_unpack_factors(LU)
+    gL = _tril(gLU, diagonal=-1)
+    gU = _triu(gLU)
+    if n > k:
+        gL = _index(gL, idx=(Ellipsis, slice(None), slice(0, k)))
+    if m > k:
+        gU = _index(gU, idx=(Ellipsis, slice(0, k), slice(None)))
+    rows = (Ellipsis, slice(0, k), slice(None))
+    cols = (Ellipsis, slice(None), slice(0, k))
+    if m < n:
+        # A' = L [U1 U2]: U2 = L^-1 A2' gives gA2' = L^-T gU2 and adds -L^-T gU2 U2^T to gL
+        U1, U2 = _index(Uf, idx=cols), _index(Uf, idx=(Ellipsis, slice(None), slice(k, None)))
+        gU1, gU2 = _index(gU, idx=cols), _index(gU, idx=(Ellipsis, slice(None), slice(k, None)))
+        gA2 = solve_triangular(Lf.mT, gU2, upper=True, unitriangular=True)
+        gL = gL - gA2 @ U2.mT
+        gA1 = _lu_square_grad(Lf, U1, gL, gU1)
+        gAp = _cat(gA1, gA2, dim=A.ndim - 1)
+    elif m > n:
+        # A' = [L1; L2] U: L2 = A2' U^-1 gives gA2' = gL2 U^-T and adds -L2^T gL2 U^-T to gU
+        L1, L2 = _index(Lf, idx=rows), _index(Lf, idx=(Ellipsis, slice(k, None), slice(None)))
+        gL1, gL2 = _index(gL, idx=rows), _index(gL, idx=(Ellipsis, slice(k, None), slice(None)))
+        gA2 = solve_triangular(Uf, gL2.mT, upper=True).mT
+        gU = gU - L2.mT @ gA2
+        gA1 = _lu_square_grad(L1, Uf, gL1, gU)
+        gAp = _cat(gA1, gA2, dim=A.ndim - 2)
+    else:
+        gAp = _lu_square_grad(Lf, Uf, gL, gU)
+    inv_perm = np.argsort(lu_permutation(pivots, m), axis=-1)
+    return (permute_rows(gAp, inv_perm),)
+
+
+def _lu_square_grad(Lf, Uf, gL, gU):
+    M = _tril(Lf.mT @ gL, diagonal=-1) + _triu(gU @ Uf.mT)
+    X = solve_triangular(Lf.mT, M, upper=True, unitriangular=True)
+    return solve_triangular(Uf, X.mT, upper=True).mT
