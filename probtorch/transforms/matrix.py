@@ -26,7 +26,7 @@ def _tril_to_vec(mat, diag=0):
 
 
 def _vec_to_tril(vec, n, diag=0):
-    """Inverse of ``_tril_to_vec``: an n x n matrix with ``vec`` in its lower triangle (below ``diag``), zeros elsewhere."""
+    """Inverse of ``_tril_to_vec``: an n x n matrix with ``vec`` in its lower triangle (below ``diag``), else 0."""
     from .._functions.creation import from_numpy
     from .._functions.shape import cat
     m = vec.shape[-1]

@@ -251,7 +251,8 @@ class StackTransform(Transform):
     def _slices(self, z):
         _check_dim(self.dim, z)
         if z.size(self.dim) != len(self.transforms):
-            raise AssertionError(f"Expected size {len(self.transforms)} along dim {self.dim} but got {z.size(self.dim)}")
+            raise AssertionError(f"Expected size {len(self.transforms)} along dim {self.dim} "
+                                 f"but got {z.size(self.dim)}")
         return [z.select(self.dim, i) for i in range(z.size(self.dim))]
 
     def _call(self, x):

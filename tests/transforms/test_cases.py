@@ -77,6 +77,14 @@ def _scale3():
     return [2.0, -0.5, 1.5]
 
 
+def _ploc():
+    return probtorch.tensor(_loc3())
+
+
+def _pscale():
+    return probtorch.tensor(_scale3())
+
+
 def case(name, make, torch_make, event_in=(), sample=_normal, out_free=None, in_free=None, from_free=None,
          oracle_inv=True, extreme=True, jac=True):
     return dict(name=name, make=make, torch_make=torch_make, event_in=event_in, sample=sample, out_free=out_free,
@@ -94,9 +102,9 @@ CASES = [
     case("power_tensor", lambda: T.PowerTransform(probtorch.tensor([0.5, -1.5, 3.0])),
          lambda: TT.PowerTransform(torch.tensor([0.5, -1.5, 3.0])), event_in=(3,), sample=_positive, extreme=False),
     case("affine_scalar", lambda: T.AffineTransform(1.0, -2.5), lambda: TT.AffineTransform(1.0, -2.5)),
-    case("affine_tensor", lambda: T.AffineTransform(probtorch.tensor(_loc3()), probtorch.tensor(_scale3())),
+    case("affine_tensor", lambda: T.AffineTransform(_ploc(), _pscale()),
          lambda: TT.AffineTransform(torch.tensor(_loc3()), torch.tensor(_scale3())), event_in=(3,)),
-    case("affine_event1", lambda: T.AffineTransform(probtorch.tensor(_loc3()), probtorch.tensor(_scale3()), event_dim=1),
+    case("affine_event1", lambda: T.AffineTransform(_ploc(), _pscale(), event_dim=1),
          lambda: TT.AffineTransform(torch.tensor(_loc3()), torch.tensor(_scale3()), event_dim=1), event_in=(3,)),
     case("affine_event2_scalar", lambda: T.AffineTransform(0.5, 3.0, event_dim=2),
          lambda: TT.AffineTransform(0.5, 3.0, event_dim=2), event_in=(2, 2)),
@@ -113,7 +121,7 @@ CASES = [
     case("compose_exp_affine", lambda: T.ComposeTransform([T.ExpTransform(), T.AffineTransform(1.0, 2.0)]),
          lambda: TT.ComposeTransform([TT.ExpTransform(), TT.AffineTransform(1.0, 2.0)])),
     case("compose_affine_sb",
-         lambda: T.ComposeTransform([T.AffineTransform(probtorch.tensor(_loc3()), probtorch.tensor(_scale3())), T.StickBreakingTransform()]),
+         lambda: T.ComposeTransform([T.AffineTransform(_ploc(), _pscale()), T.StickBreakingTransform()]),
          lambda: TT.ComposeTransform([TT.AffineTransform(torch.tensor(_loc3()), torch.tensor(_scale3())),
                                       TT.StickBreakingTransform()]), event_in=(3,), out_free=_drop_last),
     case("compose_sb_affine",
@@ -156,7 +164,8 @@ CASES = [
 
 IDS = [c["name"] for c in CASES]
 BATCHES = [(), (1,), (3,), (2, 2)]
-TOL = {np.float32: dict(rtol=2e-4, atol=2e-5), np.float64: dict(rtol=1e-7, atol=1e-7)}  # some rows hold float32 parameters
+# float64 tolerances allow for rows whose parameters are float32 tensors
+TOL = {np.float32: dict(rtol=2e-4, atol=2e-5), np.float64: dict(rtol=1e-7, atol=1e-7)}
 
 draw = dict(batch=st.sampled_from(BATCHES), seed=st.integers(0, 2 ** 16),
             dtype=st.sampled_from([np.float32, np.float64]))
