@@ -33,11 +33,22 @@ from .normal import Normal
 from .student_t import StudentT
 from .uniform import Uniform
 from .von_mises import VonMises
+from .transformed_distribution import TransformedDistribution
+from .gumbel import Gumbel
+from .half_cauchy import HalfCauchy
+from .half_normal import HalfNormal
+from .inverse_gamma import InverseGamma
+from .kumaraswamy import Kumaraswamy
+from .log_normal import LogNormal
+from .logistic_normal import LogisticNormal
+from .pareto import Pareto
+from .weibull import Weibull
 
 __all__ = [
     "Beta", "Cauchy", "Chi2", "ContinuousBernoulli", "Dirichlet", "Distribution", "Exponential",
     "ExponentialFamily", "FisherSnedecor", "Gamma", "GeneralizedPareto", "Independent", "Laplace", "LKJCholesky",
-    "Normal", "StudentT", "Uniform", "VonMises",
+    "Normal", "StudentT", "Uniform", "VonMises", "TransformedDistribution", "Gumbel", "HalfCauchy", "HalfNormal",
+    "InverseGamma", "Kumaraswamy", "LogNormal", "LogisticNormal", "Pareto", "Weibull",
 ]
 # the discrete and multivariate families and the KL registry
 __all__ += ["Bernoulli", "Binomial", "Categorical", "Geometric", "LowRankMultivariateNormal", "Multinomial",

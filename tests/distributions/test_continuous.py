@@ -163,6 +163,28 @@ def test_sample_moments_and_entropy(ex):
         np.testing.assert_array_less(np.abs(-lp.mean(0) - _np(h)), 5 * se + 1e-9)
 
 
+@pytest.mark.parametrize("ex", [r for r in ROWS if not r.values[0].params.get("dim")])
+def test_mode_is_a_local_maximum(ex):
+    """log_prob at the mode is at least log_prob at nearby points of the support (catches wrong mode formulas)."""
+    d = _build(ex, _tensors(ex, probtorch.float64, full=True), )
+    mode = _try(lambda: d.mode)
+    if mode is None or len(d.event_shape):
+        pytest.skip("no mode / not univariate")
+    d._validate_args = False
+    if hasattr(d, "base_dist"):
+        d.base_dist._validate_args = False
+    m = _np(mode)
+    ok = np.isfinite(m)
+    safe = np.where(ok, m, 0.5)
+    lp = _np(d.log_prob(probtorch.tensor(safe)))
+    for step in (1e-3, -1e-3):
+        moved = probtorch.tensor(safe + step * np.maximum(np.abs(safe), 1))
+        inside = ok & _np(d.support.check(moved)).astype(bool)
+        with np.errstate(all="ignore"):
+            lq = _np(d.log_prob(moved))
+        assert np.all((lp >= lq - 1e-12)[inside]), (step, m, lp, lq)
+
+
 # ------------------------------------------------------------------------------------------------ gradients
 @pytest.mark.parametrize("ex", ROWS)
 def test_log_prob_gradcheck(ex):
@@ -209,7 +231,10 @@ def test_rsample_gradient_of_the_mean(ex):
         pytest.skip("no rsample")
     names = [k for k, v in t.items() if isinstance(v, probtorch.Tensor)]
     params = [t[k] for k in names]
-    exact = probtorch.autograd.grad(_build(ex, t).mean.sum(), params, allow_unused=True)
+    mean = _try(lambda: _build(ex, t).mean)
+    if mean is None:
+        pytest.skip("no mean")
+    exact = probtorch.autograd.grad(mean.sum(), params, allow_unused=True)
     chunks = []
     for _ in range(16):
         x = _build(ex, t).rsample((500,))
@@ -281,6 +306,8 @@ def test_against_torch(ex, dtype):
             continue
         np.testing.assert_allclose(_np(ours()), ref, err_msg=name, **tol)
     for name in ("mean", "variance", "mode", "stddev"):
+        if name in ex.torch_differs:
+            continue
         try:
             ref = getattr(td, name).numpy()
         except NotImplementedError:

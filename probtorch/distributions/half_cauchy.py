@@ -1,0 +1,63 @@
+"""Half-Cauchy distribution."""
+import math
+
+from .. import constraints
+from .._functions.creation import full, full_like, zeros_like
+from ..transforms import AbsTransform
+from .cauchy import Cauchy
+from .transformed_distribution import TransformedDistribution
+
+__all__ = ["HalfCauchy"]
+
+
+class HalfCauchy(TransformedDistribution):
+    r"""Half-Cauchy distribution: :math:`|X|` for :math:`X \sim \mathrm{Cauchy}(0, \gamma)`,
+    :math:`p(x) = \frac{2}{\pi\gamma(1 + (x/\gamma)^2)}` for :math:`x \ge 0`.
+
+    Args:
+        scale (float or Tensor): :math:`\gamma` (> 0).
+    """
+
+    arg_constraints = {"scale": constraints.positive}
+    support = constraints.nonnegative
+    has_rsample = True
+
+    def __init__(self, scale, validate_args=None):
+        super().__init__(Cauchy(0, scale, validate_args=False), AbsTransform(), validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        new = self._get_checked_instance(HalfCauchy, _instance)
+        return super().expand(batch_shape, _instance=new)
+
+    @property
+    def scale(self):
+        return self.base_dist.scale
+
+    @property
+    def mean(self):
+        return full(self._extended_shape(), math.inf, dtype=self.scale.dtype)
+
+    @property
+    def mode(self):
+        return zeros_like(self.scale)
+
+    @property
+    def variance(self):
+        return self.base_dist.variance
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        lp = self.base_dist.log_prob(value) + math.log(2)
+        return lp.where(value >= 0, full_like(lp, -math.inf))
+
+    def cdf(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        return 2 * self.base_dist.cdf(value) - 1
+
+    def icdf(self, prob):
+        return self.base_dist.icdf((prob + 1) / 2)
+
+    def entropy(self):
+        return self.base_dist.entropy() - math.log(2)

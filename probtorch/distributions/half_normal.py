@@ -1,0 +1,63 @@
+"""Half-normal distribution."""
+import math
+
+from .. import constraints
+from .._functions.creation import full_like, zeros_like
+from ..transforms import AbsTransform
+from .normal import Normal
+from .transformed_distribution import TransformedDistribution
+
+__all__ = ["HalfNormal"]
+
+
+class HalfNormal(TransformedDistribution):
+    r"""Half-normal distribution: :math:`|X|` for :math:`X \sim \mathcal{N}(0, \sigma)`,
+    :math:`p(x) = \frac{\sqrt 2}{\sigma\sqrt\pi} e^{-x^2 / (2\sigma^2)}` for :math:`x \ge 0`.
+
+    Args:
+        scale (float or Tensor): :math:`\sigma` (> 0).
+    """
+
+    arg_constraints = {"scale": constraints.positive}
+    support = constraints.nonnegative
+    has_rsample = True
+
+    def __init__(self, scale, validate_args=None):
+        super().__init__(Normal(0, scale, validate_args=False), AbsTransform(), validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        new = self._get_checked_instance(HalfNormal, _instance)
+        return super().expand(batch_shape, _instance=new)
+
+    @property
+    def scale(self):
+        return self.base_dist.scale
+
+    @property
+    def mean(self):
+        return self.scale * math.sqrt(2 / math.pi)
+
+    @property
+    def mode(self):
+        return zeros_like(self.scale)
+
+    @property
+    def variance(self):
+        return self.scale.pow(2) * (1 - 2 / math.pi)
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        lp = self.base_dist.log_prob(value) + math.log(2)
+        return lp.where(value >= 0, full_like(lp, -math.inf))
+
+    def cdf(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        return 2 * self.base_dist.cdf(value) - 1
+
+    def icdf(self, prob):
+        return self.base_dist.icdf((prob + 1) / 2)
+
+    def entropy(self):
+        return self.base_dist.entropy() - math.log(2)
