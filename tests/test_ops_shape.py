@@ -304,3 +304,139 @@ def test_views_share_storage_with_base():
         v = make(x)
         assert v._is_view
         assert np.shares_memory(v.numpy(), x.numpy())
+
+
+# Values only (integer, bool, empty and 0-d inputs; error types): (id, fn(lib)).
+_I = lambda L: L.arange(12).reshape(3, 4)  # noqa: E731
+_Bm = lambda L: L.arange(12).reshape(3, 4) % 3 == 0  # noqa: E731
+_E = lambda L: L.zeros(0, 3)  # noqa: E731
+_S = lambda L: L.tensor(5.)  # noqa: E731
+VALUE_CASES = {
+    "cat_int_float": lambda L: L.cat([_I(L), _I(L).float()]),
+    "cat_bool": lambda L: L.cat([_Bm(L), _Bm(L)], 1),
+    "cat_empty2d": lambda L: L.cat([_E(L), L.ones(2, 3)]),
+    "stack_int": lambda L: L.stack([_I(L), _I(L)], 2),
+    "stack_scalars": lambda L: L.stack([_S(L), _S(L)]),
+    "split_empty": lambda L: _E(L).split(2),
+    "chunk_empty": lambda L: L.zeros(0).chunk(2),
+    "unbind_empty": lambda L: _E(L).unbind(1),
+    "flip_int": lambda L: _I(L).flip(0),
+    "roll_int": lambda L: _I(L).roll(2),
+    "roll_neg": lambda L: _I(L).roll(-5, 1),
+    "roll_big": lambda L: _I(L).roll(7, 0),
+    "rot90_neg": lambda L: _I(L).rot90(-3),
+    "rot90_k0": lambda L: _I(L).rot90(0),
+    "tril_int": lambda L: _I(L).tril(1),
+    "triu_bool": lambda L: _Bm(L).triu(),
+    "diag_int": lambda L: L.diag(L.arange(3)),
+    "diag_embed_empty": lambda L: L.diag_embed(L.zeros(2, 0)),
+    "diagonal_big_off": lambda L: _I(L).diagonal(5),
+    "diagonal_big_negoff": lambda L: _I(L).diagonal(-5),
+    "repeat_int": lambda L: _I(L).repeat(1, 2),
+    "repeat_zero": lambda L: _I(L).repeat(0, 2),
+    "tile_int": lambda L: L.tile(L.arange(3), (2, 2)),
+    "repeat_interleave_idx": lambda L: L.repeat_interleave(L.tensor([1, 0, 3])),
+    "repeat_interleave_scalar": lambda L: L.repeat_interleave(_S(L), 3),
+    "squeeze_scalar": lambda L: _S(L).squeeze(),
+    "squeeze_scalar_dim": lambda L: _S(L).squeeze(0),
+    "unsqueeze_scalar": lambda L: _S(L).unsqueeze(0),
+    "flatten_empty": lambda L: _E(L).flatten(),
+    "reshape_empty": lambda L: _E(L).reshape(-1, 0),
+    "reshape_empty2": lambda L: _E(L).reshape(3, -1),
+    "view_scalar": lambda L: _S(L).view(-1),
+    "expand_scalar": lambda L: _S(L).expand(2, 3),
+    "expand_empty": lambda L: L.ones(1, 3).expand(0, 3),
+    "transpose_scalar": lambda L: _S(L).t(),
+    "permute_neg": lambda L: L.arange(24).reshape(2, 3, 4).permute(-1, 0, 1),
+    "movedim_neg": lambda L: L.movedim(L.arange(24).reshape(2, 3, 4), -1, 0),
+    "gather_int": lambda L: _I(L).gather(1, L.tensor([[0], [1], [3]])),
+    "gather_neg_idx": lambda L: _I(L).gather(1, L.tensor([[-1], [1], [3]])),
+    "scatter_int": lambda L: _I(L).scatter(1, L.tensor([[0], [1], [3]]), 100),
+    "scatter_add_int": lambda L: _I(L).scatter_add(0, L.tensor([[0, 0, 0, 0]]), _I(L)),
+    "scatter_reduce_int_mean": lambda L: _I(L).scatter_reduce(0, L.tensor([[0, 0, 1, 1]]), _I(L)[:1] * 3, "mean"),
+    "scatter_reduce_int_amax_noself": lambda L: _I(L).scatter_reduce(0, L.tensor([[0, 0, 1, 1]]), _I(L)[:1] - 50, "amax", include_self=False),
+    "index_select_int": lambda L: _I(L).index_select(0, L.tensor([2, 0])),
+    "index_select_empty": lambda L: _I(L).index_select(0, L.tensor([], dtype=L.long)),
+    "index_select_scalar": lambda L: _S(L).index_select(0, L.tensor([0])),
+    "index_add_int": lambda L: _I(L).index_add(0, L.tensor([0, 0]), _I(L)[:2]),
+    "index_fill_bool": lambda L: _Bm(L).index_fill(1, L.tensor([0]), True),
+    "index_copy_int": lambda L: _I(L).index_copy(1, L.tensor([3, 0]), _I(L)[:, :2] * 10),
+    "masked_fill_int": lambda L: _I(L).masked_fill(_Bm(L), -1),
+    "masked_fill_tensorval": lambda L: _I(L).float().masked_fill(_Bm(L), L.tensor(2.5)),
+    "masked_select_int": lambda L: _I(L).masked_select(_Bm(L)),
+    "take_neg": lambda L: _I(L).take(L.tensor([-1, 0])),
+    "nonzero": lambda L: _I(L).nonzero(),
+    "nonzero_tuple": lambda L: L.nonzero(_Bm(L), as_tuple=True),
+    "nonzero_scalar": lambda L: L.nonzero(_S(L)),
+    "argwhere": lambda L: L.argwhere(_Bm(L)),
+    "meshgrid_default": lambda L: L.meshgrid(L.arange(2), L.arange(3), indexing="ij"),
+    "meshgrid_xy_int": lambda L: L.meshgrid(L.arange(2), L.arange(3), indexing="xy"),
+    "kron_int": lambda L: L.kron(_I(L)[:2, :2], L.tensor([[1, 2], [3, 4]])),
+    "outer_int": lambda L: L.outer(L.arange(3), L.arange(2)),
+    "cross_int": lambda L: L.cross(L.tensor([1, 2, 3]), L.tensor([4, 5, 6]), dim=0),
+    "tensordot_0": lambda L: L.tensordot(L.arange(3.), L.arange(2.), 0),
+    "diff_int": lambda L: _I(L).diff(),
+    "diff_bool": lambda L: _Bm(L).diff(),
+    "diff_n0": lambda L: _I(L).diff(n=0),
+    "diff_big_n": lambda L: _I(L).diff(n=5),
+    "trapezoid_int": lambda L: L.trapezoid(_I(L)),
+    "atleast_1d_multi": lambda L: L.atleast_1d(_S(L), _I(L)),
+    "block_diag_int": lambda L: L.block_diag(L.tensor([[1, 2]]), L.tensor([[3.]])),
+    "narrow_tensor_start": lambda L: _I(L).narrow(1, L.tensor(1), 2),
+    "select_neg": lambda L: _I(L).select(-1, -2),
+    "tensor_split_tensor": lambda L: _I(L).tensor_split(L.tensor([1, 3]), 1),
+    "tensor_split_over": lambda L: L.arange(3).tensor_split(5),
+    "split_bigger": lambda L: L.arange(5).split(10),
+    "unflatten_neg": lambda L: L.arange(12).unflatten(-1, (3, -1)),
+    "hstack_scalars": lambda L: L.hstack([_S(L), _S(L)]),
+    "vstack_1d": lambda L: L.vstack([L.arange(3), L.arange(3)]),
+    "column_stack_scalars": lambda L: L.column_stack([_S(L), _S(L)]),
+    "dstack_1d": lambda L: L.dstack([L.arange(3), L.arange(3)]),
+    "broadcast_shapes_err": lambda L: L.broadcast_shapes((2, 3), (3, 2)),
+    "trace_int": lambda L: _I(L).trace(),
+    "combinations_0": lambda L: L.combinations(L.arange(2.), 3),
+    "cartesian_3": lambda L: L.cartesian_prod(L.arange(2), L.arange(2), L.arange(2)),
+    "take_along_neg": lambda L: L.take_along_dim(_I(L), L.tensor([[-1]]), 1),
+    "cdist_zero": lambda L: L.cdist(L.ones(2, 3), L.ones(2, 3)),
+    "flip_empty_dims": lambda L: _I(L).flip([]),
+    "fliplr_1d": lambda L: L.fliplr(L.arange(3)),
+    "vander_int": lambda L: L.vander(L.tensor([1, 2, 3])),
+    "vander_incr": lambda L: L.vander(L.tensor([1., 2.]), N=4, increasing=True),
+    "slice_scatter_neg": lambda L: L.slice_scatter(_I(L), L.zeros(3, 2, dtype=L.long), 1, -2),
+    "select_scatter_neg": lambda L: L.select_scatter(_I(L), L.zeros(3, dtype=L.long), 1, -1),
+    "diagonal_scatter_int": lambda L: L.diagonal_scatter(_I(L), L.tensor([9, 9, 9])),
+    "renorm_maxnorm": lambda L: L.ones(2, 3).renorm(1, 0, 2.0),
+    "unique": lambda L: L.unique(L.tensor([3, 1, 3, 2]), return_inverse=True, return_counts=True),
+    "unique_consecutive": lambda L: L.unique_consecutive(L.tensor([1, 1, 2, 2, 1]), return_counts=True),
+    "searchsorted": lambda L: L.searchsorted(L.tensor([1., 3., 5.]), L.tensor([[0., 3.], [6., 2.]])),
+    "bucketize": lambda L: L.bucketize(L.tensor([0., 3., 6.]), L.tensor([1., 3., 5.]), right=True),
+    "bincount": lambda L: L.bincount(L.tensor([0, 1, 1, 3]), minlength=5),
+    "histc": lambda L: L.histc(L.tensor([1., 2., 1., 4.]), bins=4, min=0, max=4),
+    "expand_neg1_new": lambda L: L.ones(3).expand(-1, 3),
+    "view_dtype": lambda L: L.ones(2, dtype=L.float32).view(L.int32),
+    "reshape_tuple_list": lambda L: _I(L).reshape([2, 6]),
+    "squeeze_multi_neg": lambda L: L.zeros(1, 2, 1).squeeze((-1, 0)),
+    "index_put_bool": lambda L: _I(L).index_put((_Bm(L),), L.tensor(0)),
+    "index_put_acc_dup": lambda L: L.zeros(3).index_put((L.tensor([0, 0, 2]),), L.tensor(1.), accumulate=True),
+    "masked_scatter_bcast": lambda L: L.zeros(2, 3).masked_scatter(L.tensor([True, False, True]), L.arange(6.)),
+    "take_along_dim_none_int": lambda L: L.take_along_dim(_I(L), L.tensor([0, 5])),
+    "cumtrapz_dx": lambda L: L.cumulative_trapezoid(L.arange(4.), dx=2.),
+    "broadcast_shapes": lambda L: L.tensor(list(L.broadcast_shapes((2, 1), (3, 1, 4), (1,)))),
+}
+
+
+def _summary(res):
+    res = res if isinstance(res, (tuple, list)) else [res]
+    return [(tuple(t.shape), str(t.dtype).split(".")[-1], t.detach().numpy().tolist()) for t in res]
+
+
+@pytest.mark.parametrize("name", list(VALUE_CASES))
+def test_values_match_torch(name):
+    fn = VALUE_CASES[name]
+    try:
+        want = _summary(fn(torch))
+    except Exception as e:  # noqa: BLE001 - the same exception type is expected from probtorch
+        with pytest.raises(type(e)):
+            fn(probtorch)
+        return
+    assert _summary(fn(probtorch)) == want

@@ -349,7 +349,9 @@ def chunk(input, chunks, dim=0):
         raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
     dim = _wrap_dim(dim, input.ndim)
     n = input.shape[dim]
-    step = builtins.max(-(-n // chunks), 1)
+    if n == 0:
+        return tuple(narrow(input, dim, 0, 0) for _ in range(chunks))
+    step = -(-n // chunks)
     return split(input, step, dim)
 
 
@@ -368,13 +370,23 @@ def _index_arr(index, name="index"):
 
 def gather(input, dim, index, *, sparse_grad=False):
     """out[i][j][k] = input[index[i][j][k]][j][k] (for dim 0), and likewise for other dims."""
-    return S.gather(input, _index_arr(index, "gather"), dim=_wrap_dim(dim, builtins.max(input.ndim, 1)))
+    idx = _index_arr(index, "gather")
+    dim = _wrap_dim(dim, builtins.max(input.ndim, 1))
+    n = input.shape[dim] if input.ndim else 1
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        bad = idx.min() if idx.min() < 0 else idx.max()
+        raise RuntimeError(f"index {int(bad)} is out of bounds for dimension {dim} with size {n}")
+    return S.gather(input, idx, dim=dim)
 
 
 def take_along_dim(input, indices, dim=None):
+    """Values of input at `indices` along `dim` (negative indices count from the end; shapes broadcast)."""
     if dim is None:
-        return gather(input.reshape(-1), 0, indices.reshape(-1))
+        input, indices, dim = input.reshape(-1), indices.reshape(-1), 0
     dim = _wrap_dim(dim, input.ndim)
+    idx = _index_arr(indices, "take_along_dim")
+    if idx.size and idx.min() < 0:
+        indices = _make(np.where(idx < 0, idx + input.shape[dim], idx))
     if input.ndim != indices.ndim:
         raise RuntimeError(f"torch.take_along_dim(): input and indices should have the same number of dimensions, "
                            f"but got {input.ndim} dimensions for input, and {indices.ndim} dimensions for indices")
@@ -572,10 +584,14 @@ def flip(input, *dims):
 
 
 def fliplr(input):
+    if input.ndim < 2:
+        raise RuntimeError("Input must be >= 2-d.")
     return flip(input, (1,))
 
 
 def flipud(input):
+    if input.ndim < 1:
+        raise RuntimeError("Input must be >= 1-d.")
     return flip(input, (0,))
 
 
@@ -635,6 +651,8 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
 
 
 def nonzero(input, *, as_tuple=False):
+    if input.ndim == 0 and not as_tuple:
+        return _make(np.zeros((1 if input._data.item() else 0, 0), np.int64))
     nz = np.nonzero(input._data if input.ndim else input._data.reshape(1))
     if as_tuple:
         return tuple(_make(a.astype(np.int64)) for a in nz)
@@ -858,7 +876,10 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
     dim = _wrap_dim(dim, input.ndim)
     for _ in range(n):
         m = input.shape[dim]
-        input = narrow(input, dim, 1, m - 1) - narrow(input, dim, 0, m - 1)
+        if m == 0:
+            break
+        a, b = narrow(input, dim, 1, m - 1), narrow(input, dim, 0, m - 1)
+        input = a.logical_xor(b) if input.dtype is _dtype.bool else a - b
     return input
 
 
