@@ -23,7 +23,7 @@ def _infer_dtype(data):
     def walk(x):
         if isinstance(x, Tensor):
             kinds.add(("t", x.dtype))
-        elif isinstance(x, np.ndarray):
+        elif isinstance(x, (np.ndarray, np.generic)):  # numpy scalars keep their dtype, as in torch
             kinds.add(("t", _dtype.from_numpy_dtype(x.dtype)))
         elif isinstance(x, (list, tuple)):
             for v in x:
@@ -96,6 +96,10 @@ def from_numpy(ndarray):
     """A tensor sharing memory with `ndarray`: writes to either show in both."""
     if not isinstance(ndarray, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
+    if any(s < 0 for s in ndarray.strides):
+        raise ValueError("At least one stride in the given numpy array is negative, and tensors with negative "
+                         "strides are not currently supported. (You can probably work around this by making a "
+                         "copy of your array  with array.copy().) ")
     _dtype.from_numpy_dtype(ndarray.dtype)
     return _make(ndarray)
 
@@ -147,8 +151,14 @@ def empty_strided(size, stride, *, dtype=None, device=None, requires_grad=False)
 
 
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    """A tensor of `size` filled with `fill_value`; the dtype follows the value (bool, int64, default float,
+    complex) unless given."""
+    if isinstance(fill_value, (Tensor, np.generic)):  # a Scalar argument: its own dtype does not count
+        fill_value = fill_value.item()
     if dtype is None:
-        dtype = _infer_dtype(fill_value.item() if isinstance(fill_value, Tensor) else fill_value)
+        dtype = _infer_dtype(fill_value)
+    elif isinstance(fill_value, builtins.complex) and fill_value.imag != 0 and dtype.category != 3:
+        raise RuntimeError(f"value cannot be converted to type {dtype.name} without overflow")
     return _factory(np.full(_size((size,)), fill_value, dtype.np), requires_grad)
 
 
