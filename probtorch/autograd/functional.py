@@ -235,8 +235,12 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
             tangents = [o._fw for o in outputs]
         if strict:
             _check_requires_grad(outputs, "outputs", strict)
+            # every input must reach some output (a reverse sweep of the recorded graph finds out)
             zeros = tuple(_make(np.zeros_like(o._data)) for o in outputs)
-            _check_requires_grad(_grad_of(outputs, inputs, zeros, retain_graph=True), "grad_inputs", strict)
+            for i, g in enumerate(_grad_of(outputs, inputs, zeros, retain_graph=True)):
+                if g is None:
+                    raise RuntimeError(f"The output of the user-provided function is independent of input {i}. "
+                                       "This is not allowed in strict mode.")
         res = _fill_in_zeros(tangents, outputs, strict, create_graph, "back_trick")
     return _unpack(_finish(outputs, create_graph), outputs_tuple), _unpack(_finish(res, create_graph), outputs_tuple)
 
