@@ -3,6 +3,9 @@ available), ``log_prob``, ``cdf``/``icdf``, moments and entropies, with paramete
 from .distribution import Distribution
 from .exp_family import ExponentialFamily
 from . import utils
+from . import constraints, transforms
+from .constraint_registry import biject_to, transform_to
+from .transforms import *  # noqa: F401,F403  (torch.distributions re-exports every transform)
 from .bernoulli import Bernoulli
 from .binomial import Binomial
 from .categorical import Categorical
@@ -49,6 +52,7 @@ __all__ = [
     "ExponentialFamily", "FisherSnedecor", "Gamma", "GeneralizedPareto", "Independent", "Laplace", "LKJCholesky",
     "Normal", "StudentT", "Uniform", "VonMises", "TransformedDistribution", "Gumbel", "HalfCauchy", "HalfNormal",
     "InverseGamma", "Kumaraswamy", "LogNormal", "LogisticNormal", "Pareto", "Weibull",
+    "biject_to", "transform_to", "constraints", "transforms",
 ]
 # the discrete and multivariate families and the KL registry
 __all__ += ["Bernoulli", "Binomial", "Categorical", "Geometric", "LowRankMultivariateNormal", "Multinomial",
