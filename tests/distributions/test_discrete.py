@@ -298,6 +298,97 @@ def test_score_function_gradient_of_bernoulli():
     assert abs(p.grad.item() - 1.0) < 5 * se
 
 
+# -------------------------------------------------------------------------------------------------- relaxed
+from probtorch.distributions.relaxed_bernoulli import LogitRelaxedBernoulli, RelaxedBernoulli  # noqa: E402
+from probtorch.distributions.relaxed_categorical import ExpRelaxedCategorical, RelaxedOneHotCategorical  # noqa: E402
+
+TEMP = 0.7
+LOGITS2 = np.log(P2 / (1 - P2))
+
+
+def test_logit_relaxed_bernoulli_is_logistic():
+    # x = (logits + logistic noise) / tau is Logistic(logits / tau, 1 / tau)
+    d = LogitRelaxedBernoulli(_t(TEMP), _t(P2))
+    x = np.array([-2.0, 0.3, 4.0])
+    ref = st.logistic(LOGITS2 / TEMP, 1 / TEMP)
+    np.testing.assert_allclose(d.log_prob(_t(x)).numpy(), ref.logpdf(x), rtol=1e-10)
+    probtorch.manual_seed(21)
+    s = d.rsample((20000,)).numpy()
+    for i in range(3):
+        assert st.kstest(s[:, i], st.logistic(LOGITS2[i] / TEMP, 1 / TEMP).cdf).pvalue > 1e-4
+
+
+def test_relaxed_bernoulli_density_and_law():
+    d = RelaxedBernoulli(_t(TEMP), logits=_t(LOGITS2))
+    assert d.batch_shape == (3,) and d.has_rsample
+    y = np.array([0.1, 0.5, 0.97])
+    z = np.log(y / (1 - y))
+    ref = st.logistic(LOGITS2 / TEMP, 1 / TEMP).logpdf(z) - np.log(y * (1 - y))
+    np.testing.assert_allclose(d.log_prob(_t(y)).numpy(), ref, rtol=1e-9)
+    probtorch.manual_seed(22)
+    s = d.sample((20000,)).numpy()
+    assert np.all((s > 0) & (s < 1))
+    for i in range(3):
+        assert st.kstest(np.log(s[:, i] / (1 - s[:, i])), st.logistic(LOGITS2[i] / TEMP, 1 / TEMP).cdf).pvalue > 1e-4
+    e = d.expand((2, 3))
+    assert type(e) is RelaxedBernoulli and e.sample((4,)).shape == (4, 2, 3)
+    np.testing.assert_allclose(e.temperature.numpy(), TEMP)
+
+
+def test_relaxed_one_hot_reduces_to_relaxed_bernoulli_for_two_classes():
+    y = np.array([0.1, 0.5, 0.97])
+    two = RelaxedOneHotCategorical(_t(TEMP), logits=_t(np.stack([np.zeros(3), LOGITS2], -1)))
+    one = RelaxedBernoulli(_t(TEMP), logits=_t(LOGITS2))
+    # the simplex density is taken w.r.t. the last coordinate's Lebesgue measure: the same law
+    np.testing.assert_allclose(two.log_prob(_t(np.stack([1 - y, y], -1))).numpy(), one.log_prob(_t(y)).numpy(),
+                               rtol=1e-9)
+
+
+def test_relaxed_one_hot_gumbel_max_law_and_low_temperature():
+    probtorch.manual_seed(23)
+    d = RelaxedOneHotCategorical(_t(0.5), probs=_t(CAT))
+    s = d.rsample((20000,)).numpy()
+    assert s.shape == (20000, 2, 3)
+    np.testing.assert_allclose(s.sum(-1), 1.0, rtol=1e-12)
+    # the argmax of a Gumbel-softmax draw is an exact categorical draw, at any temperature
+    for i in range(2):
+        assert _chisquare(s[:, i].argmax(-1), lambda k: CAT[i][k], 2) > 1e-4
+    cold = ExpRelaxedCategorical(_t(1e-3), probs=_t(CAT)).rsample((100,)).numpy()
+    assert np.all(np.isfinite(cold))
+    # near a tie of two Gumbel scores a cold draw can still straddle two corners; almost all are near one-hot
+    assert np.mean(np.exp(cold).max(-1) > 0.99) > 0.95
+    e = d.expand((4, 2))
+    assert type(e) is RelaxedOneHotCategorical and e.sample((3,)).shape == (3, 4, 2, 3)
+
+
+def test_relaxed_rsample_gradcheck():
+    def f_bern(logits, temp):
+        probtorch.manual_seed(4)
+        return RelaxedBernoulli(temp, logits=logits).rsample((2,))
+
+    def f_cat(logits, temp):
+        probtorch.manual_seed(4)
+        return RelaxedOneHotCategorical(temp, logits=logits).rsample((2,))
+
+    temp = _t(TEMP, requires_grad=True)
+    assert gradcheck(f_bern, (_t(LOGITS2, requires_grad=True), temp))
+    assert gradcheck(f_cat, (_t(np.log(CAT), requires_grad=True), temp))
+    assert gradgradcheck(f_cat, (_t(np.log(CAT), requires_grad=True), temp))
+    lp = lambda logits, temp: ExpRelaxedCategorical(temp, logits=logits).log_prob(_t(np.log(CAT[::-1])))  # noqa
+    assert gradcheck(lp, (_t(np.log(CAT), requires_grad=True), temp))
+
+
+def test_relaxed_validation():
+    with pytest.raises(ValueError, match="probs"):
+        RelaxedBernoulli(_t(TEMP), _t([0.5, 1.5]))
+    with pytest.raises(ValueError):
+        RelaxedBernoulli(_t(TEMP), _t(P2)).log_prob(_t([0.5, 1.5, 0.2]))
+    with pytest.raises(ValueError, match="probs"):
+        RelaxedOneHotCategorical(_t(TEMP), _t([[0.5, -0.5, 1.0]]))
+    with pytest.raises(ValueError):
+        RelaxedOneHotCategorical(_t(TEMP), _t(CAT)).log_prob(_t([[0.5, 0.6, 0.1], [0.2, 0.2, 0.6]]))
+
+
 # -------------------------------------------------------------------------------------------------- torch oracle
 torch = pytest.importorskip("torch")
 td = torch.distributions
@@ -357,3 +448,23 @@ def test_values_and_gradients_vs_torch(name):
             assert a is None or np.allclose(a.numpy(), 0)
         else:
             np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_relaxed_vs_torch():
+    from torch.distributions.relaxed_bernoulli import LogitRelaxedBernoulli as TLogit
+    from torch.distributions.relaxed_categorical import ExpRelaxedCategorical as TExp
+    y = np.array([0.1, 0.5, 0.97])
+    v = np.array([[0.2, 0.3, 0.5], [0.3, 0.3, 0.4]])
+    pairs = [(RelaxedBernoulli(_t(TEMP), _t(P2)), td.RelaxedBernoulli(torch.tensor(TEMP, dtype=torch.float64), torch.tensor(P2)), y),
+             (LogitRelaxedBernoulli(_t(TEMP), logits=_t(LOGITS2)),
+              TLogit(torch.tensor(TEMP, dtype=torch.float64), logits=torch.tensor(LOGITS2)), np.log(y)),
+             (RelaxedOneHotCategorical(_t(TEMP), _t(CAT)), td.RelaxedOneHotCategorical(torch.tensor(TEMP, dtype=torch.float64),
+                                                                                     torch.tensor(CAT)), v),
+             (ExpRelaxedCategorical(_t(TEMP), _t(CAT)), TExp(torch.tensor(TEMP, dtype=torch.float64), torch.tensor(CAT)), np.log(v))]
+    for ours, theirs, x in pairs:
+        assert ours.batch_shape == theirs.batch_shape and ours.event_shape == theirs.event_shape
+        np.testing.assert_allclose(ours.log_prob(_t(x)).numpy(), theirs.log_prob(torch.tensor(x)).numpy(),
+                                   rtol=1e-10)
+        np.testing.assert_allclose(ours.probs.numpy(), theirs.probs.numpy(), rtol=1e-12)
+        np.testing.assert_allclose(ours.logits.numpy(), theirs.logits.numpy(), rtol=1e-12)
+        assert ours.rsample((2,)).shape == theirs.rsample((2,)).shape
