@@ -18,6 +18,8 @@ from .negative_binomial import NegativeBinomial
 from .one_hot_categorical import OneHotCategorical
 from .one_hot_categorical_straight_through import OneHotCategoricalStraightThrough
 from .poisson import Poisson
+from .relaxed_bernoulli import LogitRelaxedBernoulli, RelaxedBernoulli
+from .relaxed_categorical import ExpRelaxedCategorical, RelaxedOneHotCategorical
 from .wishart import Wishart
 from .kl import kl_divergence, register_kl
 from .beta import Beta
@@ -57,4 +59,5 @@ __all__ = [
 # the discrete and multivariate families and the KL registry
 __all__ += ["Bernoulli", "Binomial", "Categorical", "Geometric", "LowRankMultivariateNormal", "Multinomial",
             "MultivariateNormal", "NegativeBinomial", "OneHotCategorical", "OneHotCategoricalStraightThrough",
-            "Poisson", "MixtureSameFamily", "Wishart", "kl_divergence", "register_kl"]
+            "Poisson", "MixtureSameFamily", "Wishart", "RelaxedBernoulli", "RelaxedOneHotCategorical",
+            "kl_divergence", "register_kl"]
