@@ -148,16 +148,20 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
     """Normal samples; `mean` and `std` may be tensors (broadcast) or numbers with an explicit `size`."""
     m, s = _arr(mean), _arr(std)
     if np.any(np.asarray(s) < 0):
-        raise RuntimeError(f"normal expects all elements of std >= 0.0")
-    if size is not None:
-        shape = _size((size,))
-    else:
-        shape = np.broadcast_shapes(np.shape(m), np.shape(s))
+        raise RuntimeError("normal expects all elements of std >= 0.0")
     if isinstance(mean, Tensor) or isinstance(std, Tensor):
+        # mean + std * z with Tensor ops: differentiable in mean (grad 1) and std (grad z), as torch's normal
         dt = _dtype.result_type(*(v for v in (mean, std) if isinstance(v, Tensor)))
-    else:
-        dt = dtype or _dtype.get_default_dtype()
-    z = _rng(generator).standard_normal(shape)
+        if dt.category < 2:
+            dt = _dtype.get_default_dtype()
+        shape = np.broadcast_shapes(np.shape(m), np.shape(s))
+        z = _make(_rng(generator).standard_normal(shape).astype(dt.np))
+        res = z * std + mean
+        return res if res.dtype is dt else res.to(dt)
+    if size is None:
+        raise TypeError("normal() with float mean and std needs a size")
+    dt = dtype or _dtype.get_default_dtype()
+    z = _rng(generator).standard_normal(_size((size,)))
     return _out((m + s * z).astype(dt.np), requires_grad)
 
 
@@ -182,6 +186,9 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
         raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
     if not replacement and num_samples > rows.shape[-1]:
         raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+    if not replacement and np.any((rows > 0).sum(-1) < num_samples):
+        raise RuntimeError("invalid multinomial distribution (with replacement=False, not enough non-negative "
+                           "category to sample)")
     rng = _rng(generator)
     res = np.empty((rows.shape[0], num_samples), np.int64)
     for r, row in enumerate(rows):
@@ -228,13 +235,14 @@ def _install_methods():
             from_, to = 0, (from_ if from_ else 2 ** min(self._data.dtype.itemsize * 8 - 1, 53))
         return self.copy_(_make(_rng(generator).integers(from_, to, self.shape)))
 
-    def bernoulli(self, p=None, *, generator=None):
+    def bernoulli_method(self, p=None, *, generator=None):
         return bernoulli(self, p, generator=generator)
+    bernoulli_method.__name__ = "bernoulli"
 
     def multinomial_(self, num_samples, replacement=False, *, generator=None):
         return multinomial(self, num_samples, replacement, generator=generator)
 
-    for f in (uniform_, normal_, bernoulli_, exponential_, cauchy_, log_normal_, geometric_, random_, bernoulli):
+    for f in (uniform_, normal_, bernoulli_, exponential_, cauchy_, log_normal_, geometric_, random_, bernoulli_method):
         setattr(Tensor, f.__name__, f)
     Tensor.multinomial = multinomial_
 
