@@ -16,7 +16,10 @@ __all__ = ["expit", "logit", "erf", "erfc", "erfcx", "erfinv", "ndtr", "ndtri", 
            "log_softmax", "entr", "sinc", "gammainc", "gammaincc", "log1p", "expm1", "exp2", "round", "zeta",
            "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "modified_bessel_i0", "modified_bessel_i1",
            "modified_bessel_k0", "modified_bessel_k1", "scaled_modified_bessel_k0", "scaled_modified_bessel_k1",
-           "spherical_bessel_j0", "airy_ai"]
+           "spherical_bessel_j0", "airy_ai"] + [
+           f"{kind}_polynomial_{v}" for kind, vs in (("chebyshev", "tuvw"), ("shifted_chebyshev", "tuvw"),
+                                                     ("hermite", ("h", "he")), ("laguerre", "l"), ("legendre", "p"))
+           for v in vs]
 
 
 def _unary(prim, doc):
@@ -155,3 +158,27 @@ def zeta(input, other, *, out=None):
     input, other = _binary_args("zeta", input, other)
     x = PS.zeta_guard(input) if getattr(input, "requires_grad", False) else input
     return _out(PS.zeta(x, other), out)
+
+
+def _polynomial(prim, doc):
+    def f(input, n, *, out=None):
+        if not isinstance(input, Tensor) and not isinstance(n, Tensor):
+            raise TypeError(f"{prim.name}(): expected 'input' or 'n' to be a Tensor")
+        return _out(prim(input, n), out)
+    f.__name__ = prim.name.replace("special_", "")
+    f.__doc__ = doc + " n is truncated to an integer; the value is 0 for n < 0. Not differentiable, as in torch."
+    return f
+
+
+chebyshev_polynomial_t = _polynomial(PS.chebyshev_polynomial_t, "Chebyshev polynomial of the first kind T_n(x).")
+chebyshev_polynomial_u = _polynomial(PS.chebyshev_polynomial_u, "Chebyshev polynomial of the second kind U_n(x).")
+chebyshev_polynomial_v = _polynomial(PS.chebyshev_polynomial_v, "Chebyshev polynomial of the third kind V_n(x).")
+chebyshev_polynomial_w = _polynomial(PS.chebyshev_polynomial_w, "Chebyshev polynomial of the fourth kind W_n(x).")
+shifted_chebyshev_polynomial_t = _polynomial(PS.shifted_chebyshev_polynomial_t, "T_n(2x - 1).")
+shifted_chebyshev_polynomial_u = _polynomial(PS.shifted_chebyshev_polynomial_u, "U_n(2x - 1).")
+shifted_chebyshev_polynomial_v = _polynomial(PS.shifted_chebyshev_polynomial_v, "V_n(2x - 1).")
+shifted_chebyshev_polynomial_w = _polynomial(PS.shifted_chebyshev_polynomial_w, "W_n(2x - 1).")
+hermite_polynomial_h = _polynomial(PS.hermite_polynomial_h, "Physicists' Hermite polynomial H_n(x).")
+hermite_polynomial_he = _polynomial(PS.hermite_polynomial_he, "Probabilists' Hermite polynomial He_n(x).")
+laguerre_polynomial_l = _polynomial(PS.laguerre_polynomial_l, "Laguerre polynomial L_n(x).")
+legendre_polynomial_p = _polynomial(PS.legendre_polynomial_p, "Legendre polynomial P_n(x).")

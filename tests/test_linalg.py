@@ -467,3 +467,17 @@ def test_lstsq_rank():
     assert r.rank.tolist() == torch.linalg.lstsq(torch.tensor(a[:1]), torch.tensor(a[:1, :, :1])).rank.tolist()
     assert probtorch.linalg.lstsq(probtorch.tensor(a), probtorch.tensor(a), driver="gels").rank.numel() == 0
     assert probtorch.linalg.matrix_rank(probtorch.tensor(a)).tolist() == [3, 2]
+
+
+def test_det_gradient_at_singular_matrices():
+    # the gradient of det is the transposed adjugate: nonzero at rank n - 1, zero at rank n - 2
+    a = np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [1.0, 0.0, 1.0]])
+    adj_t = np.array([[np.linalg.det(np.delete(np.delete(a, i, 0), j, 1)) * (-1) ** (i + j) for j in range(3)]
+                      for i in range(3)])
+    batch = np.stack([a, np.zeros((3, 3)), a + 3 * np.eye(3)])
+    x = probtorch.tensor(batch, requires_grad=True)
+    (g,) = probtorch.autograd.grad(probtorch.linalg.det(x).sum(), x)
+    np.testing.assert_allclose(g.numpy()[0], adj_t, atol=1e-12)
+    np.testing.assert_allclose(g.numpy()[1], 0.0, atol=1e-12)
+    np.testing.assert_allclose(g.numpy()[2], np.linalg.det(batch[2]) * np.linalg.inv(batch[2]).T, rtol=1e-10)
+    assert gradcheck(probtorch.linalg.det, [probtorch.tensor(a, requires_grad=True)])

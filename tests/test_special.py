@@ -174,3 +174,38 @@ def test_bessel_family_against_mpmath():
     for name, ref in refs.items():
         got = getattr(ps, name)(probtorch.tensor(xs, dtype=probtorch.float64)).numpy()
         np.testing.assert_allclose(got, [float(ref(x)) for x in xs], rtol=1e-12, atol=1e-300, err_msg=name)
+
+
+POLYS = [n for n in ps.__all__ if "polynomial" in n]
+
+
+@pytest.mark.parametrize("name", POLYS)
+def test_polynomials_against_torch(name):
+    rng = np.random.default_rng(5)
+    x = rng.uniform(-1.5, 1.5, 60)
+    if name.startswith("shifted"):
+        x = (x + 1) / 2
+    n = rng.integers(-2, 12, 60).astype(float) + rng.uniform(0, 0.9, 60)  # non-integer n truncates
+    for xs, ns in ((x, n), (x, 4), (x.astype("float32"), n.astype("int64"))):
+        xp = probtorch.tensor(xs, requires_grad=xs.dtype == np.float64)
+        np_ = probtorch.tensor(ns) if isinstance(ns, np.ndarray) else ns
+        nt = torch.tensor(ns) if isinstance(ns, np.ndarray) else ns
+        got = getattr(ps, name)(xp, np_)
+        ref = getattr(torch.special, name)(torch.tensor(xs), nt)
+        assert not got.requires_grad
+        assert got.dtype.name == str(ref.dtype).split(".")[1]
+        tol = 1e-12 if xs.dtype == np.float64 else 1e-4
+        np.testing.assert_allclose(got.numpy(), ref.numpy(), rtol=tol, atol=tol)
+
+
+def test_polynomials_against_scipy():
+    import scipy.special as sc
+    x = np.linspace(-2, 2, 9)
+    refs = {"chebyshev_polynomial_t": sc.eval_chebyt, "chebyshev_polynomial_u": sc.eval_chebyu,
+            "hermite_polynomial_h": sc.eval_hermite, "hermite_polynomial_he": sc.eval_hermitenorm,
+            "laguerre_polynomial_l": sc.eval_laguerre, "legendre_polynomial_p": sc.eval_legendre,
+            "shifted_chebyshev_polynomial_t": sc.eval_sh_chebyt, "shifted_chebyshev_polynomial_u": sc.eval_sh_chebyu}
+    for name, ref in refs.items():
+        for n in range(7):
+            got = getattr(ps, name)(probtorch.tensor(x), n).numpy()
+            np.testing.assert_allclose(got, ref(n, x), rtol=1e-12, atol=1e-12, err_msg=f"{name} n={n}")

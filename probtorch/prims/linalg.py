@@ -245,8 +245,16 @@ det = Primitive("linalg_det", lambda A: np.asarray(np.linalg.det(A)), save_out=T
 
 @det.defvjp
 def _det_vjp(g, out, A):
-    # d det = det * tr(A^-1 dA); at a singular A this is NaN (torch switches to an SVD formula there)
-    return ((g * out).unsqueeze(-1).unsqueeze(-1) * _inv_nocheck(A).mT,)
+    if not bool((out == 0).any()):
+        # d det = det * tr(A^-1 dA)
+        return ((g * out).unsqueeze(-1).unsqueeze(-1) * _inv_nocheck(A).mT,)
+    # a singular matrix in the batch: the gradient is the transposed adjugate, which the SVD gives everywhere as
+    # det(U) det(V^T) U diag(prod_{j != i} s_j) V^T (nonzero at rank n - 1)
+    from .reduce import _prod_grad_1d
+    U, S, Vh = svd(A, full_matrices=False)
+    sign = (det(U) * det(Vh)).detach()
+    others = _prod_grad_1d(1.0, S, S.ndim - 1)
+    return ((g * sign).unsqueeze(-1).unsqueeze(-1) * ((U * others.unsqueeze(-2)) @ Vh),)
 
 
 def _slogdet_impl(A):

@@ -96,3 +96,57 @@ scaled_modified_bessel_k0 = _nondiff("special_scaled_modified_bessel_k0", sc.k0e
 scaled_modified_bessel_k1 = _nondiff("special_scaled_modified_bessel_k1", sc.k1e)
 spherical_bessel_j0 = _nondiff("special_spherical_bessel_j0", lambda x: sc.spherical_jn(0, x))
 airy_ai = _nondiff("special_airy_ai", lambda x: sc.airy(x)[0])
+
+
+# ------------------------------------------------------------------------------------------------ polynomials
+def _poly(first, step, shift=False):
+    """An orthogonal-polynomial family p_n(x) from p_0 = 1, p_1 = first(x) and p_{k+1} = step(k, x, p_k, p_{k-1}).
+
+    n is truncated to an integer per element; p_n = 0 for n < 0 (torch's convention).
+    """
+    def impl(x, n):
+        dt = np.result_type(x, n)
+        x, n = np.broadcast_arrays(np.asarray(x, np.float64), np.asarray(n))
+        if shift:
+            x = 2 * x - 1
+        with np.errstate(invalid="ignore"):
+            ni = np.where(np.isfinite(n), n, -1).astype(np.int64)
+        out = np.zeros(x.shape)
+        out[ni == 0] = 1.0
+        top = int(ni.max()) if ni.size else 0
+        if top >= 1:
+            prev, cur = np.ones(x.shape), first(x)
+            out[ni == 1] = cur[ni == 1]
+            for k in range(1, top):
+                prev, cur = cur, step(k, x, cur, prev)
+                sel = ni == k + 1
+                out[sel] = cur[sel]
+        return out.astype(dt, copy=False)
+    return impl
+
+
+def _polynomial(name, first, step, shift=False):
+    return Primitive(f"special_{name}", _poly(first, step, shift), elementwise=True, dtype_rule="float",
+                     differentiable=False)
+
+
+def _cheb_step(k, x, p, q):
+    return 2 * x * p - q
+
+
+chebyshev_polynomial_t = _polynomial("chebyshev_polynomial_t", lambda x: x, _cheb_step)
+chebyshev_polynomial_u = _polynomial("chebyshev_polynomial_u", lambda x: 2 * x, _cheb_step)
+chebyshev_polynomial_v = _polynomial("chebyshev_polynomial_v", lambda x: 2 * x - 1, _cheb_step)
+chebyshev_polynomial_w = _polynomial("chebyshev_polynomial_w", lambda x: 2 * x + 1, _cheb_step)
+shifted_chebyshev_polynomial_t = _polynomial("shifted_chebyshev_polynomial_t", lambda x: x, _cheb_step, True)
+shifted_chebyshev_polynomial_u = _polynomial("shifted_chebyshev_polynomial_u", lambda x: 2 * x, _cheb_step, True)
+shifted_chebyshev_polynomial_v = _polynomial("shifted_chebyshev_polynomial_v", lambda x: 2 * x - 1, _cheb_step,
+                                             True)
+shifted_chebyshev_polynomial_w = _polynomial("shifted_chebyshev_polynomial_w", lambda x: 2 * x + 1, _cheb_step,
+                                             True)
+hermite_polynomial_h = _polynomial("hermite_polynomial_h", lambda x: 2 * x, lambda k, x, p, q: 2 * x * p - 2 * k * q)
+hermite_polynomial_he = _polynomial("hermite_polynomial_he", lambda x: x, lambda k, x, p, q: x * p - k * q)
+laguerre_polynomial_l = _polynomial("laguerre_polynomial_l", lambda x: 1 - x,
+                                    lambda k, x, p, q: ((2 * k + 1 - x) * p - k * q) / (k + 1))
+legendre_polynomial_p = _polynomial("legendre_polynomial_p", lambda x: x,
+                                    lambda k, x, p, q: ((2 * k + 1) * x * p - k * q) / (k + 1))
