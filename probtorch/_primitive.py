@@ -249,7 +249,9 @@ class Primitive:
             res = outs
         if self.view:
             base = args[0]
-            if out_data[0].base is not None:
+            o = out_data[0]
+            # a view shares memory with its input (numpy's reshape may instead copy, and the copy has a .base too)
+            if o.base is not None and (o.base is base._data or not o.size or np.may_share_memory(o, base._data)):
                 res._base = base._base if base._base is not None else base
                 res._vc = base._vc
                 res._view_chain = (base._view_chain or ()) + ((self, params),)

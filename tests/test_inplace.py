@@ -341,3 +341,123 @@ def test_inplace_gradcheck_through_views():
         return b
     assert gradcheck(f, (a, x))
     assert gradgradcheck(f, (a, x))
+
+
+# ------------------------------------------------------------------------------------------------ random view chains
+from hypothesis import given, strategies as st  # noqa: E402
+
+
+@st.composite
+def view_chains(draw):
+    """A base shape and a chain of view operations valid for it (described as data, applied to either library)."""
+    shape = tuple(draw(st.lists(st.integers(1, 4), min_size=1, max_size=3)))
+    ops = []
+    cur = list(shape)
+    for _ in range(draw(st.integers(1, 4))):
+        kinds = ["select", "slice", "unsqueeze", "permute"]
+        if len(cur) >= 2:
+            kinds += ["transpose", "diagonal"]
+        if 1 in cur:
+            kinds.append("squeeze")
+        if len(cur) == 0:
+            kinds = ["unsqueeze"]
+        if len(cur) == 1:
+            kinds = [k for k in kinds if k != "select"] or ["unsqueeze"]
+        kind = draw(st.sampled_from(kinds))
+        if kind == "select":
+            d = draw(st.integers(0, len(cur) - 1))
+            i = draw(st.integers(-cur[d], cur[d] - 1))
+            ops.append(("select", d, i))
+            cur.pop(d)
+        elif kind == "slice":
+            d = draw(st.integers(0, len(cur) - 1))
+            a = draw(st.integers(0, cur[d] - 1))
+            b = draw(st.integers(a + 1, cur[d]))
+            step = draw(st.integers(1, 2))
+            ops.append(("slice", d, a, b, step))
+            cur[d] = len(range(a, b, step))
+        elif kind == "unsqueeze":
+            d = draw(st.integers(0, len(cur)))
+            ops.append(("unsqueeze", d))
+            cur.insert(d, 1)
+        elif kind == "permute":
+            perm = draw(st.permutations(list(range(len(cur)))))
+            ops.append(("permute", tuple(perm)))
+            cur = [cur[p] for p in perm]
+        elif kind == "transpose":
+            i, j = draw(st.lists(st.integers(0, len(cur) - 1), min_size=2, max_size=2, unique=True))
+            ops.append(("transpose", i, j))
+            cur[i], cur[j] = cur[j], cur[i]
+        elif kind == "diagonal":
+            off = draw(st.integers(-1, 1))
+            ops.append(("diagonal", off))
+            n = max(min(cur[0] - max(-off, 0), cur[1] - max(off, 0)), 0)
+            cur = cur[2:] + [n]
+        else:
+            ops.append(("squeeze",))
+            cur = [c for c in cur if c != 1]
+        if 0 in cur:
+            break
+    return shape, ops
+
+
+def _apply_view(t, op):
+    kind = op[0]
+    if kind == "select":
+        return t.select(op[1], op[2])
+    if kind == "slice":
+        return t[(slice(None),) * op[1] + (slice(op[2], op[3], op[4]),)]
+    if kind == "unsqueeze":
+        return t.unsqueeze(op[1])
+    if kind == "permute":
+        return t.permute(*op[1])
+    if kind == "transpose":
+        return t.transpose(op[1], op[2])
+    if kind == "diagonal":
+        return t.diagonal(op[1])
+    return t.squeeze()
+
+
+@given(view_chains(), st.sampled_from(["add", "mul", "copy", "zero", "setitem", "div_scalar"]), st.integers(0, 3))
+def test_inplace_through_view_chain_matches_torch(chain, how, sibling_len):
+    shape, ops = chain
+    rng = np.random.default_rng(3)
+    base_vals = rng.standard_normal(shape)
+    results = []
+    w_vals = None
+    for L in (probtorch, torch):
+        x = L.tensor(base_vals, dtype=L.float64, requires_grad=True)
+        y = x * 1.5
+        sibling = y
+        for op in ops[:sibling_len]:
+            sibling = _apply_view(sibling, op)  # made before the write: its grad_fn must follow y's new history
+        v = y
+        for op in ops:
+            v = _apply_view(v, op)
+        if w_vals is None:
+            w_vals = rng.standard_normal(tuple(v.shape))
+        w = L.tensor(w_vals, dtype=L.float64, requires_grad=True)
+        if how == "add":
+            v.add_(w)
+        elif how == "mul":
+            v.mul_(w)
+        elif how == "copy":
+            v.copy_(w)
+        elif how == "zero":
+            v.zero_()
+        elif how == "setitem":
+            v[...] = w
+        else:
+            v.div_(2.0)
+        loss = (y * y).sum() + (sibling ** 3).sum() + (v * 2).sum()
+        loss.backward()
+        results.append((y.detach().numpy().copy(), x.grad.numpy(), None if w.grad is None else w.grad.numpy(),
+                        y._version, v._version))
+    got, want = results
+    np.testing.assert_allclose(got[0], want[0], rtol=1e-12)
+    np.testing.assert_allclose(got[1], want[1], rtol=1e-10, atol=1e-12)
+    if want[2] is None:
+        assert got[2] is None or not np.any(got[2])
+    else:
+        np.testing.assert_allclose(got[2], want[2], rtol=1e-10, atol=1e-12)
+    assert got[3] == want[3] and got[4] == want[4]
