@@ -163,19 +163,26 @@ def unpack_dual(tensor, *, level=None):
 # ------------------------------------------------------------------------------------------------ propagation
 def _propagate(prim, args, params, outs):
     """Set the tangents of `outs` from those of `args` (called by every primitive while a level is open)."""
+    if not prim.differentiable:
+        return
     tangents = None
+    needs_graph = False  # does anything the tangent depends on require grad?
     for i, a in enumerate(args):
-        if isinstance(a, Tensor) and a._fw is not None:
-            if tangents is None:
-                tangents = [None] * len(args)
-            tangents[i] = a._fw
-    if tangents is None or not prim.differentiable:
+        if isinstance(a, Tensor):
+            if a._rg:
+                needs_graph = True
+            t = a._fw
+            if t is not None:
+                if tangents is None:
+                    tangents = [None] * len(args)
+                tangents[i] = t
+                if t._rg:
+                    needs_graph = True
+    if tangents is None:
         return
     _Forward.active = 0
     prev = _state.enabled
-    # record the tangent computation only when something it depends on requires grad
-    if prev and not (_Level.record and (any(isinstance(a, Tensor) and a._rg for a in args) or
-                                        any(t is not None and t._rg for t in tangents))):
+    if prev and not (needs_graph and _Level.record):
         _state.enabled = False
     try:
         res = _output_tangents(prim, args, params, outs, tangents)
@@ -190,9 +197,10 @@ def _propagate(prim, args, params, outs):
                 t = t.expand(o._data.shape)
             o._fw = t
             _register(o)
-    node = outs[0].grad_fn
-    if node is not None and prim.save_out:
-        _Level.saved[node] = tuple(o._fw for o in outs)
+    if prim.save_out:
+        node = outs[0].grad_fn
+        if node is not None:
+            _Level.saved[node] = tuple(o._fw for o in outs)
 
 
 def _restore_saved(node, outs):
@@ -235,8 +243,7 @@ def _output_tangents(prim, args, params, outs, tangents):
     if prim.jvp is not None:
         out = outs[0] if prim.nout == 1 else outs
         return prim.jvp(tangents, out, *args, **params)
-    complex_ = any(isinstance(a, Tensor) and a._data.dtype.kind == "c" for a in args) or \
-        any(o._data.dtype.kind == "c" for o in outs)
+    complex_ = _any_complex(args, outs)
     if prim.partials is not None and not complex_:
         parts = prim.partials(outs[0], *args, **params)
         total = None
@@ -251,6 +258,17 @@ def _output_tangents(prim, args, params, outs, tangents):
     if prim.elementwise and prim.nout == 1 and prim.vjp is not None and not complex_:
         return _diagonal_jvp(prim, args, params, outs[0], tangents)
     return _double_vjp(prim, args, params, outs, tangents)
+
+
+def _any_complex(args, outs):
+    # complex maps need not be holomorphic: their jvp is not `tangent * partial`, so they take the generic path
+    for o in outs:
+        if o._data.dtype.kind == "c":
+            return True
+    for a in args:
+        if isinstance(a, Tensor) and a._data.dtype.kind == "c":
+            return True
+    return False
 
 
 def _apply_linear(prim, args, params, tangents):
