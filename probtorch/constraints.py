@@ -471,6 +471,11 @@ class _PositiveDefinite(_Symmetric):
             return sym
         arr = _as_tensor(value).detach()._data
         batch = arr.shape[:-2]
+        try:  # the common case, every matrix valid: one batched factorization
+            np.linalg.cholesky(arr)
+            return _bool_tensor(np.ones(batch, dtype=bool))
+        except np.linalg.LinAlgError:
+            pass
         flat = arr.reshape((-1,) + arr.shape[-2:])
         ok = np.empty(flat.shape[0], dtype=bool)
         for i, m in enumerate(flat):
