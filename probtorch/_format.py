@@ -1,54 +1,138 @@
-"""repr of tensors in torch's style: tensor([1., 2.], requires_grad=True)."""
+"""repr of tensors in torch's style: ``tensor([ 0.1748, -0.5485], requires_grad=True)``.
+
+One number format is chosen for the whole tensor (from the elements that are shown): integral floats print as
+``1.``, others with 4 decimals, and scientific notation (``1.0000e-05``) when the finite non-zero magnitudes span
+more than three decades, exceed 1e8, or (non-integral) go below 1e-4. Every element is right-aligned to the widest
+finite one, rows wrap at 80 columns, and tensors with more than 1000 elements show 3 items at each edge around ``...``.
+"""
+import math
+
 import numpy as np
 
+_LINEWIDTH = 80
+_THRESHOLD = 1000
+_EDGEITEMS = 3
+_PRECISION = 4
 
-def _fmt_float(x, sci, decimals):
-    if np.isnan(x):
-        return "nan"
-    if np.isinf(x):
-        return "inf" if x > 0 else "-inf"
-    if sci:
-        return f"{x:.4e}"
-    if decimals == 0:
-        return f"{x:.0f}."
-    return f"{x:.{decimals}f}"
+
+class _NumberFormat:
+    """How to print each element of one (real) array: a fixed style and a common width."""
+
+    def __init__(self, values):
+        kind = values.dtype.kind
+        self.kind = kind
+        self.sci = False
+        self.integral = False
+        if kind == "f":
+            finite = values[np.isfinite(values)].astype(np.float64)
+            nonzero = np.abs(finite[finite != 0])
+            self.integral = bool(np.all(finite == np.ceil(finite)))
+            if nonzero.size:
+                lo, hi = nonzero.min(), nonzero.max()
+                self.sci = hi / lo > 1000.0 or hi > 1e8 or (not self.integral and lo < 1e-4)
+        # the common width comes from the finite values; nan/inf are padded to it but never set it
+        sized = values[np.isfinite(values)] if kind == "f" else values.reshape(-1)
+        self.width = max((len(self.text(v)) for v in sized), default=0)
+
+    def text(self, v):
+        if self.kind == "b":
+            return "True" if v else "False"
+        if self.kind in "iu":
+            return str(int(v))
+        v = float(v)
+        if math.isnan(v):
+            return "nan"
+        if math.isinf(v):
+            return "inf" if v > 0 else "-inf"
+        if self.sci:
+            return f"{v:.{_PRECISION}e}"
+        if self.integral:
+            return f"{v:.0f}."
+        return f"{v:.{_PRECISION}f}"
+
+    def __call__(self, v):
+        return self.text(v).rjust(self.width)
+
+
+class _ComplexFormat:
+    """Complex elements as ``re+imj``, each part with its own real format."""
+
+    def __init__(self, values):
+        self.re = _NumberFormat(values.real)
+        self.im = _NumberFormat(np.abs(values.imag))
+        self.width = self.re.width + self.im.width + 2
+
+    def __call__(self, v):
+        sign = "-" if (v.imag < 0 or (v.imag == 0 and math.copysign(1.0, v.imag) < 0)) else "+"
+        s = self.re.text(v.real).rjust(self.re.width) + sign + self.im.text(abs(v.imag)) + "j"
+        return s.rjust(self.width)
+
+
+def _shown(d, summarize):
+    """The elements that will be printed (edges only when summarizing), flattened, for choosing the format."""
+    if not summarize or d.ndim == 0:
+        return d.reshape(-1)
+    parts = []
+
+    def walk(a):
+        if a.ndim == 1:
+            parts.append(a[:_EDGEITEMS] if a.shape[0] <= 2 * _EDGEITEMS else
+                         np.concatenate([a[:_EDGEITEMS], a[-_EDGEITEMS:]]))
+            return
+        idx = range(a.shape[0]) if a.shape[0] <= 2 * _EDGEITEMS else \
+            list(range(_EDGEITEMS)) + list(range(a.shape[0] - _EDGEITEMS, a.shape[0]))
+        for i in idx:
+            walk(a[i])
+    walk(d)
+    return np.concatenate(parts) if parts else d.reshape(-1)[:0]
+
+
+def _body(d, fmt, indent, summarize):
+    """The bracketed text of array `d` whose first line starts at column `indent`."""
+    if d.ndim == 0:
+        return fmt(d.item() if d.dtype.kind != "c" else complex(d))
+    n = d.shape[0]
+    cut = summarize and n > 2 * _EDGEITEMS
+    if d.ndim == 1:
+        items = [fmt(v) for v in (d[:_EDGEITEMS] if cut else d)]
+        if cut:
+            items += [" ..."] + [fmt(v) for v in d[-_EDGEITEMS:]]
+        per_line = max(1, (_LINEWIDTH - indent) // (fmt.width + 2))
+        lines = [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
+        return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
+    rows = [_body(d[i], fmt, indent + 1, summarize) for i in (range(_EDGEITEMS) if cut else range(n))]
+    if cut:
+        rows += ["..."] + [_body(d[i], fmt, indent + 1, summarize) for i in range(n - _EDGEITEMS, n)]
+    sep = "," + "\n" * (d.ndim - 1) + " " * (indent + 1)
+    return "[" + sep.join(rows) + "]"
 
 
 def format_tensor(t):
+    """torch-style repr of Tensor `t` (dtype shown when it is not the one its values would imply)."""
+    from ._dtype import get_default_dtype, from_numpy_dtype
     d = t._data
+    dt = from_numpy_dtype(d.dtype)
+    prefix = "tensor("
     suffix = []
-    if d.dtype.kind == "f":
-        finite = d[np.isfinite(d)]
-        absf = np.abs(finite)
-        ints = finite.size == 0 or np.all(finite == np.round(finite))
-        sci = absf.size > 0 and (absf.max() >= 1e8 or (absf[absf > 0].size and absf[absf > 0].min() < 1e-4))
-        decimals = 0 if ints else 4
-        body = np.array2string(d, separator=", ", threshold=1000, edgeitems=3, max_line_width=80,
-                               formatter={"float_kind": lambda x: _fmt_float(x, sci, decimals)}, prefix="tensor(")
-        if d.dtype != np.dtype(_default_np()):
-            suffix.append(f"dtype=probtorch.{d.dtype.name}")
-    elif d.dtype.kind == "b":
-        body = np.array2string(d, separator=", ", threshold=1000, formatter={"bool": lambda x: str(bool(x))},
-                               prefix="tensor(")
-    else:
-        body = np.array2string(d, separator=", ", threshold=1000, prefix="tensor(")
-        if d.dtype != np.int64:
-            suffix.append(f"dtype=probtorch.{_name(d.dtype)}")
+    implied = {"f": get_default_dtype().np, "i": np.dtype(np.int64), "b": np.dtype(np.bool_),
+               "c": np.dtype(np.complex128 if get_default_dtype().np == np.float64 else np.complex64)}
     if d.size == 0:
         body = "[]"
-        suffix.append(f"size={tuple(d.shape)}") if d.ndim > 1 else None
-    if t.grad_fn is not None:
-        suffix.append(f"grad_fn=<{t.grad_fn.name()}>")
+        if d.ndim != 1:
+            suffix.append(f"size={tuple(d.shape)}")
+        show_dtype = d.dtype != get_default_dtype().np  # an empty tensor cannot show its kind of values
+    else:
+        summarize = d.size > _THRESHOLD
+        shown = _shown(d, summarize)
+        fmt = _ComplexFormat(shown) if d.dtype.kind == "c" else _NumberFormat(shown)
+        body = _body(d, fmt, len(prefix), summarize)
+        show_dtype = d.dtype != implied.get(d.dtype.kind)
+    if show_dtype:
+        suffix.append(f"dtype=probtorch.{dt.name}")
+    fn = t.grad_fn
+    if fn is not None:
+        name = fn.name() if callable(getattr(fn, "name", None)) else type(fn).__name__
+        suffix.append(f"grad_fn=<{name}>")
     elif t._rg:
         suffix.append("requires_grad=True")
-    return "tensor(" + body + "".join(", " + s for s in suffix) + ")"
-
-
-def _name(np_dtype):
-    from ._dtype import from_numpy_dtype
-    return from_numpy_dtype(np_dtype).name
-
-
-def _default_np():
-    from ._dtype import get_default_dtype
-    return get_default_dtype().np
+    return prefix + body + "".join(", " + s for s in suffix) + ")"
