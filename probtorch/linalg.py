@@ -827,3 +827,113 @@ def tensorsolve(A, B, dims=None, *, out=None):
     xshape = tuple(A.shape[B.ndim:])
     rows = math.prod(B.shape)
     return _out(solve(A.reshape(rows, math.prod(xshape)), B.reshape(rows)).reshape(xshape), out)
+
+
+# ------------------------------------------------------------------------------------------------ torch.* spellings
+_svd_legacy_t = collections.namedtuple("svd", ["U", "S", "V"])
+_qr_legacy_t = collections.namedtuple("qr", ["Q", "R"])
+
+
+def svd_legacy(input, some=True, compute_uv=True, *, out=None):
+    """torch.svd: (U, S, V) with A = U diag(S) V^T; reduced unless ``some=False``.
+
+    With ``compute_uv=False`` U and V are zero matrices of shapes (m, m) and (n, n).
+    """
+    _check(input, "svd", square=False, name="input")
+    if not compute_uv:
+        m, n = input.shape[-2], input.shape[-1]
+        batch = tuple(input.shape[:-2])
+        S = svdvals(input)
+        return _out(_svd_legacy_t(input.new_zeros(batch + (m, m)), S, input.new_zeros(batch + (n, n))), out)
+    U, S, Vh = L.svd(input, full_matrices=not some)
+    return _out(_svd_legacy_t(U, S, Vh.mT), out)
+
+
+def qr_legacy(input, some=True, *, out=None):
+    """torch.qr: reduced QR unless ``some=False``."""
+    return _out(_qr_legacy_t(*qr(input, "reduced" if some else "complete")), out)
+
+
+def pinverse(input, rcond=1e-15):
+    """torch.pinverse: the pseudo-inverse, dropping singular values below rcond * s_max."""
+    return pinv(input, rtol=rcond)
+
+
+def lu_solve_legacy(b, LU_data, LU_pivots, *, out=None):
+    """torch.lu_solve(b, LU_data, LU_pivots): linalg.lu_solve with the right-hand side first."""
+    return lu_solve(LU_data, LU_pivots, b, out=out)
+
+
+def chain_matmul(*matrices, out=None):
+    """torch.chain_matmul: the product of 2-D matrices (linalg.multi_dot)."""
+    if len(matrices) == 1:
+        return _out(matrices[0].clone(), out)
+    return multi_dot(matrices, out=out)
+
+
+def vdot(input, other, *, out=None):
+    """Dot product of two 1-D tensors, conjugating the first."""
+    if input.ndim != 1 or other.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
+    return _out(dot(input.conj() if input.is_complex() else input, other), out)
+
+
+def nuclear_norm(input, dim=None, keepdim=False, *, out=None):
+    """torch.nuclear_norm: the sum of singular values over `dim` (the last two dims by default)."""
+    if isinstance(dim, bool):
+        dim, keepdim = None, dim
+    return _out(matrix_norm(input, "nuc", (-2, -1) if dim is None else dim, keepdim), out)
+
+
+def frobenius_norm(input, dim=(-2, -1), keepdim=False, *, out=None):
+    """torch.frobenius_norm: the 2-norm of the entries over `dim`."""
+    return _out(vector_norm(input, 2, dim, keepdim), out)
+
+
+def _scaled_sum(input, prod, beta, alpha):
+    # beta == 0 ignores input entirely (its NaN and inf do not propagate), as torch does
+    res = prod if alpha == 1 else alpha * prod
+    if beta == 0:
+        from ._functions.math import where
+        from ._functions.creation import ones
+        # a where() keeps input in the graph (its gradient is zero, as in torch) without reading its values
+        keep = ones(_shape.broadcast_shapes(res.shape, input.shape), dtype=_dtype.bool)
+        return where(keep, res, input)
+    return (input if beta == 1 else beta * input) + res
+
+
+def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
+    """beta * input + alpha * (mat1 @ mat2)."""
+    if mat1.ndim != 2 or mat2.ndim != 2:
+        raise RuntimeError(f"mat1 must be a matrix, got {mat1.ndim}-D tensor" if mat1.ndim != 2 else
+                           f"mat2 must be a matrix, got {mat2.ndim}-D tensor")
+    return _out(_scaled_sum(input, matmul(mat1, mat2), beta, alpha), out)
+
+
+def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
+    """beta * input + alpha * (mat @ vec)."""
+    if mat.ndim != 2 or vec.ndim != 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got {input.ndim}, {mat.ndim}, {vec.ndim}")
+    return _out(_scaled_sum(input, matmul(mat, vec), beta, alpha), out)
+
+
+def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None):
+    """beta * input + alpha * outer(vec1, vec2)."""
+    if vec1.ndim != 1 or vec2.ndim != 1:
+        raise RuntimeError(f"addr: Expected 1-D argument vec1, but got {vec1.ndim}-D" if vec1.ndim != 1 else
+                           f"addr: Expected 1-D argument vec2, but got {vec2.ndim}-D")
+    return _out(_scaled_sum(input, vec1.unsqueeze(-1) * vec2, beta, alpha), out)
+
+
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
+    """beta * input + alpha * (batch1 @ batch2) for 3-D batches."""
+    if batch1.ndim != 3 or batch2.ndim != 3:
+        raise RuntimeError(f"batch1 must be a 3D tensor" if batch1.ndim != 3 else "batch2 must be a 3D tensor")
+    return _out(_scaled_sum(input, matmul(batch1, batch2), beta, alpha), out)
+
+
+def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
+    """beta * input + alpha * sum_b (batch1[b] @ batch2[b])."""
+    if batch1.ndim != 3 or batch2.ndim != 3:
+        raise RuntimeError(f"batch1 must be a 3D tensor" if batch1.ndim != 3 else "batch2 must be a 3D tensor")
+    return _out(_scaled_sum(input, matmul(batch1, batch2).sum(0), beta, alpha), out)

@@ -138,6 +138,22 @@ CASES = [
          batched=False),
     Case("tensorsolve", lambda lib, a, b: lib.linalg.tensorsolve(_wc(lib, a).reshape(3, 3, 1), b), [(3, 3), (3,)],
          batched=False),
+    Case("torch_svd", lambda lib, a: (lambda r: (r[0].abs(), r[1], r[2].abs()))(lib.svd(a)), [(4, 3)]),
+    Case("torch_svd_no_uv", lambda lib, a: lib.svd(a, compute_uv=False)[1], [(2, 3)], batched=False),
+    Case("torch_qr", lambda lib, a: tuple(t.abs() for t in lib.qr(a)), [(4, 3)], batched=False),
+    Case("pinverse", lambda lib, a: lib.pinverse(a), [(3, 2)], batched=False),
+    Case("torch_lu_solve", lambda lib, a, b: lib.lu_solve(b, *lib.linalg.lu_factor(a)), [(3, 3), (3, 2)]),
+    Case("chain_matmul", lambda lib, a, b, c: lib.chain_matmul(a, b, c), [(2, 3), (3, 4), (4, 2)], batched=False),
+    Case("vdot", lambda lib, a, b: lib.vdot(a, b), [(3,), (3,)], batched=False),
+    Case("nuclear_norm", lambda lib, a: lib.nuclear_norm(a, keepdim=True), [(3, 4)], batched=False),
+    Case("frobenius_norm", lambda lib, a: lib.frobenius_norm(a, (0, 1)), [(3, 4)], batched=False),
+    Case("addmm", lambda lib, i, a, b: lib.addmm(i, a, b, beta=0.5, alpha=2.0), [(3,), (2, 4), (4, 3)],
+         batched=False),
+    Case("addmv", lambda lib, i, a, b: lib.addmv(i, a, b, alpha=-1.0), [(2,), (2, 4), (4,)], batched=False),
+    Case("addr", lambda lib, i, a, b: lib.addr(i, a, b, beta=2.0), [(2, 3), (2,), (3,)], batched=False),
+    Case("baddbmm", lambda lib, i, a, b: lib.baddbmm(i, a, b, beta=0.0), [(2, 2, 3), (2, 2, 4), (2, 4, 3)],
+         batched=False),
+    Case("addbmm", lambda lib, i, a, b: lib.addbmm(i, a, b), [(2, 3), (2, 2, 4), (2, 4, 3)], batched=False),
     Case("diagonal", lambda lib, a: lib.linalg.diagonal(a, offset=1), [(3, 4)]),
     Case("vander", lambda lib, x: lib.linalg.vander(x, N=4), [(3,)]),
     Case("cross", lambda lib, a, b: lib.linalg.cross(a, b), [(1, 3), (2, 3)], batched=False),
@@ -481,3 +497,18 @@ def test_det_gradient_at_singular_matrices():
     np.testing.assert_allclose(g.numpy()[1], 0.0, atol=1e-12)
     np.testing.assert_allclose(g.numpy()[2], np.linalg.det(batch[2]) * np.linalg.inv(batch[2]).T, rtol=1e-10)
     assert gradcheck(probtorch.linalg.det, [probtorch.tensor(a, requires_grad=True)])
+
+
+def test_addmm_beta_zero_ignores_nan():
+    i = probtorch.full((2, 2), math.nan)
+    a = probtorch.eye(2)
+    np.testing.assert_array_equal(probtorch.addmm(i, a, a, beta=0).numpy(), np.eye(2))
+    np.testing.assert_array_equal(torch.addmm(torch.full((2, 2), math.nan), torch.eye(2), torch.eye(2),
+                                              beta=0).numpy(), np.eye(2))
+
+
+def test_torch_svd_without_uv_gives_zero_matrices():
+    U, S, V = probtorch.svd(probtorch.ones(2, 3), compute_uv=False)
+    Ut, St, Vt = torch.svd(torch.ones(2, 3), compute_uv=False)
+    assert tuple(U.shape) == tuple(Ut.shape) and tuple(V.shape) == tuple(Vt.shape)
+    assert not U.numpy().any() and not V.numpy().any()
