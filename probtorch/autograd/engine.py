@@ -128,10 +128,10 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs, accumulate):
     if inputs is not None:
         leaf_targets, node_targets = {}, {}
         for k, t in enumerate(inputs):
-            if t.grad_fn is None:
-                leaf_targets[id(t)] = k
+            if t.grad_fn is None:  # a repeated input is captured once and copied at the end
+                leaf_targets.setdefault(id(t), k)
             else:
-                node_targets[(t.grad_fn, t._output_nr)] = k
+                node_targets.setdefault((t.grad_fn, t._output_nr), k)
         captured = [None] * len(inputs)
         target_nodes = {n for n, _ in node_targets}
 
@@ -189,9 +189,7 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs, accumulate):
                         if getattr(hook, "_retain", False):
                             retain = hook  # retain_grad sees the gradient after every other hook, as in torch
                             continue
-                        new = hook(gs[nr])
-                        if new is not None:
-                            gs[nr] = new
+                        gs[nr] = _call_hook(hook, gs[nr])
                     if retain is not None:
                         retain(gs[nr])
             if node_targets and node in target_nodes:
@@ -218,9 +216,7 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs, accumulate):
         for leaf, g in leaf_grads.values():
             if leaf._hooks:
                 for hook in list(leaf._hooks.values()):
-                    new = hook(g)
-                    if new is not None:
-                        g = new
+                    g = _call_hook(hook, g)
             if inputs is not None:
                 k = leaf_targets.get(id(leaf))
                 if k is None:
@@ -237,7 +233,22 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs, accumulate):
                     _accumulate(t, captured[k], create_graph)
     finally:
         _state.enabled = prev
+    if captured is not None:
+        for k, t in enumerate(inputs):
+            first = leaf_targets.get(id(t)) if t.grad_fn is None else node_targets.get((t.grad_fn, t._output_nr))
+            if first != k:
+                captured[k] = captured[first]
     return captured
+
+
+def _call_hook(hook, g):
+    """Run a tensor hook; a returned tensor replaces the gradient and must keep its shape."""
+    new = hook(g)
+    if new is None:
+        return g
+    if new._data.shape != g._data.shape:
+        raise RuntimeError(f"hook '{getattr(hook, '__name__', type(hook).__name__)}' has changed the size of value")
+    return new
 
 
 def _seq_key(node):

@@ -472,3 +472,215 @@ def test_gradcheck_catches_wrong_rule():
     assert not probtorch.autograd.gradcheck(Wrong.apply, (x,), raise_exception=False)
     with pytest.raises(RuntimeError, match="Jacobian mismatch"):
         probtorch.autograd.gradcheck(Wrong.apply, (x,))
+
+
+# ------------------------------------------------------------------------------------------------ more engine cases
+
+
+def s_backward_on_leaf(L):
+    x = T(L)
+    x.backward(L.tensor([1., 2., 3.], dtype=L.float64))
+    return [x.grad]
+
+
+def s_grad_wrt_intermediate_scalar(L):
+    x = T(L)
+    y = x * 2
+    return list(L.autograd.grad(y.sum(), y))
+
+
+def s_grad_of_tensor_wrt_itself(L):
+    x = T(L)
+    y = x * 2
+    return list(L.autograd.grad(y, y, L.ones(3, dtype=L.float64)))
+
+
+def s_backward_inputs_unrelated_leaf(L):
+    x = T(L)
+    z = T(L)
+    y = (x * 2).sum()
+    y.backward(inputs=[z])
+    return [x.grad, z.grad]
+
+
+def s_grad_repeated_input(L):
+    x = T(L)
+    y = (x * 2).sum()
+    return list(L.autograd.grad(y, [x, x]))
+
+
+def s_grad_intermediate_then_leaf(L):
+    x = T(L)
+    y = x.exp()
+    z = y.sum()
+    g1 = L.autograd.grad(z, y, retain_graph=False)[0]
+    g2 = L.autograd.grad(z, x)[0]
+    return [g1, g2]
+
+
+def s_grad_twice_nothing_saved(L):
+    x = T(L)
+    y = x * 2
+    z = y.sum()
+    L.autograd.grad(z, y)
+    g2 = L.autograd.grad(z, x)[0]
+    return [g2]
+
+
+def s_two_leaf_hooks_chain(L):
+    x = T(L)
+    h = x.register_hook(lambda g: g * 2)
+    x.register_hook(lambda g: g + 1)
+    (x * 1).sum().backward()
+    return [x.grad]
+
+
+def s_create_graph_linear_has_graph(L):
+    x = T(L)
+    y = x * 1
+    g, = L.autograd.grad(y.sum(), x, create_graph=True)
+    return [g.requires_grad, g.grad_fn is None]
+
+
+def s_create_graph_pow(L):
+    x = T(L)
+    y = (x ** 2)
+    g, = L.autograd.grad(y.sum(), x, create_graph=True)
+    return [g.requires_grad]
+
+
+def s_detach_requires_grad_new_leaf(L):
+    x = T(L)
+    y = x.detach().requires_grad_()
+    (y * 2).sum().backward()
+    return [y.grad, x.grad]
+
+
+def s_retain_grad_idempotent(L):
+    x = T(L)
+    y = x.clone()
+    y.retain_grad()
+    y.retain_grad()
+    (y * 2).sum().backward()
+    return [y.grad]
+
+
+def s_retain_grad_on_leaf_noop(L):
+    x = T(L)
+    x.retain_grad()
+    (x * 2).sum().backward()
+    return [x.grad, x.retains_grad]
+
+
+def s_retain_grad_reset(L):
+    x = T(L)
+    y = x * 2
+    y.retain_grad()
+    (y * 2).sum().backward(retain_graph=True)
+    y.grad = None
+    (y * 3).sum().backward()
+    return [y.grad]
+
+
+def s_create_graph_accumulation_new_tensor(L):
+    x = T(L)
+    (x * 2).sum().backward(create_graph=True)
+    g = x.grad
+    (x * 3).sum().backward()
+    return [x.grad, g, x.grad is g]
+
+
+def s_accumulation_in_place(L):
+    x = T(L)
+    (x * 2).sum().backward()
+    g = x.grad
+    (x * 3).sum().backward()
+    return [x.grad, x.grad is g]
+
+
+def s_retain_grad_on_view(L):
+    x = T(L)
+    y = x * 2
+    z = y.view(3, 1)
+    z.retain_grad()
+    (z * z).sum().backward()
+    return [z.grad, x.grad]
+
+
+def s_scalar_from_indexing(L):
+    x = T(L)
+    y = x[0] * x[1]
+    y.backward()
+    return [x.grad]
+
+
+def s_hook_not_called_when_unused(L):
+    x = T(L)
+    hh = []
+    y = x * 2
+    y.register_hook(lambda g: hh.append(1))
+    (x * 3).sum().backward()
+    return [len(hh), x.grad]
+
+
+def s_no_grad_result_is_constant(L):
+    x = T(L)
+    w = T(L)
+    with L.no_grad():
+        y = x * w
+    z = (y * w).sum()
+    z.backward()
+    return [w.grad, x.grad]
+
+
+def s_grad_outputs_none(L):
+    x = T(L)
+    y = x.sum()
+    return list(L.autograd.grad(y, x, grad_outputs=None))
+
+
+def s_grad_outputs_tuple_of_none(L):
+    x = T(L)
+    return list(L.autograd.grad((x*x).sum(), (x,), (None,)))
+
+
+def s_grad_wrt_grad_outputs(L):
+    x = T(L)
+    y = x * 2
+    v = L.ones(3, dtype=L.float64, requires_grad=True)
+    g, = L.autograd.grad(y, x, v, create_graph=True)
+    g.sum().backward()
+    return [v.grad]
+
+
+def s_dtype_cast_in_graph(L):
+    x = T(L)
+    y = x.float() * 2
+    y.sum().backward()
+    return [x.grad, str(x.grad.dtype)[-7:]]
+
+
+def s_float32_leaf_float64_graph(L):
+    x = L.tensor([1., 2.], requires_grad=True)
+    y = x.double() ** 2
+    y.sum().backward()
+    return [x.grad, str(x.grad.dtype)[-7:]]
+
+
+def e_hook_changes_size(L):
+    x = T(L)
+    y = x * 2
+    y.register_hook(lambda g: g[:2])
+    y.sum().backward()
+
+
+def test_hook_changing_size_raises_like_torch():
+    same_error(e_hook_changes_size, probtorch, torch, "has changed the size of value")
+
+
+SCENARIOS_MORE = [v for k, v in sorted(globals().items()) if k.startswith("s_") and v not in SCENARIOS]
+
+
+@pytest.mark.parametrize("fn", SCENARIOS_MORE, ids=[f.__name__[2:] for f in SCENARIOS_MORE])
+def test_more_matches_torch(fn):
+    compare(fn(probtorch), fn(torch))
