@@ -268,7 +268,9 @@ class AffineTransform(Transform):
             shape = broadcast_shapes(tuple(x.shape), tuple(scale.shape))
             result = scale.abs().log().expand(shape)
         result = _sum_rightmost(result, self.event_dim)
-        batch = tuple(x.shape[:x.dim() - self.event_dim])
+        # The batch shape is that of x (or of y, when loc broadcasts x up).
+        full = tuple(x.shape) if not isinstance(y, Tensor) else broadcast_shapes(tuple(x.shape), tuple(y.shape))
+        batch = full[:len(full) - self.event_dim]
         return result.expand(broadcast_shapes(tuple(result.shape), batch))
 
     def forward_shape(self, shape):

@@ -63,18 +63,12 @@ def _to_real(constraint):
 
 @biject_to.register(constraints.independent)
 def _biject_to_independent(constraint):
-    base = biject_to(constraint.base_constraint)
-    if constraint.reinterpreted_batch_ndims == 0:
-        return base
-    return IndependentTransform(base, constraint.reinterpreted_batch_ndims)
+    return IndependentTransform(biject_to(constraint.base_constraint), constraint.reinterpreted_batch_ndims)
 
 
 @transform_to.register(constraints.independent)
 def _transform_to_independent(constraint):
-    base = transform_to(constraint.base_constraint)
-    if constraint.reinterpreted_batch_ndims == 0:
-        return base
-    return IndependentTransform(base, constraint.reinterpreted_batch_ndims)
+    return IndependentTransform(transform_to(constraint.base_constraint), constraint.reinterpreted_batch_ndims)
 
 
 @biject_to.register(constraints.positive)
