@@ -164,6 +164,7 @@ class Tensor:
                     t.grad = t.grad + grad
             return None
         _store._retain = True
+        self.__dict__["_retain_hook"] = _store
         self.grad_fn._add_pre_hook(self._output_nr, _store)
 
     def register_hook(self, hook):

@@ -40,6 +40,21 @@ def _view_scatter_vjp(g, out, base, src, chain):
             if isinstance(src, Tensor) else None)
 
 
+def _move_to(t, fn, nr):
+    """Put `t` on graph node `fn` (output `nr`) after an in-place write; retain_grad follows it to the new node,
+    while hooks registered before the write stay with the old version (torch's rule)."""
+    hook = t.__dict__.get("_retain_hook") if t._retains_grad else None
+    if hook is not None and t.grad_fn is not None and t.grad_fn.pre_hooks:
+        hooks = t.grad_fn.pre_hooks.get(t._output_nr, {})
+        for key, h in list(hooks.items()):
+            if h is hook:
+                del hooks[key]
+    t.grad_fn = fn
+    t._output_nr = nr
+    if hook is not None and fn is not None:
+        fn._add_pre_hook(nr, hook)
+
+
 def _snapshot(t):
     """A tensor with a private copy of t's values and t's place in the graph."""
     s = _make(t._data.copy(), t._rg, t.grad_fn, t._output_nr)
@@ -142,8 +157,7 @@ def _inplace(self, fn, *args, **kwargs):
     if base is not None:
         _rebase(self, base, (base_old, new))
     else:
-        self.grad_fn = new.grad_fn
-        self._output_nr = new._output_nr
+        _move_to(self, new.grad_fn, new._output_nr)
         self._rg = new._rg
         _refresh_views(self)
     return self
@@ -157,8 +171,7 @@ def _refresh_views(base):
     alias = _make(base._data, True, base.grad_fn, base._output_nr)
     for v in list(views):
         r = _apply_chain(alias, v._view_chain)
-        v.grad_fn = r.grad_fn
-        v._output_nr = r._output_nr
+        _move_to(v, r.grad_fn, r._output_nr)
         v._rg = True
 
 
@@ -170,22 +183,19 @@ def _rebase(view, base, parts):
     else:
         base_old, new = parts
     base_new = view_scatter(base_old, new, chain=view._view_chain)
-    base.grad_fn = base_new.grad_fn
-    base._output_nr = base_new._output_nr
+    _move_to(base, base_new.grad_fn, base_new._output_nr)
     base._rg = base_new._rg
     if base._rg:
         alias = _make(base._data, True, base.grad_fn, base._output_nr)
         v = _apply_chain(alias, view._view_chain)
-        view.grad_fn = v.grad_fn
-        view._output_nr = v._output_nr
+        _move_to(view, v.grad_fn, v._output_nr)
         view._rg = True
         views = base.__dict__.get("_views")
         if views:
             for other in list(views):
                 if other is not view:
                     r = _apply_chain(alias, other._view_chain)
-                    other.grad_fn = r.grad_fn
-                    other._output_nr = r._output_nr
+                    _move_to(other, r.grad_fn, r._output_nr)
                     other._rg = True
 
 

@@ -208,6 +208,45 @@ def s_iadd_operators(L):
     return [y, z is y, x.grad]
 
 
+def s_retain_grad_follows_inplace(L):
+    x = L.tensor(A, requires_grad=True)
+    y = x * 2
+    y.retain_grad()
+    y.mul_(3)
+    (y * y).sum().backward()
+    return [y.grad, x.grad]
+
+
+def s_hook_before_inplace_sees_old_version(L):
+    x = L.tensor(A, requires_grad=True)
+    y = x * 2
+    before, after = [], []
+    y.register_hook(lambda g: before.append(g.clone()))
+    y.mul_(3)
+    y.register_hook(lambda g: after.append(g.clone()))
+    (y * y).sum().backward()
+    return [before[0], after[0], x.grad]
+
+
+def s_retain_grad_on_view_after_base_write(L):
+    x = L.tensor(A, requires_grad=True)
+    y = x * 2
+    v = y[:, :2]
+    v.retain_grad()
+    y.mul_(3)
+    (v * v).sum().backward()
+    return [v.grad, x.grad]
+
+
+def s_retain_grad_after_setitem(L):
+    x = L.tensor(A, requires_grad=True)
+    y = x * 2
+    y.retain_grad()
+    y[0, 1] = 5.0
+    (y * y).sum().backward()
+    return [y.grad, x.grad]
+
+
 SCENARIOS = [v for k, v in sorted(globals().items()) if k.startswith("s_")]
 
 
