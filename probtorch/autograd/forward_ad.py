@@ -17,6 +17,8 @@ create_graph, or forward-over-reverse hessian-vector products). Like torch, a si
 import weakref
 from collections import namedtuple
 
+import numpy as np
+
 from .._tensor import Tensor, _make
 from .._primitive import _Forward
 from .._grad_mode import _state
@@ -237,6 +239,63 @@ def _inplace_tangent(t, new):
         _Forward.active = 1
     if t._fw is not None:
         _register(t)
+
+
+def _function_tangents(cls, ctx, args, res):
+    """Tangents of a custom autograd.Function's outputs: its ``jvp(ctx, *tangents)`` when it defines one, else the
+    double-vjp trick through its ``backward`` (which then has to be differentiable)."""
+    from .._functions.creation import zeros_like
+    from .engine import grad
+    tangents = [a._fw if isinstance(a, Tensor) else None for a in args]
+    if all(t is None for t in tangents):
+        return
+    res = res if isinstance(res, tuple) else (res,)
+    outs = [r for r in res if isinstance(r, Tensor)]
+    _Forward.active = 0
+    try:
+        if getattr(cls, "jvp", None) is not None:
+            full = [t if t is not None else (zeros_like(a) if isinstance(a, Tensor) and
+                                             a._data.dtype.kind in _FLOAT_KINDS else None)
+                    for a, t in zip(args, tangents)]
+            saved = (ctx._saved, ctx._saved_versions)
+            fwd = getattr(ctx, "_saved_fwd", None)
+            if fwd is not None:  # as in torch, jvp reads what forward kept with save_for_forward
+                ctx._saved = tuple(fwd)
+                ctx._saved_versions = tuple(None if t is None else t._vc.value for t in fwd)
+            try:
+                out_t = cls.jvp(ctx, *full)
+            finally:
+                ctx._saved, ctx._saved_versions = saved
+            out_t = out_t if isinstance(out_t, tuple) else (out_t,)
+        else:
+            prev = _state.enabled
+            _state.enabled = True
+            try:
+                gs = [_make(np.zeros_like(o._data), True) if o._data.dtype.kind in _FLOAT_KINDS else None
+                      for o in outs]
+                try:
+                    us = cls.backward(ctx, *gs)
+                    us = us if isinstance(us, tuple) else (us,)
+                    pairs = [(u, t) for u, t in zip(us, tangents) if u is not None and t is not None]
+                    if any(not u._rg for u, _ in pairs):
+                        raise RuntimeError("its backward is not differentiable")
+                    targets = [g for g in gs if g is not None]
+                    found = grad([u for u, _ in pairs], targets, [t for _, t in pairs], allow_unused=True,
+                                 create_graph=prev and _Level.record) if pairs else [None] * len(targets)
+                except Exception as e:  # noqa: BLE001 - the backward cannot stand in for a jvp
+                    raise NotImplementedError("You must implement the jvp function for custom autograd.Function to "
+                                              "use it with forward mode AD (its backward could not be used instead: "
+                                              f"{e}).") from e
+            finally:
+                _state.enabled = prev
+            found = iter(found)
+            out_t = [next(found) if g is not None else None for g in gs]
+    finally:
+        _Forward.active = 1
+    for o, t in zip(outs, out_t):
+        if t is not None and o._data.dtype.kind in _FLOAT_KINDS:
+            o._fw = t
+            _register(o)
 
 
 def _output_tangents(prim, args, params, outs, tangents):

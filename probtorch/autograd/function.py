@@ -4,7 +4,7 @@ import functools
 import numpy as np
 
 from .._tensor import Tensor, _make
-from .._primitive import Node, next_seq
+from .._primitive import Node, next_seq, _Forward
 from .grad_mode import _state, no_grad
 
 __all__ = ["Function", "FunctionCtx", "once_differentiable"]
@@ -188,6 +188,9 @@ class Function(metaclass=_FunctionMeta):
                     r._rg = True
                     r.grad_fn = node
                     r._output_nr = k
+        if _Forward.active:
+            from .forward_ad import _function_tangents
+            _function_tangents(cls, ctx, args, tuple(res))
         return res[0] if single else tuple(res)
 
 

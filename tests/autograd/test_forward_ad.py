@@ -321,3 +321,62 @@ def test_forward_over_reverse_hvp():
     (gt,) = torch.autograd.grad(f(torch, xt), xt, create_graph=True)
     (hvt,) = torch.autograd.grad(gt, xt, torch.tensor(v))
     np.testing.assert_allclose(hv.numpy(), hvt.numpy(), rtol=1e-10)
+
+
+# ------------------------------------------------------------------------------------------------ custom Functions
+def _custom(lib, with_jvp, once=False):
+    class Cube(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, y):
+            ctx.save_for_backward(x, y)
+            ctx.save_for_forward(x, y)
+            return x * x * x * y
+
+        @staticmethod
+        def backward(ctx, g):
+            x, y = ctx.saved_tensors
+            return 3 * x * x * y * g, x * x * x * g
+
+    class CubeJvp(Cube):
+        @staticmethod
+        def jvp(ctx, tx, ty):
+            x, y = ctx.saved_tensors
+            return 3 * x * x * y * tx + x * x * x * ty
+
+    class CubeOnce(Cube):
+        @staticmethod
+        @(probtorch.autograd.function.once_differentiable if lib is probtorch else
+          torch.autograd.function.once_differentiable)
+        def backward(ctx, g):
+            x, y = ctx.saved_tensors
+            return 3 * x * x * y * g, x * x * x * g
+    return CubeOnce if once else (CubeJvp if with_jvp else Cube)
+
+
+def test_custom_function_jvp_like_torch():
+    rng = np.random.default_rng(8)
+    x, y, tx, ty = rng.standard_normal((4, 3))
+    res = {}
+    for lib, m in ((probtorch, fw), (torch, tfw)):
+        fn = _custom(lib, True)
+        with m.dual_level():
+            out = fn.apply(m.make_dual(lib.tensor(x), lib.tensor(tx)), m.make_dual(lib.tensor(y), lib.tensor(ty)))
+            res[lib.__name__] = m.unpack_dual(out).tangent.numpy()
+    np.testing.assert_allclose(res["probtorch"], res["torch"], rtol=1e-12)
+    np.testing.assert_allclose(res["probtorch"], 3 * x * x * y * tx + x ** 3 * ty, rtol=1e-12)
+
+
+def test_custom_function_without_jvp_uses_its_backward():
+    """torch refuses (no jvp); we use the double-vjp trick through the differentiable backward instead."""
+    rng = np.random.default_rng(9)
+    x, y, tx = rng.standard_normal((3, 3))
+    with tfw.dual_level():
+        with pytest.raises(NotImplementedError, match="jvp"):
+            _custom(torch, False).apply(tfw.make_dual(torch.tensor(x), torch.tensor(tx)), torch.tensor(y))
+    with fw.dual_level():
+        out = _custom(probtorch, False).apply(fw.make_dual(probtorch.tensor(x), probtorch.tensor(tx)),
+                                              probtorch.tensor(y))
+        np.testing.assert_allclose(fw.unpack_dual(out).tangent.numpy(), 3 * x * x * y * tx, rtol=1e-12)
+        with pytest.raises(NotImplementedError, match="jvp function for custom autograd.Function"):
+            _custom(probtorch, False, once=True).apply(fw.make_dual(probtorch.tensor(x), probtorch.tensor(tx)),
+                                                       probtorch.tensor(y))
