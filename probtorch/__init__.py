@@ -21,7 +21,7 @@ from .linalg import matmul, dot, inner
 from .linalg import (einsum, det, slogdet, logdet, inv as inverse, cholesky_ as cholesky, cholesky_solve,
                      cholesky_inverse, triangular_solve, matrix_exp, matrix_power, lu_unpack,
                      svd_legacy as svd, qr_legacy as qr, pinverse, lu_solve_legacy as lu_solve, chain_matmul, vdot,
-                     nuclear_norm, frobenius_norm, addmm, addmv, addr, baddbmm, addbmm)
+                     nuclear_norm, frobenius_norm, addmm, addmv, addr, baddbmm, addbmm, geqrf, orgqr, ormqr)
 from ._functions.math import softplus_ as _softplus  # noqa: F401
 
 __version__ = "0.1.0"

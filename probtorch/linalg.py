@@ -21,7 +21,8 @@ __all__ = ["LinAlgError", "matmul", "dot", "inner", "vecdot", "cholesky", "chole
            "slogdet", "logdet", "solve", "solve_triangular", "cholesky_solve", "cholesky_inverse", "triangular_solve",
            "eigh", "eigvalsh", "qr", "svd", "svdvals", "matrix_exp", "matrix_power", "vector_norm", "matrix_norm",
            "norm", "multi_dot", "einsum", "diagonal", "vander", "cross", "pinv", "matrix_rank", "cond", "lu_factor",
-           "lu_factor_ex", "lu", "lu_solve", "lu_unpack", "lstsq", "solve_ex", "tensorinv", "tensorsolve"]
+           "lu_factor_ex", "lu", "lu_solve", "lu_unpack", "lstsq", "solve_ex", "tensorinv", "tensorsolve",
+           "householder_product", "ldl_factor", "ldl_factor_ex", "ldl_solve", "eig", "eigvals"]
 
 _slogdet_t = collections.namedtuple("linalg_slogdet", ["sign", "logabsdet"])
 _cholesky_ex_t = collections.namedtuple("linalg_cholesky_ex", ["L", "info"])
@@ -937,3 +938,100 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     if batch1.ndim != 3 or batch2.ndim != 3:
         raise RuntimeError(f"batch1 must be a 3D tensor" if batch1.ndim != 3 else "batch2 must be a 3D tensor")
     return _out(_scaled_sum(input, matmul(batch1, batch2).sum(0), beta, alpha), out)
+
+
+# ------------------------------------------------------------------------------------------------ householder, ldl, eig
+_geqrf_t = collections.namedtuple("geqrf", ["a", "tau"])
+_ldl_factor_t = collections.namedtuple("linalg_ldl_factor", ["LD", "pivots"])
+_ldl_factor_ex_t = collections.namedtuple("linalg_ldl_factor_ex", ["LD", "pivots", "info"])
+_eig_t = collections.namedtuple("linalg_eig", ["eigenvalues", "eigenvectors"])
+
+
+def geqrf(input, *, out=None):
+    """LAPACK's geqrf: R on and above the diagonal, Householder vectors below it, and their scales `tau`.
+
+    Not differentiable (as in torch); linalg.qr is.
+    """
+    _check(input, "geqrf", square=False, name="input")
+    return _out(_geqrf_t(*L.geqrf(input)), out)
+
+
+def _householder_q(A, tau, ncols):
+    """H_1 H_2 ... H_k restricted to its first `ncols` columns, H_i = I - tau_i v_i v_i^T with v_i from A's column i
+    (1 on the diagonal, A's entries below it). Composed of Tensor ops, hence differentiable."""
+    m = A.shape[-2]
+    from ._functions.creation import eye
+    Q = eye(m, dtype=A.dtype)
+    below = A.tril(-1) + eye(m, A.shape[-1], dtype=A.dtype)
+    for i in reversed(range(tau.shape[-1])):
+        v = below[..., :, i:i + 1]
+        # applying the reflectors from the last one keeps the product's leading columns exact
+        Q = Q - (tau[..., i:i + 1].unsqueeze(-1) * v) @ (v.mT @ Q)
+    return Q[..., :, :ncols]
+
+
+def householder_product(A, tau, *, out=None):
+    """The first n columns of the product of the Householder reflectors stored in A (m x n) and tau."""
+    _check(A, "linalg.householder_product", square=False)
+    m, n = A.shape[-2], A.shape[-1]
+    if m < n:
+        raise RuntimeError("torch.linalg.householder_product: input.shape[-2] must be greater than or equal to "
+                           "input.shape[-1]")
+    if tau.shape[-1] > n:
+        raise RuntimeError("torch.linalg.householder_product: input.shape[-1] must be greater than or equal to "
+                           "tau.shape[-1]")
+    _same_dtype(A, tau, "linalg.householder_product")
+    return _out(_householder_q(A, tau, n), out)
+
+
+orgqr = householder_product
+
+
+def ormqr(input, tau, other, left=True, transpose=False, *, out=None):
+    """Multiply `other` by the full orthogonal Q of (input, tau) from geqrf: Q C, Q^T C, C Q or C Q^T."""
+    Q = _householder_q(input, tau, input.shape[-2])
+    if transpose:
+        Q = Q.mT
+    return _out(matmul(Q, other) if left else matmul(other, Q), out)
+
+
+def ldl_factor_ex(A, *, hermitian=False, check_errors=False, out=None):
+    """Bunch-Kaufman LDL^T factorization of a symmetric matrix (LAPACK sytrf): (LD, pivots, info).
+
+    Not differentiable (as in torch).
+    """
+    _check(A, "linalg.ldl_factor_ex")
+    LD, piv, info = L.ldl_factor(A, hermitian=hermitian)
+    if check_errors and info.numpy().any():
+        raise LinAlgError("torch.linalg.ldl_factor_ex: The factorization could not be completed because the input "
+                          "is singular.")
+    return _out(_ldl_factor_ex_t(LD, piv, info), out)
+
+
+def ldl_factor(A, *, hermitian=False, out=None):
+    """Bunch-Kaufman LDL^T factorization of a symmetric matrix: (LD, pivots). Not differentiable."""
+    LD, piv, info = ldl_factor_ex(A, hermitian=hermitian)
+    return _out(_ldl_factor_t(LD, piv), out)
+
+
+def ldl_solve(LD, pivots, B, *, hermitian=False, out=None):
+    """Solve A X = B from ldl_factor's output. Not differentiable."""
+    _check(LD, "linalg.ldl_solve", name="LD")
+    _check(B, "linalg.ldl_solve", square=False, name="B")
+    _same_dtype(LD, B, "linalg.ldl_solve")
+    return _out(L.ldl_solve(LD, pivots, B, hermitian=hermitian), out)
+
+
+def eig(A, *, out=None):
+    """Eigenvalues and eigenvectors of a general square matrix, as complex tensors (unit-norm eigenvectors).
+
+    Values only: probtorch does not differentiate complex-valued decompositions (backward raises).
+    """
+    _check(A, "linalg.eig")
+    return _out(_eig_t(*L.eig(A)), out)
+
+
+def eigvals(A, *, out=None):
+    """Eigenvalues of a general square matrix, as a complex tensor (values only)."""
+    _check(A, "linalg.eigvals")
+    return _out(L.eig(A)[0], out)

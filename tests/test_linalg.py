@@ -154,6 +154,12 @@ CASES = [
     Case("baddbmm", lambda lib, i, a, b: lib.baddbmm(i, a, b, beta=0.0), [(2, 2, 3), (2, 2, 4), (2, 4, 3)],
          batched=False),
     Case("addbmm", lambda lib, i, a, b: lib.addbmm(i, a, b), [(2, 3), (2, 2, 4), (2, 4, 3)], batched=False),
+    Case("householder_product", lambda lib, a, t: lib.linalg.householder_product(a, t), [(4, 3), (3,)]),
+    Case("householder_product_short_tau", lambda lib, a, t: lib.linalg.householder_product(a, t), [(4, 3), (2,)],
+         batched=False),
+    Case("ormqr", lambda lib, a, t, c: lib.ormqr(a, t, c), [(4, 3), (3,), (4, 2)], batched=False),
+    Case("ormqr_right_t", lambda lib, a, t, c: lib.ormqr(a, t, c, left=False, transpose=True),
+         [(4, 3), (3,), (2, 4)], batched=False),
     Case("diagonal", lambda lib, a: lib.linalg.diagonal(a, offset=1), [(3, 4)]),
     Case("vander", lambda lib, x: lib.linalg.vander(x, N=4), [(3,)]),
     Case("cross", lambda lib, a, b: lib.linalg.cross(a, b), [(1, 3), (2, 3)], batched=False),
@@ -512,3 +518,41 @@ def test_torch_svd_without_uv_gives_zero_matrices():
     Ut, St, Vt = torch.svd(torch.ones(2, 3), compute_uv=False)
     assert tuple(U.shape) == tuple(Ut.shape) and tuple(V.shape) == tuple(Vt.shape)
     assert not U.numpy().any() and not V.numpy().any()
+
+
+def test_geqrf_ldl_eig_match_torch_values():
+    rng = np.random.default_rng(7)
+    A = rng.standard_normal((2, 4, 3))
+    a, tau = probtorch.geqrf(probtorch.tensor(A))
+    at, taut = torch.geqrf(torch.tensor(A))
+    np.testing.assert_allclose(a.numpy(), at.numpy(), atol=1e-12)
+    np.testing.assert_allclose(tau.numpy(), taut.numpy(), atol=1e-12)
+    np.testing.assert_allclose(probtorch.orgqr(a, tau).numpy(), torch.orgqr(at, taut).numpy(), atol=1e-12)
+    S = rng.standard_normal((2, 3, 3))
+    S = S + np.swapaxes(S, -1, -2)
+    LD, piv, info = probtorch.linalg.ldl_factor_ex(probtorch.tensor(S))
+    LDt, pivt, infot = torch.linalg.ldl_factor_ex(torch.tensor(S))
+    np.testing.assert_allclose(LD.numpy(), LDt.numpy(), atol=1e-12)
+    np.testing.assert_array_equal(piv.numpy(), pivt.numpy())
+    np.testing.assert_array_equal(info.numpy(), infot.numpy())
+    B = rng.standard_normal((2, 3, 2))
+    np.testing.assert_allclose(probtorch.linalg.ldl_solve(LD, piv, probtorch.tensor(B)).numpy(),
+                               torch.linalg.ldl_solve(LDt, pivt, torch.tensor(B)).numpy(), atol=1e-12)
+    M = rng.standard_normal((2, 3, 3))
+    w, V = probtorch.linalg.eig(probtorch.tensor(M))
+    wt = torch.linalg.eigvals(torch.tensor(M))
+    assert w.dtype is probtorch.complex128
+    key = lambda z: np.sort_complex(z.numpy())  # noqa: E731
+    np.testing.assert_allclose(key(w), key(wt), atol=1e-12)
+    np.testing.assert_allclose(key(probtorch.linalg.eigvals(probtorch.tensor(M))), key(wt), atol=1e-12)
+    # A V = V diag(w)
+    np.testing.assert_allclose(M @ V.numpy(), V.numpy() * w.numpy()[..., None, :], atol=1e-12)
+
+
+def test_not_differentiable_decompositions_raise():
+    x = probtorch.tensor(np.eye(3) + 0.1, requires_grad=True)
+    for fn in (lambda: probtorch.geqrf(x)[0], lambda: probtorch.linalg.ldl_factor(x)[0],
+               lambda: probtorch.linalg.eig(x)[0]):
+        out = fn()
+        with pytest.raises(NotImplementedError):
+            probtorch.autograd.grad(out, x, probtorch.ones_like(out))

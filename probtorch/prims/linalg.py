@@ -572,3 +572,70 @@ def _lu_square_grad(Lf, Uf, gL, gU):
     M = _tril(Lf.mT @ gL, diagonal=-1) + _triu(gU @ Uf.mT)
     X = solve_triangular(Lf.mT, M, upper=True, unitriangular=True)
     return solve_triangular(Uf, X.mT, upper=True).mT
+
+
+# ------------------------------------------------------------------------------------------------ no derivative
+def _not_differentiable(prim, message):
+    @prim.defvjp
+    def _raise(g, out, *args, **params):
+        raise NotImplementedError(message)
+    return prim
+
+
+def _per_matrix(fn, A, nout):
+    """Apply an unbatched LAPACK wrapper to each matrix of a stack; outputs stacked back."""
+    fa = A.reshape((-1,) + A.shape[-2:])
+    res = [fn(a) for a in fa]
+    if not res:
+        res = [fn(np.zeros(A.shape[-2:], A.dtype))]
+        return tuple(np.empty(A.shape[:-2] + np.shape(r), np.asarray(r).dtype) for r in res[0])
+    return tuple(np.stack([r[k] for r in res]).reshape(A.shape[:-2] + np.shape(res[0][k])) for k in range(nout))
+
+
+def _geqrf_impl(A):
+    geqrf = sla.lapack.get_lapack_funcs("geqrf", (A,))
+    k = min(A.shape[-2:])
+    return _per_matrix(lambda a: geqrf(a)[:2], A, 2) if k else (A.copy(), np.zeros(A.shape[:-2] + (0,), A.dtype))
+
+
+geqrf = _not_differentiable(Primitive("geqrf", _geqrf_impl, nout=2, saves=()),
+                            "the derivative for 'geqrf' is not implemented.")
+
+
+def _ldl_factor_impl(A, hermitian=False):
+    sytrf = sla.lapack.get_lapack_funcs("sytrf", (A,))
+
+    def one(a):
+        ld, ipiv, info = sytrf(a, lower=1)
+        return np.tril(ld), ipiv.astype(np.int32), np.int32(info)
+    return _per_matrix(one, A, 3)
+
+
+ldl_factor = _not_differentiable(Primitive("linalg_ldl_factor_ex", _ldl_factor_impl, nout=3, saves=()),
+                                 "derivative for linalg_ldl_factor_ex is not implemented")
+
+
+def _ldl_solve_impl(LD, pivots, B, hermitian=False):
+    LD, B = _bcast_batch(LD, B)
+    piv = np.broadcast_to(pivots, LD.shape[:-2] + pivots.shape[-1:])
+    sytrs = sla.lapack.get_lapack_funcs("sytrs", (LD,))
+    out = np.empty(B.shape, np.result_type(LD, B))
+    fl, fp, fb, fo = (x.reshape((-1,) + x.shape[-2:]) for x in (LD, piv[..., None], B, out))
+    for k in range(fl.shape[0]):
+        fo[k] = sytrs(fl[k], fp[k][:, 0], fb[k], lower=1)[0]
+    return out
+
+
+ldl_solve = _not_differentiable(Primitive("linalg_ldl_solve", _ldl_solve_impl, saves=()),
+                                "derivative for linalg_ldl_solve is not implemented")
+
+
+def _eig_impl(A):
+    w, v = np.linalg.eig(A)
+    ct = np.result_type(A.dtype, np.complex64)
+    return w.astype(ct, copy=False), v.astype(ct, copy=False)
+
+
+eig = _not_differentiable(Primitive("linalg_eig", _eig_impl, nout=2, saves=()),
+                          "linalg.eig: probtorch does not differentiate complex-valued decompositions; for symmetric "
+                          "matrices use linalg.eigh, which is differentiable")
