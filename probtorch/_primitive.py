@@ -324,7 +324,7 @@ def _promote(args, rule):
                 if kind not in _FLOAT_KINDS:
                     uniform = False
             elif c is int:
-                if kind not in "ifc":
+                if kind not in "ifc" or (kind == "i" and not _int_fits(a, dt)):
                     uniform = False
             elif c is not bool and a is not None and not isinstance(a, Tensor):
                 uniform = False
@@ -341,9 +341,20 @@ def _promote(args, rule):
             arrays.append(d if d.dtype == res else d.astype(res))
         elif a is None or _weak_ok(a, res):
             arrays.append(a)
+        elif a.__class__ is int and res.kind in "iu":
+            arrays.append(np.asarray(a).astype(res))  # out-of-range ints wrap around, as in torch
         else:
             arrays.append(np.asarray(a, res))
     return arrays
+
+
+_INT_RANGES = {np.dtype(t): (int(np.iinfo(t).min), int(np.iinfo(t).max))
+               for t in (np.int8, np.int16, np.int32, np.int64, np.uint8)}
+
+
+def _int_fits(a, dt):
+    lo, hi = _INT_RANGES[dt]
+    return lo <= a <= hi
 
 
 def _weak_ok(a, res):
@@ -354,7 +365,7 @@ def _weak_ok(a, res):
     if t is float:
         return res.kind in _FLOAT_KINDS
     if t is int:
-        return res.kind in "iufc" and res.kind != "u"
+        return res.kind in "fc" or (res.kind == "i" and _int_fits(a, res))
     if t is bool:
         return True
     return False

@@ -41,7 +41,7 @@ def test_can_cast_matches_torch(a, b):
 # An operand: ("t", dtype, ndim) for a tensor (ndim 0 or 1) or ("s", python value) for a scalar.
 _operand = st.one_of(
     st.tuples(st.just("t"), st.sampled_from(NAMES), st.sampled_from([0, 1])),
-    st.tuples(st.just("s"), st.sampled_from([True, 3, -2, 2.5, 1 + 2j])),
+    st.tuples(st.just("s"), st.sampled_from([True, 3, -2, 2.5, 1 + 2j, 300, -200])),
 )
 
 
@@ -107,6 +107,7 @@ def test_add_and_mul_result_dtype_matches_torch(a, b):
             pb, pa)
         assert got.dtype.name == th_name(expected.dtype), (name, a, b)
         assert tuple(got.shape) == tuple(expected.shape)
+        np.testing.assert_array_equal(got.numpy(), expected.numpy())  # integer overflow wraps as in torch
 
 
 @pytest.mark.parametrize("case, expected", [
