@@ -101,3 +101,17 @@ def test_softmax_transform():
     with pytest.raises(ValueError, match="Too few dimensions"):
         t.forward_shape(())
     assert tuple(t.forward_shape((2, 3))) == (2, 3)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_stick_breaking_round_trip_at_large_inputs(dtype):
+    """Tail sums keep the information in the small entries: x -> y -> x holds even when y[0] rounds to 1."""
+    t = T.StickBreakingTransform()
+    for xa in ([25.0, 3.0, -2.0], [-30.0, 40.0, -2.0], [15.0, 15.0, 15.0]):
+        x = probtorch.tensor(np.array(xa, dtype))
+        np.testing.assert_allclose(t.inv(t(x)).numpy(), xa, rtol=1e-5 if dtype == np.float32 else 1e-10)
+    # torch loses it in float32 (1 - cumsum(y[:-1]) cancels to 0 and is clamped)
+    tt = TT.StickBreakingTransform()
+    if dtype == np.float32:
+        xt = torch.tensor(np.array([25.0, 3.0, -2.0], dtype))
+        assert np.abs(tt.inv(tt(xt)).numpy() - xt.numpy()).max() > 1
