@@ -27,22 +27,24 @@ def _outputs(func, inputs):
 def numerical_jacobian(func, inputs, eps=1e-6):
     """[output][input] -> (numel(input), numel(output)) central-difference jacobians."""
     diff_inputs = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
-    with no_grad():
-        outs0 = _outputs(func, inputs)
+    # func runs with recording on: it may differentiate internally (gradgradcheck's first-order map does)
+    outs0 = _outputs(func, inputs)
     jac = [[np.zeros((inputs[i].numel(), o.numel())) for i in diff_inputs] for o in outs0]
     for col, i in enumerate(diff_inputs):
         x = inputs[i]
-        flat = x._data.reshape(-1) if x._data.flags.c_contiguous else None
-        if flat is None:
-            raise ValueError("gradcheck needs contiguous inputs")
-        for k in range(flat.size):
-            orig = flat[k]
-            with no_grad():
-                flat[k] = orig + eps
-                plus = [o._data.astype(np.float64).copy() for o in _outputs(func, inputs)]
-                flat[k] = orig - eps
-                minus = [o._data.astype(np.float64).copy() for o in _outputs(func, inputs)]
-                flat[k] = orig
+        data = x._data  # perturbed in place (any strides), element by element in C order
+        if not data.flags.writeable:
+            raise ValueError(f"gradcheck: input {i} is not writable (an expanded tensor?); pass a contiguous copy")
+        for k, pos in enumerate(np.ndindex(data.shape)):
+            orig = data[pos]
+            data[pos] = orig + eps
+            plus = [o._data.astype(np.float64).copy() for o in _outputs(func, inputs)]
+            data[pos] = orig - eps
+            minus = [o._data.astype(np.float64).copy() for o in _outputs(func, inputs)]
+            data[pos] = orig
+            if len(plus) != len(outs0) or len(minus) != len(outs0):
+                raise GradcheckError("gradcheck: the function returned a different number of outputs when its input "
+                                     "was perturbed")
             for j in range(len(outs0)):
                 jac[j][col][k] = ((plus[j] - minus[j]) / (2 * eps)).reshape(-1)
     return jac
@@ -81,6 +83,8 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
                          "have requires_grad=True.")
     num = numerical_jacobian(func, inputs, eps)
     ana = analytical_jacobian(func, inputs)
+    if len(num) != len(ana):
+        raise GradcheckError(f"gradcheck: {len(num)} outputs seen numerically but {len(ana)} analytically")
     for j, (nrow, arow) in enumerate(zip(num, ana)):
         for i, (n, a) in enumerate(zip(nrow, arow)):
             if not np.allclose(a, n, rtol=rtol, atol=atol):
@@ -111,9 +115,11 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
         xs, vs = args[:n_in], args[n_in:]
         outs = _outputs(func, xs)
         pairs = [(o, v) for o, v in zip(outs, vs) if o.requires_grad]
-        grads = _grad([o for o, _ in pairs], [xs[i] for i in diff_idx], [v for _, v in pairs], create_graph=True,
-                      allow_unused=True)
-        return tuple(g for g in grads if g is not None)
+        if not pairs:
+            return tuple(xs[i].detach() * 0 for i in diff_idx)
+        # one output per differentiable input, zeros where unused, so the output count never varies
+        return _grad([o for o, _ in pairs], [xs[i] for i in diff_idx], [v for _, v in pairs], create_graph=True,
+                     materialize_grads=True)
 
     return gradcheck(first_order, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol,
                      raise_exception=raise_exception)
