@@ -53,7 +53,10 @@ class StickBreakingTransform(Transform):
     :math:`y_i = z_i \prod_{j<i}(1 - z_j)`, and the last entry gets the remainder. ``x = 0`` maps to the uniform
     point. Everything is computed in log space (``log z = logsigmoid(u)``, ``log(1 - z) = logsigmoid(-u)``), so the
     values and log-det stay finite and accurate for large |x| in float32 and float64; the inverse uses tail sums of
-    y instead of ``1 - cumsum(y)``, avoiding cancellation when the mass sits in the first entries.
+    y instead of ``1 - cumsum(y)``, avoiding cancellation when the mass sits in the first entries (so x -> y -> x
+    round-trips even where ``y[0]`` rounds to 1). Values equal torch's wherever its clamps are inactive; gradients
+    with respect to y agree with torch's along the simplex and differ only by a multiple of the ones vector (the
+    inverse does not assume ``y`` sums exactly to 1; it is invariant to rescaling y).
     """
 
     domain = constraints.real_vector
