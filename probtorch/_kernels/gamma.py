@@ -41,23 +41,22 @@ def _jit():
         return acc + math.log(z) - 0.5 / z - series
 
     @numba.njit(cache=True)
-    def dlogx_one(lx, a):
+    def dlogx_one(lx, a, eps):
         if not (a > 0.0) or math.isnan(lx):
             return math.nan
         if lx == math.inf:
             return math.nan
         x = math.exp(lx)
-        eps = 1e-16
         if x < a + 1.0:
             t = 1.0 / a
             psi = digamma(a + 1.0)
             s = t * (lx - psi)
             n = 1.0
             for _ in range(1000000):
-                t *= x / (a + n)
-                psi += 1.0 / (a + n)
-                term = t * (lx - psi)
-                s += term
+                inv = 1.0 / (a + n)
+                t *= x * inv
+                psi += inv
+                s += t * (lx - psi)
                 n += 1.0
                 if t * (abs(lx - psi) + 1.0) <= eps * abs(s):
                     break
@@ -82,8 +81,9 @@ def _jit():
                 den = tiny
             d = 1.0 / den
             dd = -dden * d * d
-            cc = b + an / c
-            dcc = db + dan / c - an * dc / (c * c)
+            inv_c = 1.0 / c
+            cc = b + an * inv_c
+            dcc = db + (dan - an * dc * inv_c) * inv_c
             if abs(cc) < tiny:
                 cc = tiny
             c = cc
@@ -98,10 +98,10 @@ def _jit():
         return h * (lx - digamma(a)) + dh
 
     @numba.njit(cache=True)
-    def grad(lx, a):
+    def grad(lx, a, eps):
         out = np.empty(lx.shape[0])
         for k in range(lx.shape[0]):
-            out[k] = dlogx_one(lx[k], a[k])
+            out[k] = dlogx_one(lx[k], a[k], eps)
         return out
 
     _compiled["grad"] = grad
@@ -109,9 +109,13 @@ def _jit():
     return _compiled
 
 
-def standard_gamma_dlogx(log_x, alpha):
-    """d log(x) / d alpha for standard-gamma samples x = exp(log_x) of concentration alpha (float64 arrays)."""
+def standard_gamma_dlogx(log_x, alpha, eps=1e-15):
+    """d log(x) / d alpha for standard-gamma samples x = exp(log_x) of concentration alpha.
+
+    Computed in float64; `eps` is the relative truncation error of the series (1e-15 for float64 results; a
+    float32 result needs only ~1e-8, which saves about half of the terms).
+    """
     lx, a = np.broadcast_arrays(np.asarray(log_x, np.float64), np.asarray(alpha, np.float64))
     shape = lx.shape
-    out = _jit()["grad"](np.ascontiguousarray(lx).reshape(-1), np.ascontiguousarray(a).reshape(-1))
+    out = _jit()["grad"](np.ascontiguousarray(lx).reshape(-1), np.ascontiguousarray(a).reshape(-1), float(eps))
     return out.reshape(shape)

@@ -35,7 +35,9 @@ standard_gamma_log = Primitive("_standard_gamma_log", _standard_gamma_log_impl, 
 
 def _dlogx_impl(log_x, concentration):
     from .._kernels.gamma import standard_gamma_dlogx
-    return standard_gamma_dlogx(log_x, concentration).astype(np.result_type(log_x, concentration), copy=False)
+    dtype = np.result_type(log_x, concentration)
+    eps = 1e-15 if dtype.itemsize >= 8 else 1e-8
+    return standard_gamma_dlogx(log_x, concentration, eps).astype(dtype, copy=False)
 
 
 standard_gamma_dlogx = Primitive("_standard_gamma_grad", _dlogx_impl, elementwise=True, dtype_rule="float")
