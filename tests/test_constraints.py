@@ -178,3 +178,30 @@ def test_integer_dtypes_and_lists():
     np.testing.assert_array_equal(got.numpy(), [True, True, False])
     got = C.boolean.check(probtorch.tensor([True, False]))
     np.testing.assert_array_equal(got.numpy(), [True, True])
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=25)
+@given(seed=st.integers(0, 2 ** 16), shape=st.sampled_from([(), (3,), (2, 4), (2, 3, 3)]),
+       dtype=st.sampled_from([np.float32, np.float64, np.int64]),
+       idx=st.integers(0, len(CASES) - 1))
+def test_check_matches_torch_on_random_values(seed, shape, dtype, idx):
+    name, ours, theirs = CASES[idx]
+    rng = np.random.default_rng(seed)
+    # Mix of integers, reals, boundary values and probability vectors so each constraint sees hits and misses.
+    pool = np.array([0.0, 1.0, -1.0, 0.5, 2.0, 3.0, 10.0, 1e-7, -0.0])
+    arr = np.where(rng.random(shape) < 0.5, rng.choice(pool, size=shape), rng.normal(size=shape) * 2)
+    if rng.random() < 0.3 and len(shape) > 0:
+        e = rng.exponential(size=shape)
+        arr = e / e.sum(-1, keepdims=True)
+    arr = arr.astype(dtype)
+    try:
+        expected = theirs.check(torch.tensor(arr))
+    except Exception as e:
+        with pytest.raises(type(e)):
+            ours.check(probtorch.tensor(arr))
+        return
+    got = ours.check(probtorch.tensor(arr))
+    np.testing.assert_array_equal(got.numpy(), expected.numpy(), err_msg=name)
