@@ -38,6 +38,15 @@ class Transform:
         bijective (bool): whether the map is one-to-one and onto its codomain. A non-bijective transform only
             satisfies ``t(t.inv(t(x))) == t(x)`` and ``t.inv(t(t.inv(y))) == t.inv(y)``.
         sign (int or Tensor): sign of the derivative, for bijective univariate transforms.
+
+    Example::
+
+        >>> t = ExpTransform(cache_size=1)
+        >>> x = probtorch.randn(3, requires_grad=True)
+        >>> y = t(x)
+        >>> t.inv(y) is x          # the cached pair: no log(), and the graph back to x is kept
+        True
+        >>> t.log_abs_det_jacobian(x, y).sum().backward()
     """
 
     bijective = False
@@ -209,6 +218,14 @@ class ComposeTransform(Transform):
     Args:
         parts (list of Transform): the transforms to chain.
         cache_size (int): 0 or 1, applied to every part.
+
+    Example::
+
+        >>> t = ComposeTransform([AffineTransform(0., 2.), StickBreakingTransform()])
+        >>> t.domain.event_dim, t.codomain.event_dim      # the affine part is lifted to the vector event
+        (1, 1)
+        >>> t.log_abs_det_jacobian(x, t(x)).shape == x.shape[:-1]
+        True
     """
 
     def __init__(self, parts, cache_size=0):
