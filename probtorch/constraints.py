@@ -549,7 +549,8 @@ class _Stack(Constraint):
     @property
     def event_dim(self):
         dim = max(c.event_dim for c in self.cseq)
-        # A negative stacking dim that lands inside the event adds one event dim.
+        # torch's rule, kept for compatibility: a negative stacking dim with self.dim + event_dim < 0 counts as one
+        # more event dim (check itself still stacks the per-slice results along dim).
         if self.dim + dim < 0:
             dim += 1
         return dim

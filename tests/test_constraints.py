@@ -205,3 +205,19 @@ def test_check_matches_torch_on_random_values(seed, shape, dtype, idx):
         return
     got = ours.check(probtorch.tensor(arr))
     np.testing.assert_array_equal(got.numpy(), expected.numpy(), err_msg=name)
+
+
+def test_cat_with_event_dims_reduces_each_event():
+    """Pieces with event dims are reduced to the common batch shape (torch would cat batch-shaped results)."""
+    c = C.cat([C.simplex, C.simplex], dim=-1, lengths=[2, 2])
+    value = probtorch.tensor([[0.5, 0.5, 0.2, 0.8], [0.5, 0.5, 0.3, 0.8], [1.0, 0.0, 0.0, 1.0]])
+    assert c.event_dim == 1
+    np.testing.assert_array_equal(c.check(value).numpy(), [True, False, True])
+    mixed = C.cat([C.positive, C.independent(C.unit_interval, 1)], dim=-1, lengths=[1, 2])
+    assert mixed.event_dim == 1
+    np.testing.assert_array_equal(mixed.check(probtorch.tensor([[1.0, 0.5, 0.5], [1.0, 0.5, 1.5],
+                                                                [-1.0, 0.5, 0.5]])).numpy(), [True, False, False])
+    # a cat dim left of the event joins the per-slice results along it
+    batch_cat = C.cat([C.simplex, C.independent(C.positive, 1)], dim=0, lengths=[1, 2])
+    value = probtorch.tensor([[0.5, 0.5], [1.0, 2.0], [-1.0, 2.0]])
+    np.testing.assert_array_equal(batch_cat.check(value).numpy(), [True, True, False])
