@@ -367,3 +367,41 @@ def test_bool_subtraction_raises():
     t = probtorch.tensor([True, False])
     with pytest.raises(RuntimeError, match="Subtraction"):
         t - t
+
+
+@pytest.mark.parametrize("fn", [lambda m, x, o: m.add(x, 1, out=o), lambda m, x, o: m.exp(x, out=o),
+                                lambda m, x, o: m.mul(x, x, out=o), lambda m, x, o: m.maximum(x, -x, out=o),
+                                lambda m, x, o: m.sigmoid(x, out=o)])
+@pytest.mark.parametrize("out_dtype", ["float32", "float64", "int64"])
+@pytest.mark.parametrize("out_shape", [(2,), (0,)])
+def test_out_argument_matches_torch(fn, out_dtype, out_shape):
+    results = []
+    for m in (probtorch, torch):
+        x = m.tensor([1.0, 2.0])
+        o = m.zeros(out_shape, dtype=getattr(m, out_dtype))
+        try:
+            r = fn(m, x, o)
+        except RuntimeError as e:
+            results.append(type(e))
+            continue
+        assert r is o
+        results.append(o)
+    if isinstance(results[1], type):
+        assert results[0] is results[1]
+    else:
+        assert_same(results[0], results[1])
+
+
+def test_out_argument_refuses_autograd():
+    x = probtorch.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="out=... arguments don't support automatic differentiation"):
+        probtorch.exp(x, out=probtorch.zeros(2))
+    with probtorch.no_grad():
+        probtorch.exp(x, out=probtorch.zeros(2))
+
+
+def test_integer_scalar_overflow_wraps_like_torch():
+    for dt, s in [("uint8", -2), ("uint8", 300), ("int8", 200), ("int16", -40000)]:
+        a = np.array([1, 2], dtype=dt)
+        for fn in (lambda m, x: x + s, lambda m, x: x * s, lambda m, x: m.sub(x, s), lambda m, x: x == s):
+            assert_same(fn(probtorch, probtorch.from_numpy(a.copy())), fn(torch, torch.from_numpy(a.copy())))

@@ -24,9 +24,18 @@ __all__ = [
 
 
 def _out(res, out):
+    """Return `res`, or write it into the `out=` tensor (resized when its shape differs) and return that."""
     if out is None:
         return res
-    out.resize_(res.shape) if tuple(out.shape) != tuple(res.shape) else None
+    if res.requires_grad:
+        name = getattr(getattr(res.grad_fn, "prim", None), "name", "function")
+        raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic differentiation, "
+                           "but one of the arguments requires grad.")
+    if not _dtype.can_cast(res.dtype, out.dtype):
+        raise RuntimeError(f"result type {E._type_name(res.dtype.np)} can't be cast to the desired output type "
+                           f"{E._type_name(out.dtype.np)}")
+    if tuple(out.shape) != tuple(res.shape):
+        out.resize_(res.shape)
     out.copy_(res)
     return out
 
