@@ -217,15 +217,18 @@ def _cum_ext(input, dim, np_fn):
     dim = _wrap_dim(dim, input.ndim)
     d = np.moveaxis(input._data, dim, -1)
     n = d.shape[-1]
-    idx = np.zeros(d.shape, np.int64)
-    best = d[..., 0].copy() if n else d[..., :0]
-    cur = np.zeros(d.shape[:-1], np.int64)
-    for k in builtins.range(n):
-        better = np_fn(d[..., k], best) | (d[..., k] == best) | np.isnan(d[..., k]) if d.dtype.kind == "f" \
-            else np_fn(d[..., k], best) | (d[..., k] == best)
-        cur = np.where(better, k, cur)
-        best = np.where(better, d[..., k], best)
-        idx[..., k] = cur
+    from .._kernels import cum_extreme_index
+    idx = cum_extreme_index(d, np_fn is np.greater)  # compiled; None when it does not apply
+    if idx is None:
+        idx = np.zeros(d.shape, np.int64)
+        best = d[..., 0].copy() if n else d[..., :0]
+        cur = np.zeros(d.shape[:-1], np.int64)
+        for k in builtins.range(n):
+            better = np_fn(d[..., k], best) | (d[..., k] == best) | np.isnan(d[..., k]) if d.dtype.kind == "f" \
+                else np_fn(d[..., k], best) | (d[..., k] == best)
+            cur = np.where(better, k, cur)
+            best = np.where(better, d[..., k], best)
+            idx[..., k] = cur
     idx = _make(np.moveaxis(idx, -1, dim).copy())
     return _values_indices(S.gather(input, idx._data, dim=dim), idx)
 

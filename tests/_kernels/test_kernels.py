@@ -162,3 +162,58 @@ def test_scatter_primitives_through_kernel():
 def test_import_probtorch_does_not_import_numba():
     code = "import probtorch, sys; assert 'numba' not in sys.modules, 'numba imported'"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def cum_extreme_index_reference(d, is_max):
+    """The twin of scan.cum_extreme_index_2d, one element at a time in Python."""
+    out = np.zeros(d.shape, np.int64)
+    for i in range(d.shape[0]):
+        best, cur = None, 0
+        for k in range(d.shape[1]):
+            x = d[i, k]
+            if k == 0 or x != x or x == best or (x > best if is_max else x < best):
+                best, cur = x, k
+            out[i, k] = cur
+    return out
+
+
+@pytest.mark.parametrize("is_max", [True, False])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64, np.uint8])
+def test_cum_extreme_index_matches_reference(is_max, dtype):
+    from probtorch._kernels import scan
+    rng = np.random.default_rng(6)
+    d = rng.integers(0, 4, (5, 9)).astype(dtype)  # many ties
+    if d.dtype.kind == "f":
+        d[1, 3] = np.nan
+        d[2, 0] = np.nan
+        d[2, 5] = np.nan
+        d[3, 4] = np.inf
+        d[4, 2] = -np.inf
+    got = scan.cum_extreme_index(d, is_max)
+    np.testing.assert_array_equal(got, cum_extreme_index_reference(d, is_max))
+
+
+def test_cum_extreme_index_shapes_and_fallback(monkeypatch):
+    from probtorch._kernels import scan
+    assert scan.cum_extreme_index(np.zeros((2, 0)), True).shape == (2, 0)
+    assert scan.cum_extreme_index(np.zeros(()), True) is None
+    assert scan.cum_extreme_index(np.zeros(3, bool), True) is None
+    d = np.random.default_rng(7).standard_normal((2, 3, 4))
+    got = scan.cum_extreme_index(d, True)
+    np.testing.assert_array_equal(got.reshape(6, 4), cum_extreme_index_reference(d.reshape(6, 4), True))
+    monkeypatch.setenv("PROBTORCH_DISABLE_NUMBA", "1")
+    assert scan.cum_extreme_index(d, True) is None
+
+
+@pytest.mark.parametrize("disable", ["0", "1"])
+def test_cummax_cummin_against_torch_with_and_without_kernel(monkeypatch, disable):
+    torch = pytest.importorskip("torch")
+    import probtorch
+    monkeypatch.setenv("PROBTORCH_DISABLE_NUMBA", disable)
+    x = np.round(np.random.default_rng(8).standard_normal((3, 40)), 1)
+    x[1, 7] = np.nan
+    for name, dim in (("cummax", 1), ("cummin", 0), ("cummin", -1)):
+        v, i = getattr(probtorch, name)(probtorch.tensor(x), dim)
+        vt, it = getattr(torch, name)(torch.tensor(x), dim)
+        np.testing.assert_array_equal(i.numpy(), it.numpy())
+        np.testing.assert_array_equal(v.numpy(), vt.numpy())
