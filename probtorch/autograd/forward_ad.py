@@ -38,6 +38,7 @@ class _Level:
     registry = []        # weak references to every tensor given a tangent at this level (cleared on exit)
     saved = weakref.WeakKeyDictionary()   # Node -> tangents of its saved outputs (forward-over-reverse)
     record = True        # record tangent computations in the reverse graph (when grad mode is on)
+    batch = None         # vectorized mode: every tangent has this many leading tangent vectors (else None)
 
 
 def _register(t):
@@ -70,6 +71,7 @@ def exit_dual_level(*, level=None):
     _Level.registry = []
     _Level.saved = weakref.WeakKeyDictionary()
     _Level.current = None
+    _Level.batch = None
     _Forward.active = 0
 
 
@@ -193,10 +195,12 @@ def _propagate(prim, args, params, outs):
         _Forward.active = 1
     if prim.nout == 1:
         res = (res,)
+    batch = _Level.batch
     for o, t in zip(outs, res):
         if t is not None and o._data.dtype.kind in _FLOAT_KINDS:
-            if t._data.shape != o._data.shape:
-                t = t.expand(o._data.shape)
+            shape = o._data.shape if batch is None else (batch,) + o._data.shape
+            if t._data.shape != shape:
+                t = (t if batch is None else _align(t, o._data.ndim)).expand(shape)
             o._fw = t
             _register(o)
     if prim.save_out:
@@ -218,6 +222,8 @@ def _restore_saved(node, outs):
 def _inplace_tangent(t, new):
     """After an in-place write of `new` into `t`: `t` takes new's tangent; a view also writes it into its base's
     tangent (so the base and its other readers see it)."""
+    if _Level.batch is not None:
+        return _each_vector(lambda: _inplace_tangent(t, new), [new, t] + ([t._base] if t._base is not None else []))
     from .._functions.creation import zeros_like
     from .._tensor_methods import view_scatter, _apply_chain
     tn = new._fw
@@ -250,6 +256,9 @@ def _function_tangents(cls, ctx, args, res):
     if all(t is None for t in tangents):
         return
     res = res if isinstance(res, tuple) else (res,)
+    if _Level.batch is not None:
+        return _each_vector(lambda: _function_tangents(cls, ctx, args, res),
+                            [a for a in args if isinstance(a, Tensor)] + [r for r in res if isinstance(r, Tensor)])
     outs = [r for r in res if isinstance(r, Tensor)]
     _Forward.active = 0
     try:
@@ -299,6 +308,8 @@ def _function_tangents(cls, ctx, args, res):
 
 
 def _output_tangents(prim, args, params, outs, tangents):
+    if _Level.batch is not None:
+        return _batched_tangents(prim, args, params, outs, tangents)
     if prim.jvp is not None:
         out = outs[0] if prim.nout == 1 else outs
         return prim.jvp(tangents, out, *args, **params)
@@ -419,3 +430,290 @@ def _double_vjp(prim, args, params, outs, tangents):
         k += 1
         out_t.append(zeros_like(o) if r is None else r)
     return out_t[0] if prim.nout == 1 else tuple(out_t)
+
+
+# ------------------------------------------------------------------------------------------------ vectorized mode
+# With `_Level.batch = B`, every tangent is a stack of B tangent vectors (shape (B, *primal.shape)), so a single
+# forward pass computes B Jacobian-vector products (forward-mode jacobian). Elementwise rules broadcast over the
+# leading dimension once the tangent is aligned; matmul and the common movement primitives have batched forms;
+# everything else runs once per tangent vector.
+
+class _vectorized:
+    """Open the forward level in vectorized mode with `batch` tangent vectors per tensor."""
+
+    def __init__(self, batch):
+        self.batch = batch
+
+    def __enter__(self):
+        enter_dual_level()
+        _Level.batch = self.batch
+
+    def __exit__(self, *exc):
+        exit_dual_level()
+        return False
+
+
+def _make_batched_dual(tensor, tangents):
+    """A dual tensor carrying `tangents` (shape (B, *tensor.shape)) in vectorized mode."""
+    dual = _alias(tensor)
+    dual._fw = tangents
+    _register(dual)
+    return dual
+
+
+def _align(t, ndim):
+    """A batched tangent (B, *s) reshaped to (B, 1, ..., 1, *s) with `ndim` dims after the batch dim."""
+    s = t._data.shape[1:]
+    if len(s) >= ndim:
+        return t
+    from ..prims.shape import reshape
+    return reshape(t, shape=(t._data.shape[0],) + (1,) * (ndim - len(s)) + s)
+
+
+def _zero_tangent(x):
+    from .._functions.creation import zeros
+    return zeros((_Level.batch,) + tuple(x._data.shape), dtype=x.dtype)
+
+
+def _batch_safe_jvps():
+    from ..prims import linalg as L, elementwise as E
+    return {L.matmul, E.to_dtype, E.clone, E.real}
+
+
+_SAFE = []
+
+
+def _batched_tangents(prim, args, params, outs, tangents):
+    if prim.nout == 1 and not _any_complex(args, outs):
+        out = outs[0]
+        nd = out._data.ndim
+        if prim.jvp is not None:
+            if not _SAFE:
+                _SAFE.append(_batch_safe_jvps())
+            if prim in _SAFE[0]:
+                return prim.jvp([None if t is None else _align(t, nd) for t in tangents], out, *args, **params)
+        elif prim.partials is not None:
+            parts = prim.partials(out, *args, **params)
+            total = None
+            for t, p in zip(tangents, parts):
+                if t is None or p is None:
+                    continue
+                term = _align(t, nd) * p
+                total = term if total is None else total + term
+            return total
+        elif prim.linear:
+            rule = _BATCHED_LINEAR.get(prim.name)
+            if rule is not None:
+                res = rule(prim, args, params, out, tangents)
+                if res is not None:
+                    return res
+        elif prim.elementwise and prim.vjp is not None:
+            args2 = _grad_aliases(args, tangents)
+            shape = (_Level.batch,) + out._data.shape
+            total = None
+            for i, t in enumerate(tangents):
+                if t is None:
+                    continue
+                g = _align(t, nd)
+                g = g if g._data.shape == shape else g.expand(shape)
+                r = prim.vjp(g, out, *args2, **params)
+                r = r[i] if isinstance(r, (tuple, list)) else r
+                if r is not None:
+                    total = r if total is None else total + r
+            return total
+    return _per_vector(prim, args, params, outs, tangents)
+
+
+def _per_vector(prim, args, params, outs, tangents):
+    """Vectorized mode without a batched rule: one unbatched tangent computation per tangent vector, stacked."""
+    from ..prims.shape import index, expand
+    from .._functions.shape import stack
+    batch = _Level.batch
+    _Level.batch = None
+    try:
+        per = []
+        for b in range(batch):
+            tb = [None if t is None else index(t, idx=(b,)) for t in tangents]
+            r = _output_tangents(prim, args, params, outs, tb)
+            per.append(r if prim.nout != 1 else (r,))
+    finally:
+        _Level.batch = batch
+    res = []
+    for k, o in enumerate(outs):
+        col = [p[k] for p in per]
+        if any(c is None for c in col):
+            res.append(None)
+            continue
+        shape = o._data.shape
+        res.append(stack([c if c._data.shape == shape else expand(c, shape=shape) for c in col]))
+    return res[0] if prim.nout == 1 else tuple(res)
+
+
+def _single(tangents, args):
+    """The tangent of the only tensor input of a unary linear primitive (None when others carry tangents)."""
+    found = None
+    for i, t in enumerate(tangents):
+        if t is not None:
+            if found is not None:
+                return None
+            found = i
+    if found != 0:
+        return None
+    return tangents[0]
+
+
+def _bdim(d, nd):
+    return d % max(nd, 1) + 1
+
+
+def _b_reshape(prim, args, params, out, tangents):
+    t = _single(tangents, args)
+    return None if t is None else prim(t, shape=(_Level.batch,) + out._data.shape)
+
+
+def _b_expand(prim, args, params, out, tangents):
+    t = _single(tangents, args)
+    return None if t is None else prim(_align(t, out._data.ndim), shape=(_Level.batch,) + out._data.shape)
+
+
+def _b_permute(prim, args, params, out, tangents):
+    t = _single(tangents, args)
+    nd = args[0]._data.ndim
+    return None if t is None else prim(t, dims=(0,) + tuple(_bdim(d, nd) for d in params["dims"]))
+
+
+def _b_flip(prim, args, params, out, tangents):
+    t = _single(tangents, args)
+    nd = args[0]._data.ndim
+    return None if t is None else prim(t, dims=tuple(_bdim(d, nd) for d in params["dims"]))
+
+
+def _b_roll(prim, args, params, out, tangents):
+    t = _single(tangents, args)
+    dims = params.get("dims")
+    if t is None or not dims:
+        return None
+    nd = args[0]._data.ndim
+    return prim(t, shifts=params["shifts"], dims=tuple(_bdim(d, nd) for d in dims))
+
+
+def _b_sum_to_size(prim, args, params, out, tangents):
+    from ..prims.reduce import sum as psum
+    from ..prims.shape import reshape
+    t = _single(tangents, args)
+    if t is None:
+        return None
+    xs, shape = args[0]._data.shape, tuple(params["shape"])
+    lead = len(xs) - len(shape)
+    axes = tuple(1 + i for i in range(lead)) + tuple(1 + lead + i for i, n in enumerate(shape)
+                                                    if n == 1 and xs[lead + i] != 1)
+    r = psum(t, dims=axes, keepdim=True) if axes else t
+    return reshape(r, shape=(_Level.batch,) + shape)
+
+
+def _b_sum(prim, args, params, out, tangents):
+    t = _single(tangents, args)
+    if t is None or len(args) != 1 or "dims" not in params:
+        return None
+    dims = params["dims"]
+    nd = args[0]._data.ndim
+    dims = tuple(range(nd)) if dims is None else ((dims,) if isinstance(dims, int) else tuple(dims))
+    kw = dict(params)
+    kw["dims"] = tuple(_bdim(d, nd) for d in dims)
+    return prim(t, **kw)
+
+
+def _b_dim_param(name):
+    def rule(prim, args, params, out, tangents):
+        t = _single(tangents, args)
+        if t is None or not isinstance(params.get(name), int):
+            return None
+        kw = dict(params)
+        kw[name] = _bdim(params[name], args[0]._data.ndim)
+        return prim(t, *args[1:], **kw)
+    return rule
+
+
+def _b_same(prim, args, params, out, tangents):
+    # tril/triu act on the last two dimensions, which the batch dimension leaves in place
+    t = _single(tangents, args)
+    return None if t is None else prim(t, *args[1:], **params)
+
+
+def _b_diagonal(prim, args, params, out, tangents):
+    t = _single(tangents, args)
+    if t is None:
+        return None
+    nd = args[0]._data.ndim
+    return prim(t, offset=params.get("offset", 0), dim1=_bdim(params.get("dim1", 0), nd),
+                dim2=_bdim(params.get("dim2", 1), nd))
+
+
+def _b_constant_pad(prim, args, params, out, tangents):
+    t = _single(tangents, args)
+    return None if t is None else prim(t, pad=((0, 0),) + tuple(params["pad"]))
+
+
+def _b_index(prim, args, params, out, tangents):
+    t = _single(tangents, args)
+    idx = params["idx"]
+    if t is None:
+        return None
+    idx = idx if isinstance(idx, tuple) else (idx,)
+    advanced = [k for k, i in enumerate(idx) if not (i is None or i is Ellipsis or isinstance(i, (int, slice)))]
+    if advanced and advanced[-1] - advanced[0] + 1 != len(advanced):
+        return None  # separated advanced indices move their dimension first: the batch dimension would not lead
+    return prim(t, idx=(slice(None),) + idx)
+
+
+def _b_cat(prim, args, params, out, tangents):
+    dim = params.get("dim")
+    if not isinstance(dim, int) or any(a._data.ndim != out._data.ndim for a in args):
+        return None
+    ts = [t if t is not None else _zero_tangent(a) for a, t in zip(args, tangents)]
+    return prim(*ts, dim=_bdim(dim, out._data.ndim))
+
+
+_BATCHED_LINEAR = {
+    "reshape": _b_reshape, "expand": _b_expand, "permute": _b_permute, "flip": _b_flip, "roll": _b_roll,
+    "sum_to_size": _b_sum_to_size, "sum": _b_sum, "cumsum": _b_dim_param("dim"),
+    "index_select": _b_dim_param("dim"), "tril": _b_same, "triu": _b_same, "diagonal": _b_diagonal,
+    "constant_pad": _b_constant_pad, "index": _b_index, "cat": _b_cat,
+}
+
+
+def _each_vector(fn, tensors):
+    """Vectorized mode for code that updates tangents in place of returning them: run `fn` once per tangent vector
+    with every tensor in `tensors` holding that vector's slice, then stack what each one ends up holding."""
+    from ..prims.shape import index
+    from .._functions.shape import stack
+    batch = _Level.batch
+    uniq = list({id(x): x for x in tensors}.values())
+    before = [x._fw for x in uniq]
+    after = [[] for _ in uniq]
+    _Level.batch = None
+    try:
+        for b in range(batch):
+            _Forward.active = 0
+            for x, t in zip(uniq, before):
+                x._fw = None if t is None else index(t, idx=(b,))
+            _Forward.active = 1
+            fn()
+            for k, x in enumerate(uniq):
+                after[k].append(x._fw)
+    finally:
+        _Level.batch = batch
+        _Forward.active = 1
+        for x, t in zip(uniq, before):
+            x._fw = t
+    _Forward.active = 0
+    try:
+        for x, col in zip(uniq, after):
+            if all(c is None for c in col):
+                x._fw = None
+                continue
+            col = [c if c is not None else x.new_zeros(x.shape) for c in col]
+            x._fw = stack([c if c._data.shape == x._data.shape else c.expand(x._data.shape) for c in col])
+            _register(x)
+    finally:
+        _Forward.active = 1

@@ -269,8 +269,9 @@ def _stack_rows(rows, out_shape, in_shape):
     return stack(rows).reshape(tuple(out_shape) + tuple(in_shape))
 
 
-def _jacobian_forward(func, inputs, strict, vectorize):
-    """Jacobian column by column: one forward-AD pass per input element (a basis tangent)."""
+def _jacobian_forward(func, inputs, strict, vectorize, batched=True):
+    """Forward-mode Jacobian. Batched (the default): one forward pass whose tangents stack the whole standard basis
+    of the inputs. Otherwise one pass per basis vector (kept to cross-check the batched rules)."""
     if strict:
         raise RuntimeError('probtorch.autograd.functional.jacobian: `strict=True` and `strategy="forward-mode"` are '
                            'not supported together (yet). Please either set `strict=False` or '
@@ -280,32 +281,41 @@ def _jacobian_forward(func, inputs, strict, vectorize):
                                   "implemented for `vectorize=True`.")
     inputs_tuple, inputs = _as_tuple(inputs, "inputs", "jacobian")
     inputs = tuple(x.detach() for x in inputs)  # the function may flag them requires_grad (forward-over-reverse)
-    columns = [[] for _ in inputs]   # columns[j][k]: tangents of every output for basis vector k of input j
-    outputs = outputs_tuple = None
-    for j, x in enumerate(inputs):
-        for k in range(x.numel()):
-            basis = np.zeros(x._data.shape, x._data.dtype)
-            basis.reshape(-1)[k] = 1
-            with _recording_tangents(False), _fw.dual_level():
-                args = list(inputs)
-                args[j] = _fw.make_dual(x, _make(basis))
-                out = func(*args)
-                outputs_tuple, out = _as_tuple(out, "outputs", "jacobian")
-                tans = [o._fw if o._fw is not None else _make(np.zeros_like(o._data)) for o in out]
-            outputs = out
-            columns[j].append(tans)
-    if outputs is None:  # every input is empty: run once for the output shapes
+    numels = [x.numel() for x in inputs]
+    total = sum(numels)
+    if total == 0:
         outputs_tuple, outputs = _as_tuple(func(*inputs), "outputs", "jacobian")
-    from .._functions.shape import stack
-    jac = []
-    for i, o in enumerate(outputs):
-        row = []
+        columns = [np.zeros((0,) + tuple(o.shape), o._data.dtype) for o in outputs]
+    elif batched:
+        with _recording_tangents(False), _fw._vectorized(total):
+            duals, start = [], 0
+            for x, n in zip(inputs, numels):
+                basis = np.zeros((total, n), x._data.dtype)
+                basis[start:start + n] = np.eye(n, dtype=x._data.dtype)
+                start += n
+                duals.append(_fw._make_batched_dual(x, _make(basis.reshape((total,) + tuple(x.shape)))))
+            outputs_tuple, outputs = _as_tuple(func(*duals), "outputs", "jacobian")
+            columns = [np.zeros((total,) + tuple(o.shape), o._data.dtype) if o._fw is None else o._fw._data
+                       for o in outputs]
+    else:
+        per = []
         for j, x in enumerate(inputs):
-            if x.numel() == 0 or o.numel() == 0:
-                row.append(_make(np.zeros(tuple(o.shape) + tuple(x.shape), o._data.dtype)))
-                continue
-            cols = stack([c[i].reshape(-1) for c in columns[j]], dim=1)  # (out numel, in numel)
-            row.append(cols.reshape(tuple(o.shape) + tuple(x.shape)).detach())
+            for k in range(numels[j]):
+                basis = np.zeros(x._data.shape, x._data.dtype)
+                basis.reshape(-1)[k] = 1
+                with _recording_tangents(False), _fw.dual_level():
+                    args = list(inputs)
+                    args[j] = _fw.make_dual(x, _make(basis))
+                    outputs_tuple, outputs = _as_tuple(func(*args), "outputs", "jacobian")
+                    per.append([np.zeros_like(o._data) if o._fw is None else o._fw._data for o in outputs])
+        columns = [np.stack([p[i] for p in per]) for i in range(len(outputs))]
+    jac = []
+    for o, col in zip(outputs, columns):
+        flat = col.reshape(total, -1).T   # (output numel, total input numel)
+        row, start = [], 0
+        for x, n in zip(inputs, numels):
+            row.append(_make(np.ascontiguousarray(flat[:, start:start + n]).reshape(tuple(o.shape) + tuple(x.shape))))
+            start += n
         jac.append(tuple(row))
     return _unpack(tuple(jac), (outputs_tuple, inputs_tuple))
 

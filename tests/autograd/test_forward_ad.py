@@ -380,3 +380,72 @@ def test_custom_function_without_jvp_uses_its_backward():
         with pytest.raises(NotImplementedError, match="jvp function for custom autograd.Function"):
             _custom(probtorch, False, once=True).apply(fw.make_dual(probtorch.tensor(x), probtorch.tensor(tx)),
                                                        probtorch.tensor(y))
+
+
+# ------------------------------------------------------------------------------------------------ vectorized mode
+def _batched_tangents(fn, xs, vbs):
+    with fw._vectorized(vbs[0].shape[0]):
+        duals = [fw._make_batched_dual(probtorch.tensor(x), probtorch.tensor(vb)) for x, vb in zip(xs, vbs)]
+        outs = _as_tuple(fn(probtorch, *duals))
+        return [None if o._fw is None else o._fw.numpy() for o in outs]
+
+
+def _check_vectorized(fn, xs, batch=3, seed=0, symmetric=False):
+    rng = np.random.default_rng(seed)
+    vbs = [rng.standard_normal((batch,) + np.shape(x)) for x in xs]
+    if symmetric:
+        vbs = [vb + np.swapaxes(vb, -1, -2) for vb in vbs]
+    got = _batched_tangents(fn, xs, vbs)
+    for b in range(batch):
+        want = _pt_tangents(fn, xs, [vb[b] for vb in vbs])
+        for g, (_, w) in zip(got, want):
+            np.testing.assert_allclose(g[b], w, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_vectorized_tangents_match_one_at_a_time(case):
+    xs, _ = _sample(case, seed=3)
+    _check_vectorized(case[1], xs, symmetric=case[0] in SYMMETRIC)
+
+
+@pytest.mark.parametrize("case", INPLACE, ids=[c[0] for c in INPLACE])
+def test_vectorized_inplace(case):
+    _check_vectorized(case[1], [np.random.default_rng(4).standard_normal(4)])
+
+
+def test_vectorized_custom_functions():
+    rng = np.random.default_rng(10)
+    xs = [rng.standard_normal(3), rng.standard_normal(3)]
+    for with_jvp in (True, False):
+        _check_vectorized(lambda m, x, y: _custom(probtorch, with_jvp).apply(x, y), xs)
+
+
+def test_vectorized_movement_rules_cover_their_parameters():
+    """Batched rules of the movement primitives, with negative dims, advanced and mixed indexing, padding."""
+    x = np.random.default_rng(11).standard_normal((2, 3, 4))
+    fns = [lambda m, t: t.permute(2, 0, 1).flip(-1).roll(1, -2),
+           lambda m, t: t.sum((0, -1), keepdim=True).expand(5, 2, 3, 4).sum_to_size(1, 3, 1),
+           lambda m, t: t[:, [0, 2], 1:3] + t[..., None, 0, :2].sum(),
+           lambda m, t: t[[1, 0], :, [3, 1]],   # advanced indices apart: the batched rule steps aside
+           lambda m, t: m.cat([t, t * 2], -1).cumsum(-1).index_select(-1, m.tensor([7, 0])),
+           lambda m, t: t.tril(-1).triu(-1).diagonal(0, -1, -2).sum(-1, keepdim=True).unsqueeze(-1)
+           + m.nn.functional.pad(t, (1, 1))[..., 1:3, 0:4],
+           lambda m, t: m.stack([t[0], t[1]]).unbind(1)[2].reshape(-1)]
+    for fn in fns:
+        _check_vectorized(fn, [x], batch=4)
+
+
+def test_vectorized_pass_needs_no_per_vector_fallback(monkeypatch):
+    """Elementwise ops, matmul and the movement primitives are batched: no primitive runs once per vector."""
+    calls = []
+    original = fw._per_vector
+    monkeypatch.setattr(fw, "_per_vector", lambda *a: calls.append(a[0].name) or original(*a))
+    rng = np.random.default_rng(12)
+    x, w = rng.standard_normal((2, 3, 4)), rng.standard_normal((4, 5))
+    fns = [lambda m, t, w: ((t @ w).tanh() * t.sum(-1, keepdim=True).sin()).logsumexp(-1),
+           lambda m, t, w: t.permute(2, 0, 1).flip(-1).roll(1, -2).reshape(-1, 4) @ w[:, :3].exp(),
+           lambda m, t, w: m.cat([t[:, [0, 2], 1:3], t[..., None, 0, :2].expand(2, 2, 2)], 1).cumsum(1),
+           lambda m, t, w: m.nn.functional.softmax(t, -1).tril().diagonal(0, -1, -2) * w.sum() / (w * w).sum().sqrt()]
+    for fn in fns:
+        _check_vectorized(fn, [x, w], batch=2)
+    assert calls == []

@@ -290,6 +290,8 @@ def test_jvp_vjp_are_jacobian_products(case):
     J = F.jacobian(f, X).numpy()
     Jf = F.jacobian(f, X, vectorize=True, strategy="forward-mode").numpy()
     np.testing.assert_allclose(Jf, J, rtol=1e-10, atol=1e-12)
+    Jc = F._jacobian_forward(f, X, False, True, batched=False).numpy()  # one forward pass per column
+    np.testing.assert_allclose(Jc, J, rtol=1e-10, atol=1e-12)
     _, jv = F.jvp(f, X, probtorch.tensor(v))
     _, jv2 = F._jvp_double_backward(f, X, probtorch.tensor(v))
     _, vj = F.vjp(f, X, probtorch.tensor(u))
