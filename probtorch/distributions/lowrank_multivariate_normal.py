@@ -73,7 +73,6 @@ class LowRankMultivariateNormal(Distribution):
         super().__init__(batch_shape, Size((n,)), validate_args=validate_args)
         self._unbroadcasted_cov_factor = cov_factor
         self._unbroadcasted_cov_diag = cov_diag
-        self._capacitance_tril = _capacitance_tril(cov_factor, cov_diag)
 
     def expand(self, batch_shape, _instance=None):
         new = self._get_checked_instance(LowRankMultivariateNormal, _instance)
@@ -84,10 +83,16 @@ class LowRankMultivariateNormal(Distribution):
         new.cov_factor = self.cov_factor.expand(tuple(batch_shape) + tuple(self.cov_factor.shape[-2:]))
         new._unbroadcasted_cov_factor = self._unbroadcasted_cov_factor
         new._unbroadcasted_cov_diag = self._unbroadcasted_cov_diag
-        new._capacitance_tril = self._capacitance_tril
+        if "_capacitance_tril" in self.__dict__:
+            new._capacitance_tril = self._capacitance_tril
         super(LowRankMultivariateNormal, new).__init__(batch_shape, self.event_shape, validate_args=False)
         new._validate_args = self._validate_args
         return new
+
+    @lazy_property
+    def _capacitance_tril(self):
+        # computed on first use, so that validate_args=False constructs without any factorization
+        return _capacitance_tril(self._unbroadcasted_cov_factor, self._unbroadcasted_cov_diag)
 
     @property
     def mean(self):

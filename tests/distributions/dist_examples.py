@@ -110,6 +110,16 @@ def _independent_make(D, t):
     return D.Independent(D.Normal(t["loc"], t["scale"]), 1)
 
 
+def _tril_make(name):
+    """Build `name` from the lower triangle of the scale_tril parameter: the generic gradcheck perturbs every entry,
+    and entries above the diagonal must not leave the constraint."""
+    def make(D, t):
+        t = dict(t)
+        t["scale_tril"] = t["scale_tril"].tril()
+        return getattr(D, name)(**t)
+    return make
+
+
 CONTINUOUS = [
     Example("Normal", {"loc": A([0.0, -1.5, 2.0]), "scale": A([1.0, 0.5, 3.0])},
             lambda p: st.norm(p["loc"], p["scale"]), bad=("scale", -1.0), quantile_path=True),
@@ -178,4 +188,17 @@ CONTINUOUS = [
             None, bad=("scale", -1.0), outside=A([0.5, 0.5, 0.1, -0.1]), tol32=1e-3, skip=("mean_grad",)),
     Example("Independent", {"loc": A([[0.0, 1.0, 2.0]]), "scale": A([[1.0, 2.0, 0.5]])},
             None, make=_independent_make),
+    # multivariate and relaxed families
+    Example("MultivariateNormal", {"loc": A([[0.0, 1.0], [-1.0, 0.5]]), "scale_tril": A([[[1.0, 0.0], [0.5, 2.0]]])},
+            None, make=_tril_make("MultivariateNormal"), bad=("scale_tril", A([[[-1.0, 0.0], [0.5, 2.0]]])),
+            outside=np.nan, tol32=1e-3),
+    Example("LowRankMultivariateNormal", {"loc": A([[0.0, 1.0, -1.0]]), "cov_factor": A([[[1.0], [0.5], [-0.3]]]),
+                                          "cov_diag": A([0.5, 1.0, 2.0])},
+            None, bad=("cov_diag", -1.0), outside=np.nan, tol32=1e-3),
+    Example("Wishart", {"df": A([4.0, 6.5]), "scale_tril": A([[[1.4, 0.0], [0.2, 1.0]]])},
+            None, make=_tril_make("Wishart"), bad=("df", 0.5), outside=-np.eye(2), tol32=1e-3),
+    Example("RelaxedBernoulli", {"temperature": A([0.5]), "probs": A([0.2, 0.5, 0.9])},
+            None, bad=("probs", 1.5), outside=1.5, tol32=1e-3),
+    Example("RelaxedOneHotCategorical", {"temperature": A([0.7]), "probs": A([[0.2, 0.3, 0.5]])},
+            None, bad=("probs", A([[0.5, -0.1, 0.6]])), outside=A([0.5, 0.6, 0.1]), tol32=1e-3),
 ]
