@@ -30,6 +30,7 @@ _FLOAT_KINDS = "fc"
 class _Forward:
     """Number of open forward-AD levels; checked on every primitive call, so kept as a plain class attribute."""
     active = 0
+    propagate = None  # autograd.forward_ad._propagate, installed when that module loads
 
 
 class Node:
@@ -293,8 +294,7 @@ class Primitive:
                     versions.append((t, t._vc.value, k))
             node.versions = versions
         if _Forward.active:
-            from .autograd.forward_ad import _propagate
-            _propagate(self, args, params, outs)
+            _Forward.propagate(self, args, params, outs)
         return res
 
 

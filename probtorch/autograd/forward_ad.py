@@ -209,6 +209,9 @@ def _propagate(prim, args, params, outs):
             _Level.saved[node] = tuple(o._fw for o in outs)
 
 
+_Forward.propagate = _propagate
+
+
 def _restore_saved(node, outs):
     """Give the outputs a Node re-creates for its rule the tangents they had (forward-over-reverse)."""
     fw = _Level.saved.get(node)
