@@ -52,6 +52,8 @@ def _distinct(shapes):
     return gen
 
 
+_NAN_ROWS = np.array([[1.0, np.nan, 3.0, 2.0], [np.nan] * 4, [4.0, 1.0, 2.0, np.nan]])
+
 CASES = [
     # ---------------------------------------------------------------- sum / mean / prod
     OpCase("sum", lambda m, x: m.sum(x), ALL),
@@ -200,6 +202,21 @@ CASES = [
     OpCase("quantile_midpoint", lambda m, x: m.quantile(x, 0.3, 1, True, interpolation="midpoint"),
            gen=_distinct([((3, 6),)])),
     OpCase("nanquantile", lambda m, x: m.nanquantile(x, 0.5), gen=_distinct([((5,),)])),
+    OpCase("nanquantile_nan", lambda m, x, q: m.nanquantile(x, q, dim=1),
+           gen=lambda rng: [(_NAN_ROWS, np.array([0.0, 0.3, 0.5, 1.0]))], differentiable_args=[0], grad_samples=0),
+    OpCase("nanquantile_nan_keepdim_nearest", lambda m, x: m.nanquantile(x, 0.6, 1, True, interpolation="nearest"),
+           gen=lambda rng: [(_NAN_ROWS,)], grad_samples=0),
+    OpCase("nanquantile_all", lambda m, x: m.nanquantile(x, 0.25), gen=lambda rng: [(_NAN_ROWS,)], grad_samples=0),
+    OpCase("quantile_nan", lambda m, x: m.quantile(x, 0.3, dim=1), gen=lambda rng: [(_NAN_ROWS,)], grad_samples=0),
+    OpCase("quantile_0d_q", lambda m, x, q: m.quantile(x, q, 0),
+           gen=lambda rng: [(rng.permutation(8).reshape(4, 2) * 1.0, np.array(0.4))], differentiable_args=[0]),
+    OpCase("quantile_0d_input", lambda m, x: m.quantile(x, 0.5, 0, keepdim=True), [((),)]),
+    OpCase("nanmedian_dim", lambda m, x: m.nanmedian(x, 1),
+           gen=lambda rng: [(np.array([[1.0, np.nan, 3.0, 2.0], [4.0, 1.0, 2.0, np.nan], [0.5, 2.0, -1.0, 3.0]]),)],
+           grad_samples=0),
+    # which NaN of an all-NaN slice torch reports (and sends the gradient to) is implementation-defined
+    OpCase("nanmedian_all_nan_row_values", lambda m, x: m.nanmedian(x, 1, keepdim=True).values,
+           gen=lambda rng: [(_NAN_ROWS,)], grad=False),
     # ---------------------------------------------------------------- boolean and counting
     OpCase("all", lambda m, x: m.all(x > 0), ALL, grad=False),
     OpCase("any_dim", lambda m, x: m.any(x > 1.5, 1), DIM1, grad=False),
@@ -273,6 +290,10 @@ def test_reduction_any_dtype_matches_torch(name, dtype):
     (lambda m: m.sum(m.zeros(2, 3), 2), IndexError, "range"),
     (lambda m: m.sum(m.zeros(2, 3), (0, 0)), RuntimeError, "multiple times"),
     (lambda m: m.quantile(m.zeros(3), 1.5), RuntimeError, r"\[0, 1\]"),
+    (lambda m: m.quantile(m.zeros(3), m.tensor(0.5, dtype=m.float64)), RuntimeError, "same dtype"),
+    (lambda m: m.quantile(m.zeros(3), m.zeros(2, 2)), RuntimeError, "1D"),
+    (lambda m: m.quantile(m.tensor([1, 2]), 0.5), RuntimeError, "float or double"),
+    (lambda m: m.quantile(m.zeros(3), 0.5, interpolation="cubic"), RuntimeError, "interpolation"),
 ])
 def test_reduction_errors_match_torch(fn, exc, match):
     with pytest.raises(exc):

@@ -354,13 +354,23 @@ def median(input, dim=None, keepdim=False):
 
 
 def nanmedian(input, dim=None, keepdim=False):
+    """The lower median ignoring NaN (NaN only where a slice is all NaN); with dim, (values, indices)."""
     if not bool(input.isnan().any()):
         return median(input, dim, keepdim)
     if dim is None:
         flat = input.reshape(-1)
         keep = flat[~flat.isnan()]
-        return median(keep)
-    raise NotImplementedError("nanmedian with dim on inputs containing NaN")
+        return median(keep) if keep.numel() else _make(np.full((), np.nan, input.dtype.np))
+    dim = _wrap_dim(dim, input.ndim)
+    order = argsort(input, dim)._data  # NaN sorts last
+    n_valid = (~np.isnan(input._data)).sum(axis=dim, keepdims=True)
+    k = np.maximum(n_valid - 1, 0) // 2  # all-NaN slices pick a NaN
+    idx = np.take_along_axis(order, k, axis=dim)
+    vals = S.gather(input, idx, dim=dim)
+    idx = _make(idx)
+    if not keepdim:
+        vals, idx = vals.squeeze(dim), idx.squeeze(dim)
+    return _values_indices(vals, idx)
 
 
 def mode(input, dim=-1, keepdim=False):
@@ -382,46 +392,83 @@ def mode(input, dim=-1, keepdim=False):
     return _values_indices(values, idx_t)
 
 
-def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
-    """Quantiles by sorting and interpolating (differentiable through the sorted values)."""
-    scalar_q = not isinstance(q, Tensor)
+_INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def _quantile(input, q, dim, keepdim, interpolation, ignore_nan, name):
+    """Quantiles by sorting (NaN last) and interpolating between gathered order statistics, so gradients flow to
+    the selected elements. A slice holding NaN gives NaN, unless `ignore_nan`, which drops NaNs first."""
+    if interpolation not in _INTERPOLATIONS:
+        raise RuntimeError(f"{name}() interpolation must be one of linear, lower, higher, midpoint or nearest, but "
+                           f"got {interpolation}")
+    if not input.is_floating_point():
+        raise RuntimeError(f"{name}() input tensor must be either float or double dtype")
+    if isinstance(q, Tensor):
+        if q.ndim > 1:
+            raise RuntimeError(f"{name}() q must be a scalar or 1D tensor")
+        if q.dtype is not input.dtype:
+            raise RuntimeError(f"{name}() q tensor must be same dtype as the input tensor")
+    scalar_q = not isinstance(q, Tensor) or q.ndim == 0
     qs = np.atleast_1d(np.asarray(q._data if isinstance(q, Tensor) else q, dtype=np.float64))
     if ((qs < 0) | (qs > 1)).any():
-        raise RuntimeError("quantile() q values must be in the range [0, 1]")
-    x = input.reshape(-1) if dim is None else input
-    d = 0 if dim is None else _wrap_dim(dim, input.ndim)
+        raise RuntimeError(f"{name}() q values must be in the range [0, 1]")
+    if dim is None:
+        x, d = input.reshape(-1), 0
+    elif input.ndim == 0:
+        _wrap_dim(dim, 0)
+        x, d = input.reshape(1), 0
+    else:
+        x, d = input, _wrap_dim(dim, input.ndim)
+    n = x.shape[d]
+    if n == 0:
+        raise IndexError(f"{name}() input tensor must be non-empty")
     srt = sort(x, d).values
-    n = srt.shape[d]
-    pos = qs * (n - 1)
-    lo = np.floor(pos).astype(np.int64)
-    hi = np.ceil(pos).astype(np.int64)
+    nan_count = np.isnan(x._data).sum(axis=d, keepdims=True)
+    n_valid = n - nan_count if ignore_nan else np.full_like(nan_count, n)
+    qshape = (len(qs),) + (1,) * x.ndim
+    pos = qs.reshape(qshape) * (n_valid - 1)[None]
+    lo, hi = np.floor(pos), np.ceil(pos)
     if interpolation == "lower":
         hi = lo
     elif interpolation == "higher":
         lo = hi
     elif interpolation == "nearest":
-        lo = hi = np.round(pos).astype(np.int64)
-    vlo = srt.index_select(d, _make(lo))
-    vhi = srt.index_select(d, _make(hi))
-    shape = [1] * srt.ndim
-    shape[d] = len(qs)
+        lo = hi = np.round(pos)  # ties to even, as torch
     if interpolation == "midpoint":
         w = np.where(hi > lo, 0.5, 0.0)
     elif interpolation == "linear":
         w = pos - lo
     else:
         w = np.zeros_like(pos)
-    w = _make(w.astype(input.dtype.np).reshape(shape))
-    res = vlo + w * (vhi - vlo)
-    res = res.movedim(d, 0)
-    if keepdim:
-        res = res.unsqueeze(d + 1) if dim is not None else res.reshape((len(qs),) + (1,) * input.ndim)
+    # slices that give NaN read a NaN: the last sorted element when NaN poisons the slice, the first when the
+    # slice is all NaN and NaNs are ignored (where torch's gradient goes too)
+    nan_slice = (n_valid == 0) | ((nan_count > 0) & (not ignore_nan))
+    at = 0 if ignore_nan else n - 1
+    lo = np.where(nan_slice[None], at, lo).astype(np.int64)
+    hi = np.where(nan_slice[None], at, hi).astype(np.int64)
+    w = np.where(nan_slice[None], 0.0, w)
+    full = (len(qs),) + tuple(x.shape[:d]) + (1,) + tuple(x.shape[d + 1:])
+    lo, hi = np.broadcast_to(lo, full).copy(), np.broadcast_to(hi, full).copy()
+    srt_q = srt.unsqueeze(0).expand((len(qs),) + tuple(x.shape))
+    vlo = S.gather(srt_q, lo, dim=d + 1)
+    vhi = S.gather(srt_q, hi, dim=d + 1)
+    res = vlo + _make(w.astype(input.dtype.np)) * (vhi - vlo)
+    if not keepdim:
+        res = res.squeeze(d + 1)
+    elif dim is None:
+        res = res.reshape((len(qs),) + (1,) * input.ndim)
+    elif input.ndim == 0:
+        res = res.reshape((len(qs),))
     if scalar_q:
-        res = res[0]
+        res = res.squeeze(0)
     return res
 
 
+def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
+    """The q-th quantiles of `input` (over all elements, or along `dim`); NaN where a slice contains NaN."""
+    return _quantile(input, q, dim, keepdim, interpolation, False, "quantile")
+
+
 def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
-    if not bool(input.isnan().any()):
-        return quantile(input, q, dim, keepdim, interpolation=interpolation)
-    raise NotImplementedError("nanquantile on inputs containing NaN")
+    """quantile ignoring NaN values (NaN only where a slice is all NaN)."""
+    return _quantile(input, q, dim, keepdim, interpolation, True, "nanquantile")
