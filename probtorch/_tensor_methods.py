@@ -479,12 +479,28 @@ _METHODS = {
     "triangular_solve": lambda self, A, upper=True, transpose=False, unitriangular=False:
         _lin().triangular_solve(self, A, upper, transpose, unitriangular),
     "matrix_exp": lambda self: _lin().matrix_exp(self), "matrix_power": lambda self, n: _lin().matrix_power(self, n),
-    "qr": lambda self, some=True: _lin().qr(self, "reduced" if some else "complete"),
-    "addmm": lambda self, m1, m2, *, beta=1, alpha=1: beta * self + alpha * _matmul(m1, m2),
-    "addmv": lambda self, m, v, *, beta=1, alpha=1: beta * self + alpha * _matmul(m, v),
-    "baddbmm": lambda self, b1, b2, *, beta=1, alpha=1: beta * self + alpha * _matmul(b1, b2),
-    "addbmm": lambda self, b1, b2, *, beta=1, alpha=1: beta * self + alpha * _matmul(b1, b2).sum(0),
+    "qr": lambda self, some=True: _lin().qr_legacy(self, some),
+    "addmm": lambda self, m1, m2, *, beta=1, alpha=1: _lin().addmm(self, m1, m2, beta=beta, alpha=alpha),
+    "addmv": lambda self, m, v, *, beta=1, alpha=1: _lin().addmv(self, m, v, beta=beta, alpha=alpha),
+    "baddbmm": lambda self, b1, b2, *, beta=1, alpha=1: _lin().baddbmm(self, b1, b2, beta=beta, alpha=alpha),
+    "addbmm": lambda self, b1, b2, *, beta=1, alpha=1: _lin().addbmm(self, b1, b2, beta=beta, alpha=alpha),
+    "addr": lambda self, v1, v2, *, beta=1, alpha=1: _lin().addr(self, v1, v2, beta=beta, alpha=alpha),
+    "svd": lambda self, some=True, compute_uv=True: _lin().svd_legacy(self, some, compute_uv),
+    "pinverse": lambda self, rcond=1e-15: _lin().pinverse(self, rcond),
+    "lu": lambda self, pivot=True, get_infos=False: tuple(_lin().lu_factor_ex(self, pivot=pivot))[:3 if get_infos
+                                                                                                   else 2],
+    "lu_solve": lambda self, LU_data, LU_pivots: _lin().lu_solve_legacy(self, LU_data, LU_pivots),
+    "geqrf": lambda self: _lin().geqrf(self), "orgqr": lambda self, tau: _lin().orgqr(self, tau),
+    "ormqr": lambda self, tau, other, left=True, transpose=False: _lin().ormqr(self, tau, other, left, transpose),
+    "vdot": lambda self, other: _lin().vdot(self, other),
+    "igamma": lambda self, other: _special().gammainc(self, other),
+    "igammac": lambda self, other: _special().gammaincc(self, other),
 }
+
+
+def _special():
+    from . import special
+    return special
 
 
 def _nnf():

@@ -556,3 +556,34 @@ def test_not_differentiable_decompositions_raise():
         out = fn()
         with pytest.raises(NotImplementedError):
             probtorch.autograd.grad(out, x, probtorch.ones_like(out))
+
+
+def test_more_tensor_methods():
+    rng = np.random.default_rng(9)
+    a = rng.standard_normal((4, 3))
+    p, t = probtorch.tensor(a), torch.tensor(a)
+    np.testing.assert_allclose(p.svd()[1].numpy(), t.svd()[1].numpy())
+    np.testing.assert_allclose(p.qr()[1].abs().numpy(), t.qr()[1].abs().numpy(), atol=1e-12)
+    np.testing.assert_allclose(p.pinverse().numpy(), t.pinverse().numpy(), atol=1e-12)
+    g, tau = p.geqrf()
+    gt, taut = t.geqrf()
+    np.testing.assert_allclose(g.orgqr(tau).numpy(), gt.orgqr(taut).numpy(), atol=1e-12)
+    c = rng.standard_normal((4, 2))
+    np.testing.assert_allclose(g.ormqr(tau, probtorch.tensor(c)).numpy(),
+                               gt.ormqr(taut, torch.tensor(c)).numpy(), atol=1e-12)
+    sq = probtorch.tensor(a[:3] + 3 * np.eye(3))
+    LU, piv, info = sq.lu(get_infos=True)
+    LUt, pivt, infot = torch.tensor(a[:3] + 3 * np.eye(3)).lu(get_infos=True)
+    np.testing.assert_allclose(LU.numpy(), LUt.numpy(), atol=1e-12)
+    np.testing.assert_allclose(probtorch.tensor(c[:3]).lu_solve(LU, piv).numpy(),
+                               torch.tensor(c[:3]).lu_solve(LUt, pivt).numpy(), atol=1e-12)
+    v = rng.standard_normal(3)
+    assert abs(probtorch.tensor(v).vdot(probtorch.tensor(v)).item() - float(v @ v)) < 1e-12
+    i = probtorch.full((3, 3), math.nan)
+    assert not np.isnan(i.addmm(sq, sq, beta=0).numpy()).any()
+    np.testing.assert_allclose(probtorch.ones(4, 3).addr(probtorch.tensor(a[:, 0]), probtorch.tensor(v)).numpy(),
+                               torch.ones(4, 3).addr(torch.tensor(a[:, 0]), torch.tensor(v)).numpy())
+    x = probtorch.tensor([0.5, 2.0], dtype=probtorch.float64)
+    np.testing.assert_allclose(x.igamma(x).numpy(), torch.tensor([0.5, 2.0], dtype=torch.float64).igamma(
+        torch.tensor([0.5, 2.0], dtype=torch.float64)).numpy())
+    np.testing.assert_allclose(probtorch.igammac(x, x).numpy(), 1 - x.igamma(x).numpy())
