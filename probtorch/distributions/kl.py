@@ -576,16 +576,24 @@ def _pareto_mean_log(p):
     return probtorch.log(p.scale) + p.alpha.reciprocal()
 
 
+def _pareto_safe_mean(p, infinite):
+    """The mean a xm / (a - 1) where it is finite; a stand-in elsewhere keeps the masked branch's gradient finite."""
+    a = probtorch.where(infinite, 2.0, p.alpha)
+    return a * p.scale / (a - 1)
+
+
 @_register("Pareto", "Exponential")
 def _kl_pareto_exponential(p, q):
-    result = -p.entropy() - probtorch.log(q.rate) + q.rate * p.mean
-    return _inf_where(p.alpha <= 1, result)
+    infinite = p.alpha <= 1
+    result = -p.entropy() - probtorch.log(q.rate) + q.rate * _pareto_safe_mean(p, infinite)
+    return _inf_where(infinite, result)
 
 
 @_register("Pareto", "Gamma")
 def _kl_pareto_gamma(p, q):
-    result = -p.entropy() - _gamma_log_density_mean(q, p.mean, _pareto_mean_log(p))
-    return _inf_where(p.alpha <= 1, result)
+    infinite = p.alpha <= 1
+    result = -p.entropy() - _gamma_log_density_mean(q, _pareto_safe_mean(p, infinite), _pareto_mean_log(p))
+    return _inf_where(infinite, result)
 
 
 @_register("Pareto", "Normal")
