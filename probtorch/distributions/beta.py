@@ -97,5 +97,12 @@ class Beta(ExponentialFamily):
     def _natural_params(self):
         return (self._c1, self._c0)
 
+    @property
+    def _mean_carrier_measure(self):
+        # carrier k(x) = -log x - log(1 - x) for the statistics (log x, log(1 - x)); E[log x] = psi(a) - psi(a + b)
+        a, b = self._c1, self._c0
+        total = (a + b).digamma()
+        return -(a.digamma() - total) - (b.digamma() - total)
+
     def _log_normalizer(self, x, y):
         return x.lgamma() + y.lgamma() - (x + y).lgamma()

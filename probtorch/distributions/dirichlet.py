@@ -78,5 +78,11 @@ class Dirichlet(ExponentialFamily):
     def _natural_params(self):
         return (self.concentration,)
 
+    @property
+    def _mean_carrier_measure(self):
+        # carrier k(x) = -sum_i log x_i for the statistics log x; E[log x_i] = psi(a_i) - psi(sum_j a_j)
+        c = self.concentration
+        return -(c.digamma() - c.sum(-1, True).digamma()).sum(-1)
+
     def _log_normalizer(self, x):
         return x.lgamma().sum(-1) - x.sum(-1).lgamma()

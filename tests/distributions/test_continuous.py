@@ -332,3 +332,12 @@ def test_log_prob_gradients_against_torch(ex):
     rtol = 1e-5 if ex.cls == "VonMises" else 1e-6
     for k, a, b in zip(names, ours, theirs):
         np.testing.assert_allclose(_np(a), b.numpy(), rtol=rtol, atol=1e-9, err_msg=k)
+
+
+@pytest.mark.parametrize("ex", ROWS)
+def test_bregman_entropy_matches_closed_form(ex):
+    """For exponential families, the entropy from the log-normalizer (autograd) equals the closed form."""
+    d = _build(ex, _tensors(ex, probtorch.float64))
+    if not isinstance(d, D.ExponentialFamily):
+        pytest.skip("not an exponential family")
+    np.testing.assert_allclose(_np(D.ExponentialFamily.entropy(d)), _np(d.entropy()), rtol=1e-9, atol=1e-12)
