@@ -257,24 +257,28 @@ def _scatter_reduce_vjp(g, out, x, index, src, dim, reduce, include_self=True):
         count = (self_mask + scatter_add(self_mask.new_zeros(x.shape), index, src_mask, dim=dim)).clamp_min(1.0)
         gx = g * self_mask / count
         gs = gather(g / count, index, dim=dim) * src_mask
-    else:  # prod: product of the other factors, found without dividing by a zero factor
-        x_zero = x == 0
-        if not include_self:
-            x_zero = x_zero.masked_fill(_as_tensor(hit), False)
-        x_nz = x.masked_fill(x_zero, 1.0)
-        if not include_self:
-            x_nz = x_nz.masked_fill(_as_tensor(hit), 1.0)
+    else:
+        # prod: d out / d e = product of the other factors of e's group, found without dividing by zero. Factors
+        # split into non-zero ones (prod_nz) and zero ones (zall, the product of the zeros themselves: 0, but with
+        # the right derivative), so the rule is also right when differentiated again with one zero per group.
+        x_eff = x if include_self else x.masked_fill(_as_tensor(hit), 1.0)
+        x_zero = x_eff == 0
+        x_nz = x_eff.masked_fill(x_zero, 1.0)
+        x_zf = x_eff.masked_fill(x_eff != 0, 1.0)
         s_zero = src_part == 0
         s_nz = src_part.masked_fill(s_zero, 1.0)
+        s_zf = src_part.masked_fill(src_part != 0, 1.0)
         prod_nz = scatter_reduce(x_nz, index, s_nz, dim=dim, reduce="prod")
+        zall = scatter_reduce(x_zf, index, s_zf, dim=dim, reduce="prod")
         zeros = x_zero.to(g.dtype) + scatter_add(x.new_zeros(x.shape), index, s_zero.to(g.dtype), dim=dim)
+        g_nz = g * prod_nz
         if include_self:
-            gx = g * (prod_nz / x_nz).masked_fill(zeros - x_zero.to(g.dtype) != 0, 0.0)
+            gx_zero = g_nz.masked_fill(zeros != 1, 0.0)  # a zero factor: the others' product, if none is zero
+            gx = gx_zero.where(x_zero, g_nz * zall / x_nz)
         else:
             gx = g.masked_fill(_as_tensor(hit), 0.0)
-        others = gather(zeros, index, dim=dim) - s_zero.to(g.dtype)
-        gs = gather(g * prod_nz, index, dim=dim) / s_nz
-        gs = gs.masked_fill(others != 0, 0.0)
+        gs_zero = gather(g_nz, index, dim=dim).masked_fill(gather(zeros, index, dim=dim) != 1, 0.0)
+        gs = gs_zero.where(s_zero, gather(g_nz * zall, index, dim=dim) / s_nz)
     if gs.shape != src.shape:
         gs = index_backward(gs, shape=src.shape, idx=lead)
     return (gx, None, gs)
