@@ -187,6 +187,10 @@ EINSUM = [
     ("ij,j->i", [(2, 3), (1,)]),
     ("Ab,bA->A", [(2, 3), (3, 2)]),
     ("ij,jj->ij", [(2, 3), (3, 3)]),
+    ("...ii->...i", [(2, 3, 3)]),
+    ("bii->b", [(2, 3, 3)]),
+    ("i,i->i", [(3,), (3,)]),
+    ("ijk,ikj->", [(2, 3, 3), (2, 3, 3)]),
 ]
 
 
@@ -255,6 +259,10 @@ def test_einsum_forms():
     np.testing.assert_allclose(probtorch.einsum(pa, [0, 1], pb, [1, 2], [0, 2]).numpy(), ref)
     np.testing.assert_allclose(probtorch.einsum(" i j , j k -> i k ", pa, pb).numpy(), ref)
     np.testing.assert_allclose(probtorch.linalg.einsum("ij,jk->ik", pa, pb).numpy(), ref)
+    np.testing.assert_allclose(probtorch.einsum(pa, [Ellipsis, 1], pb, [1, 2]).numpy(), ref)
+    ia = probtorch.tensor([[1, 2], [3, 4]])
+    assert probtorch.einsum("ij,jk->ik", ia, ia).tolist() == torch.einsum(
+        "ij,jk->ik", torch.tensor([[1, 2], [3, 4]]), torch.tensor([[1, 2], [3, 4]])).tolist()
     # as in torch, a single operand with nothing summed gives a view (permutation and diagonals)
     for eq in ("ij->ji", "ii->i", "iij->ji"):
         shape = (2, 2, 3) if eq.startswith("iij") else (3, 3)

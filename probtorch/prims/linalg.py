@@ -498,15 +498,16 @@ lu_factor = Primitive("linalg_lu_factor_ex", _lu_factor_impl, nout=3, saves=(), 
 
 def lu_permutation(pivots, m):
     """The row order `perm` (an index ndarray, no derivative) with P^T A = A[perm] for LAPACK's 1-based pivots."""
-    piv = pivots.numpy() - 1
+    piv = pivots.numpy().astype(np.intp) - 1
     batch = piv.shape[:-1]
-    perm = np.broadcast_to(np.arange(m), batch + (m,)).copy()
-    fp = perm.reshape(-1, m)
     fv = piv.reshape(-1, piv.shape[-1])
-    for b in range(fp.shape[0]):
-        for i, j in enumerate(fv[b]):
-            fp[b, i], fp[b, j] = fp[b, j], fp[b, i]
-    return perm
+    fp = np.broadcast_to(np.arange(m), (fv.shape[0], m)).copy()
+    rows = np.arange(fv.shape[0])
+    # LAPACK's row interchanges, applied in order: swap i <-> piv[i], all matrices at once
+    for i in range(fv.shape[1]):
+        j = fv[:, i]
+        fp[rows, i], fp[rows, j] = fp[rows, j], fp[rows, i].copy()
+    return fp.reshape(batch + (m,))
 
 
 def permute_rows(X, perm):
