@@ -184,16 +184,18 @@ class Primitive:
         dtype_rule: None (arrays passed as they are), "promote" (torch type promotion) or "float" (promotion,
             then integers go to the default float dtype).
         saves: indices of inputs whose values the rule reads (version-checked); None means all.
+        reads: finer than `saves`: {input index: indices of inputs read by that input's gradient}; only the
+            inputs read by gradients that will be computed are version-checked.
         save_out: the rule reads the output.
         view: the output is a view of input 0 (shares storage and version counter).
         differentiable: False for ops whose outputs never require grad (comparisons, argmax).
     """
 
     __slots__ = ("name", "impl", "nout", "elementwise", "dtype_rule", "saves", "save_out", "view",
-                 "differentiable", "vjp", "partials", "jvp", "linear")
+                 "differentiable", "vjp", "partials", "jvp", "linear", "reads")
 
     def __init__(self, name, impl, *, nout=1, elementwise=False, dtype_rule=None, saves=None, save_out=False,
-                 view=False, differentiable=True, linear=False):
+                 view=False, differentiable=True, linear=False, reads=None):
         self.name = name
         self.impl = impl
         self.nout = nout
@@ -204,6 +206,7 @@ class Primitive:
         self.view = view
         self.differentiable = differentiable
         self.linear = linear
+        self.reads = reads
         self.vjp = self.partials = self.jvp = None
 
     def __repr__(self):
@@ -279,11 +282,19 @@ class Primitive:
                         edges.append((a, 0) if fn is None else (fn, a._output_nr))
                     else:
                         edges.append(None)
-                    if saves is None or i in saves:
-                        versions.append((a, a._vc.value, -1))
                 else:
                     metas.append(None)
                     edges.append(None)
+            reads = self.reads
+            if reads is not None:
+                # only the inputs that the gradients actually needed will read (torch saves no more either)
+                saves = set()
+                for i, e in enumerate(edges):
+                    if e is not None:
+                        saves.update(reads[i])
+            for i, a in enumerate(args):
+                if (saves is None or i in saves) and isinstance(a, Tensor):
+                    versions.append((a, a._vc.value, -1))
             node.edges = edges
             node.metas = metas
             for k, t in enumerate(outs):
