@@ -12,7 +12,13 @@ which picks the cheapest rule the primitive offers:
    ``d<u(g), t>/dg = J t``: one extra reverse pass through the rule's own (small) graph.
 
 Rules are written in Tensor ops, so with recording on the tangents are themselves differentiable (a jvp with
-create_graph, or forward-over-reverse hessian-vector products). Like torch, a single level is supported.
+create_graph). The reverse pass propagates tangents too (the rules see the saved inputs and outputs with their
+tangents): forward-over-reverse hessian-vector products. In-place writes carry the tangent along (also through
+views), and custom autograd.Functions use their ``jvp`` or, failing that, the double-vjp trick through their
+``backward``. Like torch, a single level is supported.
+
+Vectorized mode (`_vectorized`, used by the forward-mode jacobian) stacks B tangent vectors along a leading
+dimension, so one pass computes B Jacobian-vector products; see the section at the end of this file.
 """
 import weakref
 from collections import namedtuple

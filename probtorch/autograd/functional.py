@@ -224,6 +224,8 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
         >>> jvp(adder, (probtorch.rand(2), probtorch.rand(2)), (probtorch.ones(2), probtorch.ones(2)))[1]
         tensor([5., 5.])
     """
+    if _fw._Level.current is not None:  # inside a forward-AD level (e.g. a nested jvp): one level only
+        return _jvp_double_backward(func, inputs, v, create_graph, strict)
     with enable_grad():
         inputs_tuple, inputs = _as_tuple(inputs, "inputs", "jvp")
         inputs = _prepare(inputs, create_graph, need_graph=True)
@@ -478,6 +480,8 @@ def hvp(func, inputs, v=None, create_graph=False, strict=False):
         >>> hvp(lambda x: x.pow(3).sum(), probtorch.tensor([1., 2.]), probtorch.ones(2))[1]
         tensor([ 6., 12.])
     """
+    if _fw._Level.current is not None:  # inside a forward-AD level: one level only
+        return _hvp_double_backward(func, inputs, v, create_graph, strict)
     with enable_grad():
         inputs_tuple, inputs = _as_tuple(inputs, "inputs", "hvp")
         inputs = _prepare(inputs, create_graph, need_graph=True)

@@ -404,3 +404,23 @@ def test_jvp_runs_one_forward_pass(monkeypatch):
                                     x, v)
     assert len(calls) == 2
     np.testing.assert_allclose(jv.numpy(), jv2.numpy(), rtol=1e-12)
+
+
+def test_nested_jvp_and_jvp_inside_a_level_like_torch():
+    """A jvp inside another (or inside a user's dual level) falls back to double backward: one forward level."""
+    rng = np.random.default_rng(13)
+    x, v, w = rng.standard_normal((3, 3))
+    res = {}
+    for lib, fun in ((probtorch, F), (torch, TF)):
+        f = lambda t: (t.sin() * t.exp()).sum(0, keepdim=True) * t  # noqa: E731
+        inner = lambda t: fun.jvp(f, t, lib.tensor(v), create_graph=True)[1]  # noqa: E731
+        _, second = fun.jvp(inner, lib.tensor(x), lib.tensor(w))
+        _, hv = fun.jvp(lambda t: lib.autograd.grad(f(t).sum(), t, create_graph=True)[0], lib.tensor(x),
+                        lib.tensor(w))
+        fwm = lib.autograd.forward_ad
+        with fwm.dual_level():
+            d = fwm.make_dual(lib.tensor(x), lib.tensor(w))
+            _, inside = fun.jvp(f, d, lib.tensor(v))
+        res[lib.__name__] = (second.numpy(), hv.numpy(), inside.numpy())
+    for a, b in zip(res["probtorch"], res["torch"]):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
