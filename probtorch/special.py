@@ -1,9 +1,5 @@
 """probtorch.special: torch.special's functions, composed over the elementwise and special primitives."""
-import math
-
-import numpy as np
-
-from ._tensor import Tensor, _make
+from ._tensor import Tensor
 from .prims import elementwise as E
 from .prims import special as PS
 from ._functions import math as M

@@ -126,7 +126,8 @@ def test_boundaries_match_torch():
     p = probtorch.tensor(vals, dtype=probtorch.float64, requires_grad=True)
     t = torch.tensor(vals, dtype=torch.float64, requires_grad=True)
     for fn in (lambda lib, x: lib.special.entr(x), lambda lib, x: lib.special.xlogy(0.0 * x, x),
-               lambda lib, x: lib.special.sinc(x), lambda lib, x: lib.special.gammainc(1.5 * lib.ones(5, dtype=lib.float64), x.abs())):
+               lambda lib, x: lib.special.sinc(x),
+               lambda lib, x: lib.special.gammainc(1.5 * lib.ones(5, dtype=lib.float64), x.abs())):
         po, to = fn(probtorch, p), fn(torch, t)
         np.testing.assert_allclose(po.detach().numpy(), to.detach().numpy())
         (pg,) = probtorch.autograd.grad(po.sum(), p)
