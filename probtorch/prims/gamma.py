@@ -17,14 +17,14 @@ def _standard_gamma_log_impl(concentration):
     a = np.asarray(concentration, np.float64)
     rng = _rng(None)
     small = a < 1
-    if not small.any():
-        out = np.log(rng.standard_gamma(a))
-    else:
-        # a < 1: x = G(a + 1) * U^(1/a), kept in log space so that tiny concentrations (where x underflows even in
-        # float64) still give finite, distinct log-samples and finite gradients
-        g = rng.standard_gamma(np.where(small, a + 1, a))
-        u = 1.0 - rng.random(a.shape)  # in (0, 1]
-        with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore"):  # a zero concentration (validation off) gives log(0) = -inf
+        if not small.any():
+            out = np.log(rng.standard_gamma(a))
+        else:
+            # a < 1: x = G(a + 1) * U^(1/a), kept in log space so that tiny concentrations (where x underflows even
+            # in float64) still give finite, distinct log-samples and finite gradients
+            g = rng.standard_gamma(np.where(small, a + 1, a))
+            u = 1.0 - rng.random(a.shape)  # in (0, 1]
             out = np.log(g) + np.where(small, np.log(u) / np.where(small, a, 1.0), 0.0)
     return out.astype(concentration.dtype, copy=False)
 
