@@ -405,3 +405,33 @@ def test_integer_scalar_overflow_wraps_like_torch():
         a = np.array([1, 2], dtype=dt)
         for fn in (lambda m, x: x + s, lambda m, x: x * s, lambda m, x: m.sub(x, s), lambda m, x: x == s):
             assert_same(fn(probtorch, probtorch.from_numpy(a.copy())), fn(torch, torch.from_numpy(a.copy())))
+
+
+# ------------------------------------------------------------------------------------------------ special values
+SPECIALS = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1e300, -1e300, 1e-310, 1.0, -1.0, 0.5, -0.5, 2.0, -2.0,
+                     30.0, -30.0, 800.0, -800.0])
+# torch's values that are not limits: polygamma gives NaN at +-inf and finite garbage near -inf
+_SPECIAL_SKIP = {"polygamma1", "polygamma2", "polygamma3"}
+
+
+def _arity(case):
+    return case.fn.__code__.co_argcount - 1
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", params([c for c in CASES if _arity(c) in (1, 2) and c.name not in _SPECIAL_SKIP]))
+def test_special_values_match_torch(case, dtype):
+    """0, -0, +-inf, NaN, huge, subnormal and pole inputs give torch's values (a grid of pairs for binary ops)."""
+    vals = SPECIALS if _arity(case) == 1 else np.delete(SPECIALS, [5, 6, 7])  # torch's SIMD remainder of 1e300
+    arrays = [vals] if _arity(case) == 1 else [a.ravel() for a in np.meshgrid(vals, vals)]
+    with np.errstate(all="ignore"):
+        arrays = [a.astype(dtype) for a in arrays]
+    try:
+        expected = case.fn(torch, *[torch.from_numpy(a.copy()) for a in arrays])
+    except Exception as e:
+        with pytest.raises(type(e)):
+            case.fn(probtorch, *[probtorch.from_numpy(a.copy()) for a in arrays])
+        return
+    tol = 1e-5 if dtype == np.float32 else 1e-7
+    assert_same(case.fn(probtorch, *[probtorch.from_numpy(a.copy()) for a in arrays]), expected, rtol=tol, atol=tol,
+                equal_nan=True, what=case.name)

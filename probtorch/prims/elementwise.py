@@ -146,10 +146,10 @@ sub = _CheckedPrimitive("sub", _quiet(_sub_impl), elementwise=True, dtype_rule="
 sub.check = _sub_check
 sub.defpartials(lambda out, x, y, alpha=1: (1, -alpha))
 
-mul = _binary("mul", np.multiply)
+mul = _binary("mul", np.multiply, reads={0: (1,), 1: (0,)})
 mul.defvjp(lambda g, out, x, y: (g * y, g * x))
 
-div = _binary("div", np.true_divide, dtype_rule="float", saves=(1,), save_out=True)
+div = _binary("div", np.true_divide, dtype_rule="float", save_out=True, reads={0: (1,), 1: (1,)})
 div.defvjp(lambda g, out, x, y: (g / y, -g * out / y))
 
 floor_divide = _binary("floor_divide", _refuse("div_floor_cpu", "b", _int_divisor_check(np.floor_divide)), saves=())
@@ -246,11 +246,20 @@ reciprocal.defpartials(lambda out, x: (-(out * out),))
 abs = _unary("abs", _refuse("abs_cpu", "b", np.abs), dtype_rule="promote")
 abs.defpartials(lambda out, x: (x.sgn(),))
 
-sign = _unary("sign", lambda x: np.sign(x) if x.dtype.kind != "b" else x.copy(), dtype_rule="promote", saves=())
+def _sign_impl(x):
+    if x.dtype.kind == "b":
+        return x.copy()
+    res = np.sign(x)
+    if x.dtype.kind == "f":
+        res[np.isnan(res)] = 0  # torch: sign(nan) = (0 < nan) - (nan < 0) = 0
+    return res
+
+
+sign = _unary("sign", _sign_impl, dtype_rule="promote", saves=())
 sign.defpartials(_zero_partial)
 
-sgn = _unary("sgn", lambda x: np.sign(x) if x.dtype.kind != "c" else np.where(x == 0, 0, x / np.abs(np.where(x == 0, 1, x))),
-             dtype_rule="promote", saves=())
+sgn = _unary("sgn", lambda x: _sign_impl(x) if x.dtype.kind != "c" else
+             np.where(x == 0, 0, x / np.abs(np.where(x == 0, 1, x))), dtype_rule="promote", saves=())
 sgn.defpartials(_zero_partial)
 
 floor = _unary("floor", _keep_int(np.floor, "floor_vml_cpu"), dtype_rule="promote", saves=())
@@ -363,7 +372,18 @@ ndtr.defpartials(lambda out, x: ((-0.5 * x * x).exp() / math.sqrt(2 * math.pi),)
 log_ndtr = _unary("log_ndtr", _scipy("log_ndtr"), save_out=True)
 log_ndtr.defpartials(lambda out, x: ((-0.5 * x * x - out).exp() / math.sqrt(2 * math.pi),))
 
-lgamma = _unary("lgamma", _scipy("gammaln"))
+def _lgamma_impl(x):
+    res = sc.gammaln(x)
+    if res.dtype != x.dtype:
+        res = res.astype(x.dtype)
+    # scipy gives -inf at -inf and inf at subnormals; torch (and the math) give inf and -log|x| there
+    odd = (np.abs(x) < 1e-300) & (x != 0) | (x == -np.inf)
+    if odd.any():
+        res = np.where(x == -np.inf, np.inf, np.where(odd, -np.log(np.abs(x)), res)).astype(x.dtype)
+    return res
+
+
+lgamma = _unary("lgamma", _lgamma_impl)
 lgamma.defpartials(lambda out, x: (digamma(x),))
 digamma = _unary("digamma", _scipy("psi"))
 digamma.defpartials(lambda out, x: (polygamma(x, n=1),))
