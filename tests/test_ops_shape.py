@@ -450,3 +450,40 @@ def test_values_match_torch(name):
             fn(probtorch)
         return
     assert _summary(fn(probtorch)) == want
+
+
+OUT_CASES = {
+    "cat": lambda L, o: L.cat([L.ones(2, 2), L.zeros(1, 2)], out=o),
+    "stack": lambda L, o: L.stack([L.ones(2), L.zeros(2)], 1, out=o),
+    "hstack": lambda L, o: L.hstack([L.ones(2), L.zeros(3)], out=o),
+    "vstack": lambda L, o: L.vstack([L.ones(2), L.zeros(2)], out=o),
+    "gather": lambda L, o: L.gather(L.arange(6.).reshape(2, 3), 1, L.tensor([[2, 0], [1, 1]]), out=o),
+    "index_select": lambda L, o: L.index_select(L.arange(6.).reshape(2, 3), 1, L.tensor([2, 0]), out=o),
+    "masked_select": lambda L, o: L.masked_select(L.arange(4.), L.tensor([True, False, True, True]), out=o),
+    "take_along_dim": lambda L, o: L.take_along_dim(L.arange(6.).reshape(2, 3), L.tensor([[1], [0]]), 1, out=o),
+    "tril": lambda L, o: L.tril(L.ones(3, 3), out=o),
+    "triu": lambda L, o: L.triu(L.ones(3, 3), 1, out=o),
+    "diag": lambda L, o: L.diag(L.arange(3.), out=o),
+    "outer": lambda L, o: L.outer(L.arange(3.), L.arange(2.), out=o),
+    "kron": lambda L, o: L.kron(L.ones(2, 2), L.arange(2.), out=o),
+    "cross": lambda L, o: L.cross(L.tensor([1., 0., 0.]), L.tensor([0., 1., 0.]), dim=0, out=o),
+    "tensordot": lambda L, o: L.tensordot(L.ones(2, 3), L.ones(3, 2), 1, out=o),
+}
+
+
+@pytest.mark.parametrize("name", list(OUT_CASES))
+def test_out_argument_matches_torch(name):
+    fn = OUT_CASES[name]
+    want = fn(torch, torch.empty(0))
+    o = probtorch.empty(0)
+    got = fn(probtorch, o)
+    assert got is o
+    np.testing.assert_array_equal(o.numpy(), want.numpy())
+
+
+def test_out_refuses_autograd_and_bad_cast():
+    x = probtorch.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="don't support automatic differentiation"):
+        probtorch.cat([x, x], out=probtorch.empty(4))
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        probtorch.cat([probtorch.ones(2)], out=probtorch.empty(2, dtype=probtorch.int64))

@@ -7,6 +7,7 @@ import numpy as np
 from .. import _dtype
 from .._tensor import Tensor, _make, _wrap_dim, Size
 from ..prims import shape as S
+from .math import _out
 
 __all__ = ["reshape", "view", "permute", "transpose", "swapaxes", "swapdims", "movedim", "moveaxis", "t", "adjoint",
            "expand", "expand_as", "broadcast_to", "broadcast_tensors", "broadcast_shapes", "squeeze", "unsqueeze",
@@ -248,11 +249,7 @@ def cat(tensors, dim=0, *, out=None):
             if d != dim and tt.shape[d] != ref.shape[d]:
                 raise RuntimeError(f"Sizes of tensors must match except in dimension {dim}. Expected size "
                                    f"{ref.shape[d]} but got size {tt.shape[d]} for tensor number {i} in the list.")
-    res = S.cat(*tensors, dim=dim)
-    if out is not None:
-        out.copy_(res)
-        return out
-    return res
+    return _out(S.cat(*tensors, dim=dim), out)
 
 
 concat = concatenate = cat
@@ -271,21 +268,21 @@ def stack(tensors, dim=0, *, out=None):
     return cat([unsqueeze(tt, dim) for tt in tensors], dim, out=out)
 
 
-def hstack(tensors):
+def hstack(tensors, *, out=None):
     tensors = atleast_1d(*tensors) if len(tensors) > 1 else (atleast_1d(tensors[0]),)
-    return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
+    return cat(tensors, 0 if tensors[0].ndim == 1 else 1, out=out)
 
 
-def vstack(tensors):
-    return cat([atleast_2d(tt) for tt in tensors], 0)
+def vstack(tensors, *, out=None):
+    return cat([atleast_2d(tt) for tt in tensors], 0, out=out)
 
 
-def dstack(tensors):
-    return cat([atleast_3d(tt) for tt in tensors], 2)
+def dstack(tensors, *, out=None):
+    return cat([atleast_3d(tt) for tt in tensors], 2, out=out)
 
 
-def column_stack(tensors):
-    return hstack([tt.reshape(-1, 1) if tt.ndim <= 1 else tt for tt in tensors])
+def column_stack(tensors, *, out=None):
+    return hstack([tt.reshape(-1, 1) if tt.ndim <= 1 else tt for tt in tensors], out=out)
 
 
 def narrow(input, dim, start, length):
@@ -368,7 +365,7 @@ def _index_arr(index, name="index"):
     return index._data
 
 
-def gather(input, dim, index, *, sparse_grad=False):
+def gather(input, dim, index, *, sparse_grad=False, out=None):
     """out[i][j][k] = input[index[i][j][k]][j][k] (for dim 0), and likewise for other dims."""
     idx = _index_arr(index, "gather")
     dim = _wrap_dim(dim, builtins.max(input.ndim, 1))
@@ -376,10 +373,10 @@ def gather(input, dim, index, *, sparse_grad=False):
     if idx.size and (idx.min() < 0 or idx.max() >= n):
         bad = idx.min() if idx.min() < 0 else idx.max()
         raise RuntimeError(f"index {int(bad)} is out of bounds for dimension {dim} with size {n}")
-    return S.gather(input, idx, dim=dim)
+    return _out(S.gather(input, idx, dim=dim), out)
 
 
-def take_along_dim(input, indices, dim=None):
+def take_along_dim(input, indices, dim=None, *, out=None):
     """Values of input at `indices` along `dim` (negative indices count from the end; shapes broadcast)."""
     if dim is None:
         input, indices, dim = input.reshape(-1), indices.reshape(-1), 0
@@ -395,7 +392,7 @@ def take_along_dim(input, indices, dim=None):
     shape = list(broadcast_shapes(a, b))
     shape_in, shape_idx = list(shape), list(shape)
     shape_in[dim], shape_idx[dim] = input.shape[dim], indices.shape[dim]
-    return gather(expand(input, shape_in), dim, expand(indices, shape_idx))
+    return gather(expand(input, shape_in), dim, expand(indices, shape_idx), out=out)
 
 
 def scatter(input, dim, index, src=None, *, value=None, reduce=None):
@@ -470,13 +467,13 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
     return S.scatter_reduce(input, idx, src, dim=dim, reduce=reduce, include_self=include_self)
 
 
-def index_select(input, dim, index):
+def index_select(input, dim, index, *, out=None):
     idx = _index_arr(index, "index_select")
     if idx.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
     if input.ndim == 0:
-        return S.index(input, idx=()) if idx.size else input
-    return S.index_select(input, idx.reshape(-1), dim=_wrap_dim(dim, input.ndim))
+        return _out(S.index(input, idx=()) if idx.size else input, out)
+    return _out(S.index_select(input, idx.reshape(-1), dim=_wrap_dim(dim, input.ndim)), out)
 
 
 def index_add(input, dim, index, source, *, alpha=1):
@@ -502,9 +499,9 @@ def index_put(input, indices, values, accumulate=False):
     return S.index_put(input, values.to(input.dtype), idx=idx, accumulate=accumulate)
 
 
-def masked_select(input, mask):
+def masked_select(input, mask, *, out=None):
     input, mask = broadcast_tensors(input, mask)
-    return S.index(input, idx=(mask._data,))
+    return _out(S.index(input, idx=(mask._data,)), out)
 
 
 def masked_scatter(input, mask, source):
@@ -518,16 +515,16 @@ def take(input, index):
     return S.index(input.reshape(-1), idx=(_index_arr(index),))
 
 
-def tril(input, diagonal=0):
+def tril(input, diagonal=0, *, out=None):
     if input.ndim < 2:
         raise RuntimeError("tril: input tensor must have at least 2 dimensions")
-    return S.tril(input, diagonal=diagonal)
+    return _out(S.tril(input, diagonal=diagonal), out)
 
 
-def triu(input, diagonal=0):
+def triu(input, diagonal=0, *, out=None):
     if input.ndim < 2:
         raise RuntimeError("triu: input tensor must have at least 2 dimensions")
-    return S.triu(input, diagonal=diagonal)
+    return _out(S.triu(input, diagonal=diagonal), out)
 
 
 def diagonal(input, offset=0, dim1=0, dim2=1):
@@ -559,11 +556,11 @@ def diag_embed(input, offset=0, dim1=-2, dim2=-1):
     return S.diagonal_scatter(z, input, offset=offset, dim1=d1, dim2=d2)
 
 
-def diag(input, diagonal=0):
+def diag(input, diagonal=0, *, out=None):
     if input.ndim == 1:
-        return diag_embed(input, diagonal, 0, 1)
+        return _out(diag_embed(input, diagonal, 0, 1), out)
     if input.ndim == 2:
-        return S.diagonal(input, offset=diagonal, dim1=0, dim2=1).clone()
+        return _out(S.diagonal(input, offset=diagonal, dim1=0, dim2=1).clone(), out)
     raise RuntimeError("diag(): Supports 1D or 2D tensors. Got " + f"{input.ndim}D")
 
 
@@ -796,22 +793,22 @@ def histc(input, bins=100, min=0, max=0):
     return _make(h.astype(d.dtype))
 
 
-def cross(input, other, dim=None):
+def cross(input, other, dim=None, *, out=None):
     if dim is None:
         dim = next(i for i, s in enumerate(broadcast_shapes(input.shape, other.shape)) if s == 3)
     a = [select(input, dim, i) for i in range(3)]
     b = [select(other, dim, i) for i in range(3)]
-    return stack([a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]], dim)
+    return stack([a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]], dim, out=out)
 
 
-def outer(input, vec2):
-    return input.unsqueeze(-1) * vec2.unsqueeze(0)
+def outer(input, vec2, *, out=None):
+    return _out(input.unsqueeze(-1) * vec2.unsqueeze(0), out)
 
 
 ger = outer
 
 
-def kron(input, other):
+def kron(input, other, *, out=None):
     a, b = input, other
     n = builtins.max(a.ndim, b.ndim)
     a = a.reshape((1,) * (n - a.ndim) + tuple(a.shape))
@@ -820,7 +817,8 @@ def kron(input, other):
     for sa, sb in zip(a.shape, b.shape):
         inter_a += [sa, 1]
         inter_b += [1, sb]
-    return (a.reshape(inter_a) * b.reshape(inter_b)).reshape(tuple(sa * sb for sa, sb in zip(a.shape, b.shape)))
+    return _out((a.reshape(inter_a) * b.reshape(inter_b)).reshape(tuple(sa * sb for sa, sb in zip(a.shape, b.shape))),
+                out)
 
 
 def vander(x, N=None, increasing=False):
@@ -851,7 +849,7 @@ def tensordot(a, b, dims=2, out=None):
     fb = [d for d in range(b.ndim) if d not in db]
     am = a.permute(fa + da).reshape(math.prod([a.shape[d] for d in fa]), -1)
     bm = b.permute(db + fb).reshape(-1, math.prod([b.shape[d] for d in fb]))
-    return (am @ bm).reshape([a.shape[d] for d in fa] + [b.shape[d] for d in fb])
+    return _out((am @ bm).reshape([a.shape[d] for d in fa] + [b.shape[d] for d in fb]), out)
 
 
 def triangular_indices_(n, offset=0, lower=True):
