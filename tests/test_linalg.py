@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import probtorch
 from probtorch.autograd import gradcheck, gradgradcheck
@@ -595,3 +596,16 @@ def test_more_tensor_methods():
     np.testing.assert_allclose(x.igamma(x).numpy(), torch.tensor([0.5, 2.0], dtype=torch.float64).igamma(
         torch.tensor([0.5, 2.0], dtype=torch.float64)).numpy())
     np.testing.assert_allclose(probtorch.igammac(x, x).numpy(), 1 - x.igamma(x).numpy())
+
+
+@settings(max_examples=30)
+@given(st.data())
+def test_einsum_random_equations_against_torch(data):
+    sizes = {"a": 2, "b": 3, "c": 1, "d": 2}
+    nops = data.draw(st.integers(1, 3))
+    subs = [data.draw(st.lists(st.sampled_from("abcd"), min_size=1, max_size=3)) for _ in range(nops)]
+    seen = sorted(set("".join("".join(s) for s in subs)))
+    out = data.draw(st.lists(st.sampled_from(seen), unique=True, max_size=len(seen)))
+    eq = ",".join("".join(s) for s in subs) + "->" + "".join(out)
+    arrays = [np.random.default_rng(len(eq)).standard_normal([sizes[c] for c in s]) for s in subs]
+    _compare_torch(lambda lib, *ops: lib.einsum(eq, *ops), arrays)
