@@ -1,10 +1,11 @@
 """probtorch.autograd.functional: vjp, jvp, jacobian, hessian, hvp and vhp of Python functions of Tensors.
 
-Signatures and semantics are torch's. One difference in how the work is done: torch computes forward-mode
-products (`jvp`, `hvp`, forward-mode jacobians) with the "double backward" trick because it lacks forward AD in this
-API; here they run in forward mode (`autograd.forward_ad`): one forward pass carrying tangents for `jvp`,
-forward-over-reverse for `hvp`. The double-backward versions stay available as `_jvp_double_backward` and
-`_hvp_double_backward` (tests check that both agree).
+Signatures and semantics are torch's. How the work is done differs: torch computes `jvp` and `hvp` with the
+"double backward" trick; here they run in forward mode (`autograd.forward_ad`): one forward pass carrying tangents
+for `jvp`, forward-over-reverse for `hvp`, and the forward-mode jacobian is a single vectorized forward pass. The
+double-backward versions stay available as `_jvp_double_backward` and `_hvp_double_backward` (tests check that both
+agree), and serve calls made inside an open forward level (a nested jvp). Small departures: forward-mode jacobians
+come back as tuples (torch gives lists) and, like every result with create_graph=False, without a graph.
 """
 import numpy as np
 
@@ -331,9 +332,9 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, st
         create_graph: make the Jacobian differentiable (reverse mode only).
         strict: raise when an output is independent of an input instead of returning zeros (not with
             `vectorize=True` or forward mode).
-        vectorize: compute all rows in one call (same numbers; required by forward mode, as in torch).
-        strategy: ``"reverse-mode"`` (one reverse pass per output element) or ``"forward-mode"`` (one forward pass
-            per input element: the better choice when outputs outnumber inputs).
+        vectorize: required by forward mode, as in torch; the reverse mode gives the same numbers either way.
+        strategy: ``"reverse-mode"`` (one reverse pass per output element) or ``"forward-mode"`` (a single forward
+            pass whose tangents stack the whole standard basis of the inputs; usually the faster one here).
 
     Returns:
         Tensor, or tuple of Tensors, or tuple of tuples of Tensors, following the structure of outputs and inputs.
@@ -397,7 +398,8 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False, out
         create_graph: make the Hessian differentiable.
         strict: raise when some input does not affect the gradient instead of returning zeros.
         vectorize: as in `jacobian` (required for the forward-mode outer Jacobian).
-        outer_jacobian_strategy: ``"reverse-mode"`` or ``"forward-mode"`` (forward-over-reverse).
+        outer_jacobian_strategy: ``"reverse-mode"`` or ``"forward-mode"`` (forward-over-reverse: one reverse pass
+            carrying a tangent per input element; needs `vectorize=True`).
 
     Example::
 
