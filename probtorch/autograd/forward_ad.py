@@ -422,11 +422,18 @@ def _double_vjp(prim, args, params, outs, tangents):
                 u = u.to(t.dtype)
             pairs.append((u, t))
         targets = [g for g in gs if g is not None]
+        batch = _Level.batch
         if not pairs:
             res = [None] * len(targets)
-        else:
+        elif batch is None:
             res = list(grad([u for u, _ in pairs], targets, [t for _, t in pairs], create_graph=create,
                             allow_unused=True))
+        else:  # vectorized: the rule's graph is built once and swept once per tangent vector
+            from ..prims.shape import index
+            from .._functions.shape import stack
+            per = [grad([u for u, _ in pairs], targets, [index(t, idx=(b,)) for _, t in pairs], create_graph=create,
+                        retain_graph=True, allow_unused=True) for b in range(batch)]
+            res = [None if any(p[k] is None for p in per) else stack([p[k] for p in per]) for k in range(len(targets))]
     finally:
         _state.enabled = prev
     out_t = []
@@ -437,7 +444,7 @@ def _double_vjp(prim, args, params, outs, tangents):
             continue
         r = res[k]
         k += 1
-        out_t.append(zeros_like(o) if r is None else r)
+        out_t.append(r if r is not None else zeros_like(o) if batch is None else _zero_tangent(o))
     return out_t[0] if prim.nout == 1 else tuple(out_t)
 
 
@@ -530,6 +537,8 @@ def _batched_tangents(prim, args, params, outs, tangents):
                 if r is not None:
                     total = r if total is None else total + r
             return total
+    if prim.jvp is None and not prim.linear:
+        return _double_vjp(prim, args, params, outs, tangents)
     return _per_vector(prim, args, params, outs, tangents)
 
 
