@@ -181,15 +181,16 @@ def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
     Raises LinAlgError only when ``check_errors=True``; failed factors hold LAPACK's partial result.
     """
     _check(A, "linalg.cholesky_ex")
-    Lf, info = L.cholesky(A, check_errors=check_errors)
+    # upper=True reads A's upper triangle, which is the lower triangle of A^T
+    Lf, info = L.cholesky(A.mT if upper else A, check_errors=check_errors)
     return _out(_cholesky_ex_t(Lf.mT if upper else Lf, info), out)
 
 
 def cholesky(A, *, upper=False, out=None):
     """Cholesky factor of a symmetric positive-definite A = L L^T (or U^T U with ``upper=True``).
 
-    Only the lower triangle of A is read. Raises LinAlgError naming the first leading minor that is not
-    positive-definite.
+    Only the lower triangle of A is read (the upper one with ``upper=True``). Raises LinAlgError naming the first
+    leading minor that is not positive-definite.
 
     Example::
 
@@ -197,7 +198,8 @@ def cholesky(A, *, upper=False, out=None):
         >>> probtorch.linalg.cholesky(A)
     """
     _check(A, "linalg.cholesky")
-    Lf = L.cholesky(A)[0]
+    # upper=True reads A's upper triangle, which is the lower triangle of A^T
+    Lf = L.cholesky(A.mT if upper else A)[0]
     return _out(Lf.mT if upper else Lf, out)
 
 

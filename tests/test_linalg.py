@@ -609,3 +609,13 @@ def test_einsum_random_equations_against_torch(data):
     eq = ",".join("".join(s) for s in subs) + "->" + "".join(out)
     arrays = [np.random.default_rng(len(eq)).standard_normal([sizes[c] for c in s]) for s in subs]
     _compare_torch(lambda lib, *ops: lib.einsum(eq, *ops), arrays)
+
+
+@pytest.mark.parametrize("upper", [False, True])
+def test_cholesky_reads_one_triangle(upper):
+    # a non-symmetric input: only the triangle torch reads matters, for values and gradients
+    a = _inputs([(2, 3, 3)], ())[0]
+    a = a @ np.swapaxes(a, -1, -2) + 3 * np.eye(3)
+    a = a + (np.triu(np.full((3, 3), 5.0), 1) if not upper else np.tril(np.full((3, 3), 5.0), -1))
+    _compare_torch(lambda lib, x: lib.linalg.cholesky(x, upper=upper), [a])
+    _compare_torch(lambda lib, x: lib.linalg.cholesky_ex(x, upper=upper).L, [a])
