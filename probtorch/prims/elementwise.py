@@ -251,7 +251,9 @@ def _sign_impl(x):
         return x.copy()
     res = np.sign(x)
     if x.dtype.kind == "f":
-        res[np.isnan(res)] = 0  # torch: sign(nan) = (0 < nan) - (nan < 0) = 0
+        # torch: sign(nan) = (0 < nan) - (nan < 0) = 0; np.where also keeps 0-d inputs working (np.sign returns a
+        # scalar there, which cannot be assigned into)
+        res = np.where(np.isnan(res), res.dtype.type(0), res)
     return res
 
 
