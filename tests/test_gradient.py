@@ -82,6 +82,8 @@ def _cases(draw):
     rng = np.random.default_rng(seed)
     data = rng.standard_normal(shape)
     if draw(st.booleans()):
+        data = data + 1j * rng.standard_normal(shape)
+    if draw(st.booleans()):
         dims = draw(st.lists(st.integers(0, ndim - 1), min_size=1, max_size=ndim, unique=True))
         dim = dims[0] if len(dims) == 1 and draw(st.booleans()) else dims
     else:
