@@ -329,7 +329,7 @@ def test_hessian_symmetric_and_hvp_is_hessian_product(n, seed):
     np.testing.assert_allclose(H, Ht, rtol=1e-10, atol=1e-12)
 
 
-# ------------------------------------------------------------------------------------------------ derivatives of results
+# ----------------------------------------------------------------------------------------------- derivatives of results
 def _f2(x, y):
     return (x.sin() * y.exp(), (x * y).sum())
 
