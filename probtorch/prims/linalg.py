@@ -6,11 +6,21 @@ operation has two matrix operands. Rules receive the outputs (``out``) of factor
 second derivative goes through the same primitives.
 """
 import numpy as np
-import scipy.linalg as sla
 
 from .._primitive import Primitive
 from .shape import diagonal as _diagonal, diagonal_scatter as _diagonal_scatter, tril as _tril, triu as _triu
 from .shape import index as _index, cat as _cat
+
+
+class _LazySciPyLinalg:
+    """scipy.linalg, imported on first use (it is a large part of `import probtorch` otherwise)."""
+
+    def __getattr__(self, name):
+        import scipy.linalg
+        return getattr(scipy.linalg, name)
+
+
+sla = _LazySciPyLinalg()
 
 
 class LinAlgError(RuntimeError):
