@@ -487,3 +487,144 @@ def test_out_refuses_autograd_and_bad_cast():
         probtorch.cat([x, x], out=probtorch.empty(4))
     with pytest.raises(RuntimeError, match="can't be cast"):
         probtorch.cat([probtorch.ones(2)], out=probtorch.empty(2, dtype=probtorch.int64))
+
+
+# ------------------------------------------------------------------------------------------------ random shapes
+from hypothesis import given, strategies as st  # noqa: E402
+
+
+@st.composite
+def shape_op_cases(draw):
+    """(shape, description of one shape op with arguments valid for that shape)."""
+    shape = tuple(draw(st.lists(st.integers(0, 3), min_size=0, max_size=4)))
+    n = len(shape)
+    kinds = ["reshape_flat", "unsqueeze", "squeeze_all", "flip", "roll", "repeat", "expand_new"]
+    if n:
+        kinds += ["permute", "transpose", "movedim", "flatten", "cat", "stack", "split", "chunk", "narrow",
+                  "squeeze_dim", "unflatten", "tensor_split", "unbind", "roll_dim", "diff", "cumsum_flip"]
+    if n >= 2:
+        kinds += ["diagonal", "tril", "triu", "mT"]
+    kind = draw(st.sampled_from(kinds))
+    d = draw(st.integers(-n, n - 1)) if n else 0
+    args = {}
+    if kind == "permute":
+        args["perm"] = tuple(draw(st.permutations(list(range(n)))))
+    elif kind == "transpose":
+        args["dims"] = (d, draw(st.integers(-n, n - 1)))
+    elif kind == "movedim":
+        src = draw(st.lists(st.integers(0, n - 1), unique=True, max_size=n))
+        dst = draw(st.permutations(list(range(n))))[:len(src)]
+        args["src"], args["dst"] = src, list(dst)
+    elif kind == "flatten":
+        e = draw(st.integers(d % n, n - 1))
+        args["range"] = (d, e)
+    elif kind in ("split", "chunk", "tensor_split"):
+        args["k"] = draw(st.integers(1, 3))
+    elif kind == "narrow":
+        size = shape[d]
+        start = draw(st.integers(0, size))
+        args["start"], args["length"] = start, draw(st.integers(0, size - start))
+    elif kind == "unflatten":
+        size = shape[d]
+        args["sizes"] = (1, size, 1) if size else (0, -1)
+    elif kind == "unsqueeze":
+        args["dim"] = draw(st.integers(-n - 1, n))
+    elif kind in ("roll", "roll_dim"):
+        args["shift"] = draw(st.integers(-4, 4))
+    elif kind == "repeat":
+        args["reps"] = tuple(draw(st.lists(st.integers(0, 2), min_size=n, max_size=n + 1)))
+    elif kind == "expand_new":
+        args["lead"] = draw(st.integers(0, 2))
+    elif kind == "diagonal":
+        args["offset"] = draw(st.integers(-2, 2))
+    elif kind in ("tril", "triu"):
+        args["k"] = draw(st.integers(-2, 2))
+    elif kind == "flip":
+        args["dims"] = tuple(draw(st.lists(st.integers(0, n - 1), unique=True, max_size=n))) if n else ()
+    return shape, kind, d, args
+
+
+def _shape_op(L, x, kind, d, a):
+    if kind == "reshape_flat":
+        return x.reshape(-1)
+    if kind == "unsqueeze":
+        return x.unsqueeze(a["dim"])
+    if kind == "squeeze_all":
+        return x.squeeze()
+    if kind == "squeeze_dim":
+        return x.squeeze(d)
+    if kind == "flip":
+        return L.flip(x, a["dims"])
+    if kind == "roll":
+        return L.roll(x, a["shift"])
+    if kind == "roll_dim":
+        return L.roll(x, a["shift"], d)
+    if kind == "repeat":
+        return x.repeat(*a["reps"])
+    if kind == "expand_new":
+        return x.expand(*((2,) * a["lead"] + tuple(x.shape)))
+    if kind == "permute":
+        return x.permute(*a["perm"])
+    if kind == "transpose":
+        return x.transpose(*a["dims"])
+    if kind == "movedim":
+        return L.movedim(x, a["src"], a["dst"])
+    if kind == "flatten":
+        return x.flatten(*a["range"])
+    if kind == "cat":
+        return L.cat([x, x * 2], d)
+    if kind == "stack":
+        return L.stack([x, x * 2], d)
+    if kind == "split":
+        return x.split(a["k"], d)
+    if kind == "chunk":
+        return x.chunk(a["k"], d)
+    if kind == "tensor_split":
+        return x.tensor_split(a["k"], d)
+    if kind == "narrow":
+        return x.narrow(d, a["start"], a["length"])
+    if kind == "unflatten":
+        return x.unflatten(d, a["sizes"])
+    if kind == "unbind":
+        return x.unbind(d)
+    if kind == "diff":
+        return x.diff(dim=d)
+    if kind == "cumsum_flip":
+        return x.flip(d).cumsum(d)
+    if kind == "diagonal":
+        return x.diagonal(a["offset"])
+    if kind == "tril":
+        return x.tril(a["k"])
+    if kind == "triu":
+        return x.triu(a["k"])
+    return x.mT
+
+
+@given(shape_op_cases())
+def test_random_shapes_match_torch(case):
+    shape, kind, d, args = case
+    vals = np.random.default_rng(5).standard_normal(shape)
+    try:
+        _shape_op(torch, torch.tensor(vals), kind, d, args)
+    except Exception as e:  # noqa: BLE001 - probtorch must refuse the same call with the same exception type
+        with pytest.raises(type(e)):
+            _shape_op(probtorch, probtorch.tensor(vals), kind, d, args)
+        return
+    res = []
+    for L in (probtorch, torch):
+        x = L.tensor(vals, dtype=L.float64, requires_grad=True)
+        out = _tuple(_shape_op(L, x, kind, d, args))
+        w = [np.arange(o.numel(), dtype=np.float64).reshape(tuple(o.shape)) for o in out]
+        loss = sum((o * L.tensor(wi)).sum() for o, wi in zip(out, w))
+        if isinstance(loss, (torch.Tensor, probtorch.Tensor)) and loss.requires_grad:
+            loss.backward()
+        res.append(([(tuple(o.shape), o.detach().numpy().copy()) for o in out],
+                    None if x.grad is None else x.grad.numpy()))
+    (pout, pgrad), (tout, tgrad) = res
+    assert [s for s, _ in pout] == [s for s, _ in tout]
+    for (_, a), (_, b) in zip(pout, tout):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+    if tgrad is None:
+        assert pgrad is None or not pgrad.any()
+    else:
+        np.testing.assert_allclose(pgrad, tgrad, rtol=1e-12, atol=1e-12)

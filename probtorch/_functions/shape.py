@@ -130,6 +130,8 @@ moveaxis = movedim
 
 def expand(input, *sizes):
     """A broadcast view to `sizes` (-1 keeps a dim); new dims are prepended."""
+    if not sizes:
+        raise TypeError('expand() missing 1 required positional arguments: "size"')
     sizes = _shape_arg(sizes)
     n = len(sizes)
     if n < input.ndim:
@@ -215,7 +217,7 @@ def flatten(input, start_dim=0, end_dim=-1):
     if s > e:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     shape = input.shape
-    return reshape(input, tuple(shape[:s]) + (-1 if 0 not in shape[s:e + 1] else 0,) + tuple(shape[e + 1:]))
+    return reshape(input, tuple(shape[:s]) + (math.prod(shape[s:e + 1]),) + tuple(shape[e + 1:]))
 
 
 def ravel(input):
@@ -614,6 +616,8 @@ def rot90(input, k=1, dims=(0, 1)):
 
 def repeat(input, *sizes):
     """Tile input `sizes` times along each dim (expand + reshape, so its gradient is a sum)."""
+    if not sizes:
+        raise TypeError('repeat() missing 1 required positional arguments: "repeats"')
     sizes = _shape_arg(sizes)
     if len(sizes) < input.ndim:
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions of "
