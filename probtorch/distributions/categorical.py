@@ -99,12 +99,19 @@ class Categorical(Distribution):
         sample_shape = Size(sample_shape)
         with probtorch.no_grad():
             p = np.asarray(self.probs.detach()._data, np.float64)
-            cdf = np.cumsum(p, axis=-1)
+            k = self._num_events
+            rows = p.reshape(-1, k)
+            cdf = np.cumsum(rows, axis=-1)
             n = sample_shape.numel()
-            # inverse-CDF sampling of every batch member at once: count how many cumulative sums lie below u
-            u = _rng(None).random(tuple(sample_shape) + tuple(self._batch_shape) + (1,)) * cdf[..., -1:]
-            idx = (np.broadcast_to(cdf, u.shape[:-1] + cdf.shape[-1:]) <= u).sum(-1)
-            idx = np.minimum(idx, self._num_events - 1) if n else idx
+            # inverse-CDF sampling: the category is the number of cumulative sums at or below u * total
+            u = _rng(None).random((n, rows.shape[0])) * cdf[:, -1]
+            if n * rows.size <= 1 << 22:
+                idx = (cdf[None, :, :] <= u[:, :, None]).sum(-1)
+            else:  # many draws or categories: a binary search per batch member instead of an (n, B, K) table
+                idx = np.empty(u.shape, np.int64)
+                for b in range(rows.shape[0]):
+                    idx[:, b] = np.searchsorted(cdf[b], u[:, b], side="right")
+            idx = np.minimum(idx, k - 1)
             return _make(idx.astype(np.int64).reshape(self._extended_shape(sample_shape)))
 
     def log_prob(self, value):

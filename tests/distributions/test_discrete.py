@@ -197,6 +197,20 @@ def test_zero_probability_categories_are_never_drawn():
     np.testing.assert_allclose(lp, np.log(np.finfo(np.float64).eps))
 
 
+def test_categorical_many_categories_uses_binary_search_path():
+    # 20000 draws x 3 rows x 2000 categories exceeds the comparison table's budget: the searchsorted path
+    probtorch.manual_seed(12)
+    p = np.random.default_rng(0).uniform(size=(3, 2000))
+    p /= p.sum(-1, keepdims=True)
+    x = Categorical(_t(p)).sample((20000,)).numpy()
+    bins = np.array_split(np.arange(2000), 20)
+    for b in range(3):
+        counts = np.bincount(x[:, b], minlength=2000)
+        obs = [counts[i].sum() for i in bins]
+        exp = [20000 * p[b, i].sum() for i in bins]
+        assert st.chisquare(obs, exp).pvalue > 1e-4
+
+
 def test_expand_shapes_and_values():
     for d in [Bernoulli(_t(P2)), Bernoulli(logits=_t(P2)), Binomial(5, _t(P2)), Geometric(_t(P2)),
               NegativeBinomial(2.0, _t(P2)), Poisson(_t(P2)), Categorical(_t(CAT[0])), OneHotCategorical(_t(CAT[0])),
