@@ -435,3 +435,32 @@ def test_special_values_match_torch(case, dtype):
     tol = 1e-5 if dtype == np.float32 else 1e-7
     assert_same(case.fn(probtorch, *[probtorch.from_numpy(a.copy()) for a in arrays]), expected, rtol=tol, atol=tol,
                 equal_nan=True, what=case.name)
+
+
+@pytest.mark.parametrize("name, args", [
+    ("absolute", 1), ("negative", 1), ("subtract", 2), ("multiply", 2), ("divide", 2), ("arcsin", 1), ("arccos", 1),
+    ("arctan", 1), ("arctan2", 2), ("arcsinh", 1), ("arccosh", 1), ("arctanh", 1), ("greater_equal", 2),
+    ("less", 2), ("not_equal", 2), ("greater", 2), ("less_equal", 2), ("isneginf", 1), ("isposinf", 1),
+    ("real", 1), ("conj", 1), ("positive", 1), ("fix", 1), ("clip", 1), ("true_divide", 2), ("signbit", 1),
+])
+def test_aliases_and_small_functions_match_torch(name, args):
+    a = np.array([-1.5, -0.25, 0.0, 0.5, 1.5, np.inf, -np.inf, np.nan])
+    b = np.array([0.5, -0.25, 1.0, 0.5, -2.0, 1.0, 2.0, 1.0])
+    if name in ("arccosh",):
+        a = np.abs(a) + 1
+    extra = (-1.0, 1.0) if name == "clip" else ()
+    arrays = [a, b][:args]
+    with np.errstate(all="ignore"):
+        expected = getattr(torch, name)(*[torch.tensor(x) for x in arrays], *extra)
+        got = getattr(probtorch, name)(*[probtorch.tensor(x) for x in arrays], *extra)
+    assert_same(got, expected, equal_nan=True, what=name)
+
+
+def test_cosine_similarity_and_softplus_helpers_match_torch():
+    x1, x2 = np.array([[1.0, 2.0, 0.0], [0.0, 0.0, 0.0]]), np.array([[2.0, -1.0, 3.0], [1.0, 1.0, 1.0]])
+    assert_same(probtorch.cosine_similarity_(probtorch.tensor(x1), probtorch.tensor(x2), dim=1),
+                torch.nn.functional.cosine_similarity(torch.tensor(x1), torch.tensor(x2), dim=1))
+    v = np.array([-30.0, -1.0, 0.0, 3.0, 30.0])
+    assert_same(probtorch.softplus_(probtorch.tensor(v), beta=0.5, threshold=10.0),
+                torch.nn.functional.softplus(torch.tensor(v), beta=0.5, threshold=10.0))
+    assert_same(probtorch.sigmoid_(probtorch.tensor(v)), torch.sigmoid(torch.tensor(v)))
