@@ -80,6 +80,7 @@ class Wishart(ExponentialFamily):
         self.df = df.expand(batch_shape)
         setattr(self, name, given.expand(tuple(batch_shape) + (p, p)))
         super().__init__(batch_shape, event_shape, validate_args=validate_args)
+        # with validation on the df constraint has already been checked; without it, df <= p - 1 still has no law
         if not self._validate_args and bool((self.df <= p - 1).any()):
             raise ValueError(f"Value of df={df} expected to be greater than ndim - 1 = {p - 1}.")
         if scale_tril is not None:
@@ -191,7 +192,7 @@ class Wishart(ExponentialFamily):
         L = self._unbroadcasted_scale_tril
         half_logdet_scale = probtorch.diagonal(L, dim1=-2, dim2=-1).log().sum(-1)
         logdet_value = 2 * probtorch.diagonal(probtorch.linalg.cholesky(value), dim1=-2, dim2=-1).log().sum(-1)
-        # tr(S^-1 X) = |L^-1 C|_F^2 with X = C C^T ... computed directly as the trace of the Cholesky solve
+        # tr(S^-1 X), with S^-1 X from the Cholesky solve against the scale factor
         lead = tuple(probtorch.broadcast_shapes(tuple(value.shape[:-2]), tuple(L.shape[:-2])))
         trace = probtorch.diagonal(probtorch.linalg.cholesky_solve(value.expand(lead + (p, p)),
                                                                    L.expand(lead + (p, p))),

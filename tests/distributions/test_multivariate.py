@@ -264,6 +264,24 @@ def test_mixture_validation():
                           MultivariateNormal(_t(np.zeros((4, 3, 2))), scale_tril=_t(np.eye(2))))
 
 
+def test_discrete_mixture_of_poissons():
+    from probtorch.distributions.poisson import Poisson
+    rates = np.array([1.0, 6.0])
+    d = MixtureSameFamily(Categorical(_t([0.3, 0.7])), Poisson(_t(rates)))
+    k = np.arange(6.0)
+    ref = np.log(0.3 * st.poisson(1.0).pmf(k) + 0.7 * st.poisson(6.0).pmf(k))
+    np.testing.assert_allclose(d.log_prob(_t(k)).numpy(), ref, rtol=1e-10)
+    np.testing.assert_allclose(d.mean.numpy(), 0.3 * 1.0 + 0.7 * 6.0)
+    np.testing.assert_allclose(d.variance.numpy(), 0.3 * 1 + 0.7 * 6 + 0.3 * 0.7 * 25.0)
+    with pytest.raises(ValueError, match="support"):
+        d.log_prob(_t([-1.0]))
+    with pytest.raises(ValueError, match="support"):
+        d.log_prob(_t([0.5]))
+    probtorch.manual_seed(10)
+    x = d.sample((20000,)).numpy()
+    assert abs(x.mean() - 4.5) < 5 * np.sqrt(d.variance.item() / 20000)
+
+
 def test_mixture_of_normals_cdf():
     from probtorch.distributions import kl
     Normal = kl._find_class("Normal")
