@@ -20,15 +20,15 @@ def index_exprs(draw, shape, advanced=True, unique=False):
     used_ellipsis = False
     n_dims = len(shape)
     while dim < n_dims:
-        kinds = ["int", "slice", "none", "full"]
+        kinds = ["int", "int0d", "slice", "none", "full"]
         if not used_ellipsis:
             kinds.append("ellipsis")
         if advanced:
             kinds += ["ilist", "itensor", "mask"]
         kind = draw(st.sampled_from(kinds))
         size = shape[dim]
-        if kind == "int":
-            parts.append(("int", draw(st.integers(-size, size - 1))))
+        if kind in ("int", "int0d"):  # a 0-d integer tensor indexes like an int
+            parts.append((kind, draw(st.integers(-size, size - 1))))
             dim += 1
         elif kind == "slice":
             start = draw(st.none() | st.integers(-size - 1, size + 1))
@@ -90,6 +90,8 @@ def build(lib, parts):
     for kind, v in parts:
         if kind == "itensor":
             res.append(lib.tensor(v, dtype=lib.int64))
+        elif kind == "int0d":
+            res.append(lib.tensor(v))
         elif kind == "mask":
             res.append(lib.tensor(v, dtype=lib.bool))
         else:

@@ -14,7 +14,7 @@ def _convert(i):
             return d
         if d.dtype.kind not in "iu":
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-        return d
+        return int(d) if d.ndim == 0 else d  # a 0-d integer tensor selects, like an int (the result is a view)
     if isinstance(i, (list, tuple)) and not isinstance(i, str):
         arr = np.asarray([x._data if isinstance(x, Tensor) else x for x in i])
         if arr.dtype.kind not in "iub":
