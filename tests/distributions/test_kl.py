@@ -349,3 +349,36 @@ def test_pair_gradients_match_torch(name_p, name_q):
         assert np.all(np.isfinite(a))
         ok = np.isfinite(b)
         np.testing.assert_allclose(a[ok], b[ok], rtol=1e-6, atol=1e-8)
+
+
+SUBCLASS_CASES = [
+    ("Chi2", dict(df=[1.5, 4.0]), "Chi2", dict(df=[3.0, 2.5])),
+    ("Chi2", dict(df=[1.5, 4.0]), "Gamma", dict(concentration=[1.0, 2.0], rate=[0.5, 1.5])),
+    ("Exponential", dict(rate=[0.5, 2.0]), "Chi2", dict(df=[3.0, 2.5])),
+    ("LogNormal", dict(loc=[0.0, 1.0], scale=[1.0, 0.5]), "LogNormal", dict(loc=[0.5, -1.0], scale=[2.0, 0.7])),
+    ("HalfCauchy", dict(scale=[1.0, 0.5]), "HalfCauchy", dict(scale=[2.0, 0.7])),
+    ("HalfNormal", dict(scale=[1.0, 0.5]), "HalfNormal", dict(scale=[2.0, 0.7])),
+]
+
+
+@pytest.mark.parametrize("name_p,kw_p,name_q,kw_q", SUBCLASS_CASES, ids=lambda v: v if isinstance(v, str) else "")
+def test_subclasses_dispatch_like_torch(name_p, kw_p, name_q, kw_q):
+    import torch
+    ours = kl_divergence(_build("ours", name_p, {k: np.array(v) for k, v in kw_p.items()}),
+                         _build("ours", name_q, {k: np.array(v) for k, v in kw_q.items()}))
+    theirs = torch.distributions.kl.kl_divergence(_build("torch", name_p, {k: np.array(v) for k, v in kw_p.items()}),
+                                                  _build("torch", name_q, {k: np.array(v) for k, v in kw_q.items()}))
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-9)
+
+
+def test_unregistered_pairs_raise_like_torch():
+    import torch
+    for name_p, name_q, kw in [("StudentT", "StudentT", dict(df=np.array([3.0]))),
+                               ("VonMises", "Normal", None)]:
+        if kw is None:
+            p = _build("ours", "VonMises", dict(loc=np.array([0.0]), concentration=np.array([1.0])))
+            q = _build("ours", "Normal", dict(loc=np.array([0.0]), scale=np.array([1.0])))
+        else:
+            p = q = _build("ours", name_p, kw)
+        with pytest.raises(NotImplementedError, match=f"{name_p}.*{name_q}"):
+            kl_divergence(p, q)
