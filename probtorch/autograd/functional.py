@@ -314,7 +314,7 @@ def _jacobian_forward(func, inputs, strict, vectorize, batched=True):
         columns = [np.stack([p[i] for p in per]) for i in range(len(outputs))]
     jac = []
     for o, col in zip(outputs, columns):
-        flat = col.reshape(total, -1).T   # (output numel, total input numel)
+        flat = col.reshape(total, o.numel()).T   # (output numel, total input numel)
         row, start = [], 0
         for x, n in zip(inputs, numels):
             row.append(_make(np.ascontiguousarray(flat[:, start:start + n]).reshape(tuple(o.shape) + tuple(x.shape))))

@@ -424,3 +424,11 @@ def test_nested_jvp_and_jvp_inside_a_level_like_torch():
         res[lib.__name__] = (second.numpy(), hv.numpy(), inside.numpy())
     for a, b in zip(res["probtorch"], res["torch"]):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+def test_empty_input_forward_mode_jacobian_like_torch():
+    f = lambda m: (lambda t: (t.exp(), (t * 2)[:, :1]))  # noqa: E731
+    _same_behaviour(lambda: F.jacobian(f(probtorch), probtorch.zeros(0, 2, dtype=probtorch.float64), vectorize=True,
+                                       strategy="forward-mode"),
+                    lambda: TF.jacobian(f(torch), torch.zeros(0, 2, dtype=torch.float64), vectorize=True,
+                                        strategy="forward-mode"), check_rg=False)
