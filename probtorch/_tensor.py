@@ -26,10 +26,21 @@ class Tensor:
     __slots__ = ("_data", "_rg", "grad", "grad_fn", "_output_nr", "_vc", "_base", "_view_chain", "_hooks",
                  "_retains_grad", "_fw", "_is_inference", "__weakref__", "__dict__")
 
-    # ``Tensor(data)`` behaves like torch.tensor for convenience; library code uses `_make`.
-    def __init__(self, data=None, *, dtype=None, requires_grad=False):
+    # torch.Tensor's legacy constructor: ``Tensor(2, 3)`` / ``Tensor(Size)`` give a zero-filled tensor of that shape,
+    # ``Tensor(data)`` a tensor of the default float dtype. Library code uses `_make`.
+    def __init__(self, *args, dtype=None, requires_grad=False):
         from ._functions.creation import _to_array
-        arr = _to_array([] if data is None else data, dtype)
+        if len(args) == 1 and isinstance(args[0], Size) or args and all(
+                isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in args):
+            shape = tuple(int(a) for a in (args[0] if isinstance(args[0], Size) else args))
+            arr = np.zeros(shape, (dtype or _dtype._Default.dtype).np)
+        elif len(args) > 1:
+            raise TypeError(f"Tensor(): expected sizes (ints) or one data argument, got {len(args)} arguments")
+        else:
+            data = args[0] if args else []
+            if dtype is None and not (isinstance(data, Tensor) and data._data.dtype.kind == "c"):
+                dtype = _dtype._Default.dtype
+            arr = _to_array(data, dtype)
         _init(self, arr)
         if requires_grad:
             self.requires_grad_(True)
