@@ -75,8 +75,41 @@ def workloads():
         from scipy.stats import multivariate_normal
         return lambda: np.stack([multivariate_normal.logpdf(xs[:, i], loc[i], cov[i]) for i in range(B)], -1)
 
+    rng = np.random.default_rng(1)
+    big = rng.normal(size=(100_000, N))
+    one_tril = tril[0]
+
+    def big_log_prob(lib):
+        d = _mvn(lib)(lib.tensor(loc[0]), scale_tril=lib.tensor(one_tril))
+        v = lib.tensor(big)
+        return lambda: d.log_prob(v)
+
+    def big_log_prob_grad(lib):
+        loc_t, tril_t, v = lib.tensor(loc[0], requires_grad=True), lib.tensor(one_tril, requires_grad=True), \
+            lib.tensor(big)
+
+        def step():
+            lp = _mvn(lib)(loc_t, scale_tril=tril_t, validate_args=False).log_prob(v).sum()
+            return lib.autograd.grad(lp, [loc_t, tril_t])
+        return step
+
+    def big_rsample_grad(lib):
+        loc_t, tril_t = lib.tensor(loc[0], requires_grad=True), lib.tensor(one_tril, requires_grad=True)
+
+        def step():
+            x = _mvn(lib)(loc_t, scale_tril=tril_t, validate_args=False).rsample((100_000,))
+            return lib.autograd.grad(x.pow(2).sum(), [loc_t, tril_t])
+        return step
+
+    def scipy_big():
+        from scipy.stats import multivariate_normal
+        return lambda: multivariate_normal.logpdf(big, loc[0], cov[0])
+
     return {
         f"log_prob, batch {B} of {N}x{N} (factor given)": (log_prob, scipy_log_prob, 5),
+        f"log_prob, 1e5 values x {N}, one factor": (big_log_prob, scipy_big, 3),
+        f"log_prob + grad, 1e5 values x {N}": (big_log_prob_grad, None, 2),
+        f"rsample 1e5 x {N} + grad of sum x^2": (big_rsample_grad, None, 2),
         f"construct from covariance + log_prob": (construct_log_prob, None, 3),
         f"log_prob + grad wrt loc, scale_tril": (log_prob_grad, None, 3),
         f"log_prob of {S}x{B} values, {B} factors": (broadcast_samples, scipy_broadcast, 2),
