@@ -471,16 +471,19 @@ def test_wide_lstsq_is_minimum_norm():
     np.testing.assert_allclose(X, np.linalg.pinv(a) @ b, rtol=1e-10)
 
 
-FORWARD = ["cholesky", "inv", "det", "slogdet", "eigh", "qr_tall", "svd_tall", "matrix_exp", "solve",
-           "solve_triangular_lower", "lu_factor", "lu_solve"]
+FORWARD = ["cholesky", "cholesky_upper", "inv", "det", "slogdet", "logdet", "eigh", "eigvalsh", "qr_tall",
+           "svd_tall", "matrix_exp", "solve", "solve_vec", "solve_one_matrix_many_rhs", "solve_triangular_lower",
+           "solve_triangular_upper", "solve_triangular_right", "solve_triangular_unit", "solve_triangular_bcast",
+           "cholesky_solve", "lu_factor", "lu_solve", "multi_dot"]
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.name in FORWARD], ids=repr)
 def test_forward_ad_matches_torch(case):
     import probtorch.autograd.forward_ad as pfw
     import torch.autograd.forward_ad as tfw
-    arrays = _inputs(case.shapes, (2,))
-    tangents = _inputs(case.shapes, (2,), seed=5)
+    batch = (2,) if case.batched else ()
+    arrays = _inputs(case.shapes, batch)
+    tangents = _inputs(case.shapes, batch, seed=5)
 
     def run(lib, fw):
         with fw.dual_level():
@@ -489,6 +492,32 @@ def test_forward_ad_matches_torch(case):
 
     for p, t in zip(run(probtorch, pfw), run(torch, tfw)):
         np.testing.assert_allclose(p, t, rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.parametrize("eq,shapes", EINSUM[:12], ids=[e for e, _ in EINSUM[:12]])
+def test_einsum_forward_ad_matches_torch(eq, shapes):
+    import probtorch.autograd.forward_ad as pfw
+    import torch.autograd.forward_ad as tfw
+    arrays, tangents = _inputs(shapes, ()), _inputs(shapes, (), seed=5)
+
+    def run(lib, fw):
+        with fw.dual_level():
+            xs = [fw.make_dual(lib.tensor(a), lib.tensor(t)) for a, t in zip(arrays, tangents)]
+            return fw.unpack_dual(lib.einsum(eq, *xs)).tangent.numpy()
+
+    np.testing.assert_allclose(run(probtorch, pfw), run(torch, tfw), rtol=1e-10, atol=1e-12)
+
+
+def test_det_forward_ad_at_singular_matrix():
+    import probtorch.autograd.forward_ad as pfw
+    a = np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [1.0, 0.0, 1.0]])
+    t = _inputs([(3, 3)], ())[0]
+    with pfw.dual_level():
+        x = pfw.make_dual(probtorch.tensor(a), probtorch.tensor(t))
+        got = pfw.unpack_dual(probtorch.linalg.det(x)).tangent.item()
+    eps = 1e-6
+    ref = (np.linalg.det(a + eps * t) - np.linalg.det(a - eps * t)) / (2 * eps)
+    assert abs(got - ref) < 1e-6
 
 
 def test_lstsq_rank():

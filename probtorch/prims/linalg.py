@@ -117,6 +117,15 @@ def _cholesky_vjp(g, out, A, check_errors=True):
     return (_sym(X),)
 
 
+@cholesky.defjvp
+def _cholesky_jvp(tangents, out, A, check_errors=True):
+    # dL = L Phi(L^-1 dA L^-T)
+    L = out[0]
+    X = solve_triangular(L, tangents[0], upper=False)
+    X = solve_triangular(L, X.mT, upper=False).mT
+    return (L @ (_tril(X) - 0.5 * _diag_embed(_diag(X))), None)
+
+
 # ------------------------------------------------------------------------------------------------ triangular solve
 def _trsm_loop(A, B, upper, unitriangular):
     A, B = _bcast_batch(A, B)
@@ -184,7 +193,21 @@ def _solve_triangular_vjp(g, out, A, B, upper, unitriangular=False):
     return (gA, gB.sum_to_size(B.shape) if B.requires_grad else None)
 
 
+
+@solve_triangular.defjvp
+def _solve_triangular_jvp(tangents, out, A, B, upper, unitriangular=False):
+    # dX = A^-1 (dB - dA X), dA restricted to the triangle that is read
+    tA, tB = tangents
+    rhs = tB
+    if tA is not None:
+        off = 1 if unitriangular else 0
+        tA = _triu(tA, diagonal=off) if upper else _tril(tA, diagonal=-off)
+        rhs = -(tA @ out) if rhs is None else rhs - tA @ out
+    return solve_triangular(A, rhs, upper=upper, unitriangular=unitriangular)
+
+
 # ------------------------------------------------------------------------------------------------ inverse, solve
+
 def _lu_info(A):
     """Per matrix, the 1-based index of the first zero pivot of LU with partial pivoting (0 = nonsingular)."""
     fa = A.reshape((-1,) + A.shape[-2:])
@@ -226,6 +249,12 @@ def _inv_vjp(g, out, A, check_errors=True):
     return (-(Ai.mT @ g[0] @ Ai.mT),)
 
 
+@inv.defjvp
+def _inv_jvp(tangents, out, A, check_errors=True):
+    Ai = out[0]
+    return (-(Ai @ tangents[0] @ Ai), None)
+
+
 def _solve_impl(A, B):
     try:
         if _single_matrix(A, B):
@@ -243,6 +272,15 @@ def _solve_vjp(g, out, A, B):
     gB = solve(A.mT, g)
     gA = (-(gB @ out.mT)).sum_to_size(A.shape) if A.requires_grad else None
     return (gA, gB.sum_to_size(B.shape) if B.requires_grad else None)
+
+
+@solve.defjvp
+def _solve_jvp(tangents, out, A, B):
+    tA, tB = tangents
+    rhs = tB
+    if tA is not None:
+        rhs = -(tA @ out) if rhs is None else rhs - tA @ out
+    return solve(A, rhs)
 
 
 # ------------------------------------------------------------------------------------------------ determinants
@@ -267,6 +305,13 @@ def _det_vjp(g, out, A):
     return ((g * sign).unsqueeze(-1).unsqueeze(-1) * ((U * others.unsqueeze(-2)) @ Vh),)
 
 
+@det.defjvp
+def _det_jvp(tangents, out, A):
+    # <d det / dA, dA>, with the gradient of det at g = 1 (the transposed adjugate, also at singular A)
+    (gA,) = _det_vjp(out.new_ones(tuple(out.shape)), out, A)
+    return (gA * tangents[0]).sum((-2, -1))
+
+
 def _slogdet_impl(A):
     s, la = np.linalg.slogdet(A)
     return np.asarray(s), np.asarray(la)
@@ -278,6 +323,11 @@ slogdet = Primitive("linalg_slogdet", _slogdet_impl, nout=2)
 @slogdet.defvjp
 def _slogdet_vjp(g, out, A):
     return (g[1].unsqueeze(-1).unsqueeze(-1) * _inv_nocheck(A).mT,)
+
+
+@slogdet.defjvp
+def _slogdet_jvp(tangents, out, A):
+    return (None, (_inv_nocheck(A).mT * tangents[0]).sum((-2, -1)))
 
 
 # ------------------------------------------------------------------------------------------------ eigh
@@ -306,6 +356,15 @@ def _eigh_vjp(g, out, A, UPLO="L"):
     M = V.mT @ gV
     M = 0.5 * (M - M.mT) * _safe_recip(E) + _diag_embed(gL)
     return (V @ M @ V.mT,)
+
+
+@eigh.defjvp
+def _eigh_jvp(tangents, out, A, UPLO="L"):
+    # with M = V^T dA V: dL = diag(M), dV = V (M / E) with E_ij = L_j - L_i off the diagonal
+    L, V = out
+    M = V.mT @ tangents[0] @ V
+    E = L.unsqueeze(-2) - L.unsqueeze(-1)
+    return (_diag(M), V @ (M * _safe_recip(E)))
 
 
 # ------------------------------------------------------------------------------------------------ qr
@@ -417,6 +476,17 @@ def _matrix_exp_vjp(g, out, A):
     return (_index(big, idx=(Ellipsis, slice(0, n), slice(n, None))),)
 
 
+@matrix_exp.defjvp
+def _matrix_exp_jvp(tangents, out, A):
+    # the Frechet derivative in direction dA is the upper-right block of exp([[A, dA], [0, A]])
+    n = A.shape[-1]
+    dA = tangents[0]
+    top = _cat(A, dA, dim=A.ndim - 1)
+    bottom = _cat(dA.new_zeros(tuple(dA.shape)), A, dim=A.ndim - 1)
+    big = matrix_exp(_cat(top, bottom, dim=A.ndim - 2))
+    return _index(big, idx=(Ellipsis, slice(0, n), slice(n, None)))
+
+
 # ------------------------------------------------------------------------------------------------ einsum
 def _einsum_impl(*arrays, equation):
     return np.asarray(np.einsum(equation, *arrays, optimize=len(arrays) > 2))
@@ -481,6 +551,20 @@ def _einsum_vjp(g, out, *operands, equation):
         eq = ",".join(terms) + "->" + "".join(target)
         res.append(einsum(*ops, equation=eq))
     return tuple(res)
+
+
+@einsum.defjvp
+def _einsum_jvp(tangents, out, *operands, equation):
+    # multilinear: one term per operand with a tangent, that operand replaced by its tangent
+    total = None
+    for k, t in enumerate(tangents):
+        if t is None:
+            continue
+        ops = list(operands)
+        ops[k] = t
+        term = einsum(*ops, equation=equation)
+        total = term if total is None else total + term
+    return total
 
 
 
