@@ -134,25 +134,30 @@ def log_softmax(input, dim, *, dtype=None):
     return input - R.logsumexp(input, dim, keepdim=True)
 
 
+def _differentiated(t):
+    """Does `t` carry a reverse-mode graph or a forward-mode tangent (so a missing derivative must raise)?"""
+    return isinstance(t, Tensor) and (t.requires_grad or t._fw is not None)
+
+
 def gammainc(input, other, *, out=None):
     """The regularized lower incomplete gamma function P(a, x) with a = input, x = other.
 
     Differentiable in x; the derivative in a is not implemented (it raises NotImplementedError when requested).
     """
-    a = PS.igamma_guard(input) if getattr(input, "requires_grad", False) else input
+    a = PS.igamma_guard(input) if _differentiated(input) else input
     return _out(PS.gammainc(a, other), out)
 
 
 def gammaincc(input, other, *, out=None):
     """The regularized upper incomplete gamma function Q(a, x) = 1 - P(a, x); differentiable in x only."""
-    a = PS.igamma_guard(input) if getattr(input, "requires_grad", False) else input
+    a = PS.igamma_guard(input) if _differentiated(input) else input
     return _out(PS.gammaincc(a, other), out)
 
 
 def zeta(input, other, *, out=None):
     """The Hurwitz zeta function sum_k (k + q)^-x with x = input, q = other; differentiable in q only."""
     input, other = _binary_args("zeta", input, other)
-    x = PS.zeta_guard(input) if getattr(input, "requires_grad", False) else input
+    x = PS.zeta_guard(input) if _differentiated(input) else input
     return _out(PS.zeta(x, other), out)
 
 

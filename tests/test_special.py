@@ -210,3 +210,18 @@ def test_polynomials_against_scipy():
         for n in range(7):
             got = getattr(ps, name)(probtorch.tensor(x), n).numpy()
             np.testing.assert_allclose(got, ref(n, x), rtol=1e-12, atol=1e-12, err_msg=f"{name} n={n}")
+
+
+@pytest.mark.parametrize("fn", [ps.gammainc, ps.gammaincc, ps.zeta])
+def test_not_implemented_derivatives_forward_mode(fn):
+    import probtorch.autograd.forward_ad as fw
+    a = probtorch.tensor([2.0, 3.0], dtype=probtorch.float64)
+    x = probtorch.tensor([1.5, 2.5], dtype=probtorch.float64)
+    one = probtorch.ones(2, dtype=probtorch.float64)
+    with fw.dual_level():
+        t = fw.unpack_dual(fn(a, fw.make_dual(x, one))).tangent
+        xt = x.clone().requires_grad_()
+        (g,) = probtorch.autograd.grad(fn(a, xt).sum(), xt)
+        np.testing.assert_allclose(t.numpy(), g.numpy(), rtol=1e-12)
+        with pytest.raises(NotImplementedError):
+            fn(fw.make_dual(a, one), x)
