@@ -233,6 +233,11 @@ def test_forward_matches_torch(case, dtype):
     check_forward(case, dtype)
 
 
+@pytest.mark.parametrize("case", params(CASES))
+def test_forward_float16_matches_torch(case):
+    check_forward(case, "float16", same_errors=False)
+
+
 @pytest.mark.parametrize("case", params([c for c in CASES if c.grad]))
 def test_grad_matches_torch(case):
     check_grad_vs_torch(case)

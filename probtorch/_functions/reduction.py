@@ -218,7 +218,8 @@ def _cum_ext(input, dim, np_fn):
     d = np.moveaxis(input._data, dim, -1)
     n = d.shape[-1]
     from .._kernels import cum_extreme_index
-    idx = cum_extreme_index(d, np_fn is np.greater)  # compiled; None when it does not apply
+    # compiled; None when it does not apply (numba has no float16)
+    idx = cum_extreme_index(d, np_fn is np.greater) if d.dtype != np.float16 else None
     if idx is None:
         idx = np.zeros(d.shape, np.int64)
         best = d[..., 0].copy() if n else d[..., :0]
@@ -401,7 +402,7 @@ def _quantile(input, q, dim, keepdim, interpolation, ignore_nan, name):
     if interpolation not in _INTERPOLATIONS:
         raise RuntimeError(f"{name}() interpolation must be one of linear, lower, higher, midpoint or nearest, but "
                            f"got {interpolation}")
-    if not input.is_floating_point():
+    if input.dtype not in (_dtype.float32, _dtype.float64):
         raise RuntimeError(f"{name}() input tensor must be either float or double dtype")
     if isinstance(q, Tensor):
         if q.ndim > 1:

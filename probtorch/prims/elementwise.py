@@ -336,9 +336,10 @@ sigmoid_backward.defpartials(lambda r, g, out: (out * (1 - out), g * (1 - 2 * ou
 
 
 def _logit_impl(x, eps=None):
+    dt = x.dtype
     if eps is not None:
         x = np.clip(x, eps, 1 - eps)
-    return sc.logit(x)
+    return sc.logit(x).astype(dt, copy=False)
 
 
 logit = _unary("logit", _logit_impl)
@@ -392,9 +393,8 @@ digamma.defpartials(lambda out, x: (polygamma(x, n=1),))
 
 
 def _polygamma_impl(x, n):
-    if n == 0:
-        return sc.psi(x)
-    return sc.polygamma(n, x).astype(x.dtype, copy=False)
+    res = sc.psi(x) if n == 0 else sc.polygamma(n, x)
+    return res.astype(x.dtype, copy=False)
 
 
 polygamma = _unary("polygamma", _polygamma_impl)
