@@ -79,6 +79,10 @@ class _FunctionNode(Node):
     def name(self):
         return self._cls.__name__ + "Backward"
 
+    @property
+    def next_functions(self):  # one entry per tensor argument, as in torch
+        return tuple(nf for nf, m in zip(Node.next_functions.fget(self), self.metas) if m is not None)
+
     def apply(self, grads):
         ctx = self._ctx
         if getattr(ctx, "_freed", False):
@@ -164,11 +168,14 @@ class Function(metaclass=_FunctionMeta):
                 if id(o) in dirty:
                     o._vc.value += 1
                     res.append(o)
-                else:
+                elif any(o is x for x in args):  # an input returned as is: a new tensor sharing its storage
                     a = _make(o._data)
-                    if any(o is x for x in args):
-                        a._vc = o._vc
+                    a._vc = o._vc
                     res.append(a)
+                else:
+                    # the very object forward made: tensors saved from it see later in-place writes (version
+                    # check) and, once it is put on the graph below, lead back to this node in double backward
+                    res.append(o)
             else:
                 res.append(o)
         if record:

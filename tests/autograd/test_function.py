@@ -258,6 +258,63 @@ def s_hooks_on_function_output(L):
     return [y.grad, x.grad]
 
 
+def exp_fn(L):
+    class Exp(L.autograd.Function):
+        """Saves its output; double backward runs through the saved output's graph."""
+
+        @staticmethod
+        def forward(ctx, x):
+            r = x.exp()
+            ctx.save_for_backward(r)
+            return r
+
+        @staticmethod
+        def backward(ctx, g):
+            r, = ctx.saved_tensors
+            return g * r
+    return Exp
+
+
+def s_saved_output_double_backward(L):
+    x = T(L)
+    y = exp_fn(L).apply(x)
+    g, = L.autograd.grad(y.sum(), x, create_graph=True)
+    h, = L.autograd.grad((g * g).sum(), x)
+    return [g, h]
+
+
+def s_two_inputs_double_backward(L):
+    class Mul(L.autograd.Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            ctx.save_for_backward(a, b)
+            return a * b
+
+        @staticmethod
+        def backward(ctx, g):
+            a, b = ctx.saved_tensors
+            return g * b, g * a
+    x, w = T(L), T(L) * 1
+    g, = L.autograd.grad(Mul.apply(x, w).sum(), x, create_graph=True)
+    g.sum().backward()
+    return [g, x.grad]
+
+
+def s_next_functions_skip_non_tensors(L):
+    class Scale(L.autograd.Function):
+        @staticmethod
+        def forward(ctx, a, k):
+            return a * k
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2, None
+    x = T(L)
+    y = Scale.apply(x, 2)
+    y.sum().backward()
+    return [x.grad, len(y.grad_fn.next_functions)]
+
+
 SCENARIOS = [v for k, v in sorted(globals().items()) if k.startswith("s_")]
 
 
@@ -313,7 +370,14 @@ def e_backward_twice(L):
     y.backward()
 
 
+def e_saved_output_modified(L):
+    y = exp_fn(L).apply(T(L))
+    y.add_(1)
+    y.sum().backward()
+
+
 @pytest.mark.parametrize("fn,match", [
+    (e_saved_output_modified, "modified by an inplace operation"),
     (e_too_many_grads, "returned an incorrect number of gradients (expected 1, got 2)"),
     (e_wrong_shape, "returned an invalid gradient at index 0 - got [2] but expected shape compatible with [3]"),
     (e_saved_modified, "modified by an inplace operation"),
