@@ -7,7 +7,8 @@ from .._tensor import Tensor, _make
 from .grad_mode import no_grad
 from .engine import grad as _grad
 
-__all__ = ["gradcheck", "gradgradcheck", "GradcheckError", "numerical_jacobian", "analytical_jacobian"]
+__all__ = ["gradcheck", "gradgradcheck", "GradcheckError", "numerical_jacobian", "analytical_jacobian",
+           "forward_jacobian"]
 
 
 class GradcheckError(RuntimeError):
@@ -67,6 +68,31 @@ def analytical_jacobian(func, inputs):
     return jac
 
 
+def forward_jacobian(func, inputs):
+    """[output][input] -> (numel(input), numel(output)) jacobians by forward-mode AD, one basis tangent at a time."""
+    from . import forward_ad as fw
+    diff = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
+    jac = None
+    for col, i in enumerate(diff):
+        x = inputs[i]
+        for k in range(x.numel()):
+            basis = np.zeros(x._data.shape, x._data.dtype)
+            basis.reshape(-1)[k] = 1
+            with fw.dual_level():
+                args = list(inputs)
+                args[i] = fw.make_dual(x, _make(basis))
+                outs = _outputs(func, args)
+                if jac is None:
+                    jac = [[np.zeros((inputs[d].numel(), o.numel()), o._data.dtype) for d in diff] for o in outs]
+                for j, o in enumerate(outs):
+                    t = fw.unpack_dual(o).tangent
+                    if t is not None:
+                        jac[j][col][k] = t._data.reshape(-1)
+    if jac is None:  # every differentiable input is empty
+        jac = [[np.zeros((inputs[d].numel(), o.numel())) for d in diff] for o in _outputs(func, inputs)]
+    return jac
+
+
 def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, nondet_tol=0.0,
               check_undefined_grad=True, check_grad_dtypes=False, check_batched_grad=False,
               check_batched_forward_grad=False, check_forward_ad=False, check_backward_ad=True, fast_mode=False,
@@ -82,6 +108,17 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
         raise ValueError("gradcheck expects at least one input tensor to require gradient, but none of the them "
                          "have requires_grad=True.")
     num = numerical_jacobian(func, inputs, eps)
+    if check_forward_ad:
+        fwd = forward_jacobian(func, inputs)
+        for j, (nrow, frow) in enumerate(zip(num, fwd)):
+            for i, (n, f) in enumerate(zip(nrow, frow)):
+                if not np.allclose(f, n, rtol=rtol, atol=atol):
+                    if raise_exception:
+                        raise GradcheckError(f"Jacobian computed with forward mode mismatch for output {j} with "
+                                             f"respect to input {i},\nnumerical:{n}\nanalytical:{f}\n")
+                    return False
+    if not check_backward_ad:
+        return True
     ana = analytical_jacobian(func, inputs)
     if len(num) != len(ana):
         raise GradcheckError(f"gradcheck: {len(num)} outputs seen numerically but {len(ana)} analytically")

@@ -449,3 +449,34 @@ def test_vectorized_pass_needs_no_per_vector_fallback(monkeypatch):
     for fn in fns:
         _check_vectorized(fn, [x, w], batch=2)
     assert calls == []
+
+
+# ------------------------------------------------------------------------------------------------ gradcheck
+def test_gradcheck_check_forward_ad():
+    rng = np.random.default_rng(14)
+    x = probtorch.tensor(rng.uniform(0.5, 1.5, (2, 3)), requires_grad=True)
+    y = probtorch.tensor(rng.standard_normal(3), requires_grad=True)
+    f = lambda a, b: ((a @ b).exp(), (a.log() * b).cumprod(1))  # noqa: E731
+    assert gradcheck(f, (x, y), check_forward_ad=True)
+    assert gradcheck(f, (x, y), check_forward_ad=True, check_backward_ad=False)
+
+    class WrongJvp(probtorch.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            ctx.save_for_forward(a)
+            return a * a
+
+        @staticmethod
+        def backward(ctx, g):
+            raise AssertionError("not used")
+
+        @staticmethod
+        def jvp(ctx, t):
+            (a,) = ctx.saved_tensors
+            return 3 * a * t  # should be 2 * a * t
+
+    from probtorch.autograd.gradcheck import GradcheckError
+    with pytest.raises(GradcheckError, match="forward mode mismatch"):
+        gradcheck(WrongJvp.apply, (y,), check_forward_ad=True, check_backward_ad=False)
+    assert not gradcheck(WrongJvp.apply, (y,), check_forward_ad=True, check_backward_ad=False,
+                         raise_exception=False)
