@@ -234,7 +234,7 @@ def test_unsupported_dtypes():
 def test_gradcheck_uniform(kw):
     rng = np.random.default_rng(1)
     x = probtorch.tensor(rng.standard_normal((3, 4)), requires_grad=True)
-    assert gradcheck(lambda t: probtorch.gradient(t, **kw), (x,))
+    assert gradcheck(lambda t: probtorch.gradient(t, **kw), (x,), check_forward_ad=True)
     assert gradgradcheck(lambda t: probtorch.gradient(t, **kw), (x,))
 
 
@@ -243,7 +243,7 @@ def test_gradcheck_coordinates(edge):
     rng = np.random.default_rng(2)
     x = probtorch.tensor(rng.standard_normal(5), requires_grad=True)
     c = probtorch.tensor(np.cumsum(rng.uniform(0.5, 1.5, 5)), requires_grad=True)
-    assert gradcheck(lambda t, s: probtorch.gradient(t, spacing=[s], edge_order=edge), (x, c))
+    assert gradcheck(lambda t, s: probtorch.gradient(t, spacing=[s], edge_order=edge), (x, c), check_forward_ad=True)
     assert gradgradcheck(lambda t, s: probtorch.gradient(t, spacing=[s], edge_order=edge), (x, c))
 
 
