@@ -247,6 +247,68 @@ def s_retain_grad_after_setitem(L):
     return [y.grad, x.grad]
 
 
+C = np.arange(12.0).reshape(3, 4) / 3
+
+
+def s_iadd_row(L):
+    x = L.tensor(C, requires_grad=True)
+    y = x * 1
+    v = L.tensor([1., 2., 3., 4.], dtype=L.float64, requires_grad=True)
+    y[1] += v
+    (y * y).sum().backward()
+    return [y, x.grad, v.grad, y._version]
+
+
+def s_iadd_advanced(L):
+    x = L.tensor(C, requires_grad=True)
+    y = x * 1
+    v = L.tensor([1., 2.], dtype=L.float64, requires_grad=True)
+    y[[0, 2], 1] += v
+    (y * y).sum().backward()
+    return [y, x.grad, v.grad]
+
+
+def s_imul_mask(L):
+    x = L.tensor(C, requires_grad=True)
+    y = x * 1
+    y[y > 1] *= 2
+    (y * y).sum().backward()
+    return [y, x.grad]
+
+
+def s_isub_column_from_column(L):
+    x = L.tensor(C, requires_grad=True)
+    y = x * 1
+    y[:, 0] -= y[:, 1]
+    (y * y).sum().backward()
+    return [y, x.grad]
+
+
+def s_swap_rows(L):
+    x = L.tensor(C, requires_grad=True)
+    y = x * 1
+    y[0], y[1] = y[1].clone(), y[0].clone()
+    (y * L.arange(4.)).sum().backward()
+    return [y, x.grad]
+
+
+def s_shift_columns(L):
+    x = L.tensor(C, requires_grad=True)
+    y = x.clone()
+    y[..., 1:] = y[..., :-1].clone()
+    (y ** 2).sum().backward()
+    return [y, x.grad]
+
+
+def s_write_from_own_view(L):
+    x = L.tensor(C, requires_grad=True)
+    y = x * 1
+    z = y[1:]
+    y[0] = z[0] * 2
+    (y ** 2).sum().backward()
+    return [y, x.grad]
+
+
 SCENARIOS = [v for k, v in sorted(globals().items()) if k.startswith("s_")]
 
 
