@@ -61,3 +61,6 @@ __all__ += ["Bernoulli", "Binomial", "Categorical", "Geometric", "LowRankMultiva
             "MultivariateNormal", "NegativeBinomial", "OneHotCategorical", "OneHotCategoricalStraightThrough",
             "Poisson", "MixtureSameFamily", "Wishart", "RelaxedBernoulli", "RelaxedOneHotCategorical",
             "kl_divergence", "register_kl"]
+
+# every class is imported now: register the KL pairs that were waiting for theirs
+kl._resolve_pending()
