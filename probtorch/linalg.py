@@ -458,7 +458,9 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=No
         return _out(vector_norm(A, 2, (d0, d1), keepdim), out)
     if ord in ("nuc", 2, -2):
         s = svdvals(_shape.movedim(A, (d0, d1), (-2, -1)))
-        r = s.sum(-1) if ord == "nuc" else (amax(s, -1) if ord == 2 else amin(s, -1))
+        # an empty matrix has nuclear and spectral norm 0 (torch refuses ord=-2 there, as amin does)
+        r = s.sum(-1) if ord == "nuc" or (ord == 2 and s.shape[-1] == 0) else (amax(s, -1) if ord == 2 else
+                                                                                 amin(s, -1))
         if keepdim:
             r = r.unsqueeze(min(d0, d1)).unsqueeze(max(d0, d1))
         return _out(r, out)
@@ -466,7 +468,10 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=No
         # 1-norm: the largest column sum of |A|; inf-norm: the largest row sum
         summed, reduced = (d0, d1) if ord in (1, -1) else (d1, d0)
         sums = vector_norm(A, 1, summed, keepdim=True)
-        r = amax(sums, reduced, keepdim=True) if ord > 0 else amin(sums, reduced, keepdim=True)
+        if sums.shape[reduced] == 0:
+            r = sums.sum(reduced, keepdim=True)
+        else:
+            r = amax(sums, reduced, keepdim=True) if ord > 0 else amin(sums, reduced, keepdim=True)
         if not keepdim:
             r = r.squeeze((d0, d1))
         return _out(r, out)

@@ -648,3 +648,27 @@ def test_cholesky_reads_one_triangle(upper):
     a = a + (np.triu(np.full((3, 3), 5.0), 1) if not upper else np.tril(np.full((3, 3), 5.0), -1))
     _compare_torch(lambda lib, x: lib.linalg.cholesky(x, upper=upper), [a])
     _compare_torch(lambda lib, x: lib.linalg.cholesky_ex(x, upper=upper).L, [a])
+
+
+EMPTY = [
+    ("cholesky", lambda lib, a: lib.linalg.cholesky(a)), ("inv", lambda lib, a: lib.linalg.inv(a)),
+    ("det", lambda lib, a: lib.linalg.det(a)), ("slogdet", lambda lib, a: lib.linalg.slogdet(a)[1]),
+    ("eigh", lambda lib, a: lib.linalg.eigh(a)[0]), ("qr", lambda lib, a: lib.linalg.qr(a)[1]),
+    ("svdvals", lambda lib, a: lib.linalg.svdvals(a)), ("matrix_exp", lambda lib, a: lib.linalg.matrix_exp(a)),
+    ("solve", lambda lib, a: lib.linalg.solve(a, a)),
+    ("solve_triangular", lambda lib, a: lib.linalg.solve_triangular(a, a, upper=True)),
+    ("lu_factor", lambda lib, a: lib.linalg.lu_factor(a)[0]), ("lu", lambda lib, a: lib.linalg.lu(a)[2]),
+    ("pinv", lambda lib, a: lib.linalg.pinv(a)), ("norm2", lambda lib, a: lib.linalg.matrix_norm(a, 2)),
+    ("norm1", lambda lib, a: lib.linalg.matrix_norm(a, 1)), ("nuc", lambda lib, a: lib.linalg.matrix_norm(a, "nuc")),
+    ("ldl_factor", lambda lib, a: lib.linalg.ldl_factor(a)[0]), ("geqrf", lambda lib, a: lib.geqrf(a)[0]),
+    ("einsum", lambda lib, a: lib.einsum("...ij,...jk", a, a)),
+]
+
+
+@pytest.mark.parametrize("shape", [(0, 0), (2, 0, 0), (0, 3, 3)], ids=str)
+@pytest.mark.parametrize("name,fn", EMPTY, ids=[n for n, _ in EMPTY])
+def test_empty_inputs_match_torch(name, fn, shape):
+    got = fn(probtorch, probtorch.zeros(*shape, dtype=probtorch.float64))
+    ref = fn(torch, torch.zeros(*shape, dtype=torch.float64))
+    assert tuple(got.shape) == tuple(ref.shape)
+    np.testing.assert_array_equal(got.numpy(), ref.numpy())

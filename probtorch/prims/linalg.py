@@ -31,6 +31,11 @@ def _batch_prefix(batched, k):
     return f"(Batch element {k}): " if batched else ""
 
 
+def _stack(x):
+    """x viewed as a flat stack of matrices (works for empty batches, where reshape(-1, ...) cannot)."""
+    return x.reshape((int(np.prod(x.shape[:-2])),) + x.shape[-2:])
+
+
 def _bcast_batch(a, b):
     """Broadcast the batch dims of two stacks of matrices, keeping each one's matrix dims."""
     batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
@@ -85,7 +90,7 @@ def _cholesky_impl(A, check_errors=True):
     except np.linalg.LinAlgError:
         pass
     L = np.empty_like(A)
-    flat_a = A.reshape((-1,) + A.shape[-2:])
+    flat_a = _stack(A)
     flat_l = L.reshape(flat_a.shape)
     flat_info = info.reshape(-1)
     potrf = sla.lapack.get_lapack_funcs("potrf", (flat_a,))
@@ -131,8 +136,8 @@ def _trsm_loop(A, B, upper, unitriangular):
     A, B = _bcast_batch(A, B)
     dt = np.result_type(A, B)
     out = np.empty(B.shape, dt)
-    fa = A.reshape((-1,) + A.shape[-2:])
-    fb = B.reshape((-1,) + B.shape[-2:])
+    fa = _stack(A)
+    fb = _stack(B)
     fo = out.reshape(fb.shape)
     if fa.shape[0] == 0 or B.shape[-1] == 0 or A.shape[-1] == 0:
         return out
@@ -210,7 +215,7 @@ def _solve_triangular_jvp(tangents, out, A, B, upper, unitriangular=False):
 
 def _lu_info(A):
     """Per matrix, the 1-based index of the first zero pivot of LU with partial pivoting (0 = nonsingular)."""
-    fa = A.reshape((-1,) + A.shape[-2:])
+    fa = _stack(A)
     info = np.zeros(fa.shape[0], np.int32)
     if fa.shape[0] == 0:
         return info.reshape(A.shape[:-2])
@@ -232,7 +237,7 @@ def _inv_impl(A, check_errors=True):
         k = int(np.flatnonzero(flat)[0])
         raise LinAlgError(f"linalg.inv: {_batch_prefix(A.ndim > 2, k)}The diagonal element {flat[k]} is zero, the "
                           "inversion could not be completed because the input matrix is singular.")
-    fa = A.reshape((-1,) + A.shape[-2:])
+    fa = _stack(A)
     res = np.full(fa.shape, np.nan, A.dtype)
     ok = flat == 0
     if ok.any():
@@ -573,7 +578,7 @@ def _lu_factor_impl(A):
     """(LU, pivots, info): LAPACK getrf per matrix; pivots 1-based int32 as in torch, info > 0 at a zero pivot."""
     m, n = A.shape[-2], A.shape[-1]
     k = min(m, n)
-    fa = A.reshape((-1, m, n))
+    fa = _stack(A)
     lu = np.empty_like(fa)
     piv = np.empty((fa.shape[0], k), np.int32)
     info = np.zeros(fa.shape[0], np.int32)
@@ -594,7 +599,7 @@ def lu_permutation(pivots, m):
     """The row order `perm` (an index ndarray, no derivative) with P^T A = A[perm] for LAPACK's 1-based pivots."""
     piv = pivots.numpy().astype(np.intp) - 1
     batch = piv.shape[:-1]
-    fv = piv.reshape(-1, piv.shape[-1])
+    fv = piv.reshape(int(np.prod(batch)), piv.shape[-1])
     fp = np.broadcast_to(np.arange(m), (fv.shape[0], m)).copy()
     rows = np.arange(fv.shape[0])
     # LAPACK's row interchanges, applied in order: swap i <-> piv[i], all matrices at once
@@ -679,7 +684,7 @@ def _not_differentiable(prim, message):
 
 def _per_matrix(fn, A, nout):
     """Apply an unbatched LAPACK wrapper to each matrix of a stack; outputs stacked back."""
-    fa = A.reshape((-1,) + A.shape[-2:])
+    fa = _stack(A)
     res = [fn(a) for a in fa]
     if not res:
         res = [fn(np.zeros(A.shape[-2:], A.dtype))]
@@ -715,7 +720,7 @@ def _ldl_solve_impl(LD, pivots, B, hermitian=False):
     piv = np.broadcast_to(pivots, LD.shape[:-2] + pivots.shape[-1:])
     sytrs = sla.lapack.get_lapack_funcs("sytrs", (LD,))
     out = np.empty(B.shape, np.result_type(LD, B))
-    fl, fp, fb, fo = (x.reshape((-1,) + x.shape[-2:]) for x in (LD, piv[..., None], B, out))
+    fl, fp, fb, fo = (_stack(x) for x in (LD, piv[..., None], B, out))
     for k in range(fl.shape[0]):
         fo[k] = sytrs(fl[k], fp[k][:, 0], fb[k], lower=1)[0]
     return out
