@@ -65,6 +65,29 @@ def test_mvn_broadcast_patterns():
         np.testing.assert_allclose(lp[:, b], st.multivariate_normal(LOC[0], COV[b]).logpdf(x[:, 0]), rtol=1e-10)
 
 
+def test_mvn_log_prob_never_broadcasts_the_factor(monkeypatch):
+    # one triangular solve per distinct factor: sample dims go into the right-hand side's columns
+    seen = []
+    solve = probtorch.linalg.solve_triangular
+
+    def spy(A, B, **kw):
+        seen.append((tuple(A.shape), tuple(B.shape)))
+        return solve(A, B, **kw)
+
+    d = MultivariateNormal(_t(LOC), scale_tril=_t(TRIL))  # 2 factors
+    monkeypatch.setattr(probtorch.linalg, "solve_triangular", spy)
+    x = RNG.normal(size=(50, 7, 2, N))
+    lp = d.log_prob(_t(x)).numpy()
+    assert seen == [((2, N, N), (2, N, 350))]
+    for b in range(2):
+        np.testing.assert_allclose(lp[..., b], st.multivariate_normal(LOC[b], COV[b]).logpdf(x[..., b, :]),
+                                   rtol=1e-10)
+    seen.clear()
+    shared = MultivariateNormal(_t(LOC[0]), _t(COV[0]))  # one factor for everything
+    shared.log_prob(_t(x))
+    assert seen == [((1, N, N), (1, N, 700))]
+
+
 def test_mvn_log_prob_gradcheck():
     value = _t(X[:2])
 
