@@ -55,7 +55,11 @@ class Exponential(ExponentialFamily):
 
     def rsample(self, sample_shape=Size()):
         shape = self._extended_shape(sample_shape)
-        eps = _make(_rng(None).standard_exponential(tuple(shape)).astype(self.rate._data.dtype, copy=False))
+        dt = self.rate._data.dtype
+        if dt == np.float32 or dt == np.float64:
+            eps = _make(_rng(None).standard_exponential(tuple(shape), dtype=dt))
+        else:
+            eps = _make(_rng(None).standard_exponential(tuple(shape)).astype(dt))
         return eps / self.rate
 
     def log_prob(self, value):
