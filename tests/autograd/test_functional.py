@@ -432,3 +432,40 @@ def test_empty_input_forward_mode_jacobian_like_torch():
                                        strategy="forward-mode"),
                     lambda: TF.jacobian(f(torch), torch.zeros(0, 2, dtype=torch.float64), vectorize=True,
                                         strategy="forward-mode"), check_rg=False)
+
+
+# ------------------------------------------------------------------------------------------------ log densities
+_COV = np.array([[2.0, 0.3, 0.1], [0.3, 1.5, -0.2], [0.1, -0.2, 1.0]])
+LOG_DENSITIES = {
+    "normal": lambda m, p: m.distributions.Normal(p[0], p[1].exp()).log_prob(m.tensor([0.3, -1.2, 0.5])).sum(),
+    "gamma": lambda m, p: m.distributions.Gamma(p[0].exp(), p[1].exp()).log_prob(m.tensor([0.3, 1.2, 2.0])).sum(),
+    "dirichlet": lambda m, p: m.distributions.Dirichlet(p[0].exp()).log_prob(m.tensor([0.2, 0.5, 0.3])),
+    "mvn": lambda m, p: m.distributions.MultivariateNormal(
+        p[0], covariance_matrix=m.tensor(_COV) + p[1].unsqueeze(-1) * p[1].unsqueeze(-2)).log_prob(
+            m.tensor([0.1, -0.3, 0.2])),
+}
+
+
+@pytest.mark.parametrize("name", list(LOG_DENSITIES))
+def test_log_density_derivatives_like_torch(name):
+    """hvp (forward-over-reverse), forward-mode hessian and jvp of distribution log densities against torch."""
+    if not hasattr(probtorch, "distributions") or not hasattr(probtorch.distributions, "Normal"):
+        pytest.skip("probtorch.distributions not available")
+    probtorch.set_default_dtype(probtorch.float64)
+    torch_default = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        rng = np.random.default_rng(15)
+        p, v = rng.uniform(0.2, 1.0, (2, 3)), rng.standard_normal((2, 3))
+        fn = LOG_DENSITIES[name]
+        ours = [F.hvp(lambda t: fn(probtorch, t), probtorch.tensor(p), probtorch.tensor(v))[1],
+                F.hessian(lambda t: fn(probtorch, t), probtorch.tensor(p), vectorize=True,
+                          outer_jacobian_strategy="forward-mode"),
+                F.jvp(lambda t: fn(probtorch, t), probtorch.tensor(p), probtorch.tensor(v))[1]]
+        theirs = [TF.hvp(lambda t: fn(torch, t), torch.tensor(p), torch.tensor(v))[1],
+                  TF.hessian(lambda t: fn(torch, t), torch.tensor(p)),
+                  TF.jvp(lambda t: fn(torch, t), torch.tensor(p), torch.tensor(v))[1]]
+        for a, b in zip(ours, theirs):
+            np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-7, atol=1e-10)  # special functions differ
+    finally:
+        torch.set_default_dtype(torch_default)
