@@ -148,7 +148,7 @@ def kl_divergence(p, q):
     return fun(p, q)
 
 
-# ---------------------------------------------------------------------------------------------------- helpers
+# ------------------------------------------------------------------------------------------------------------- helpers
 def _sum_rightmost(value, dim):
     if dim == 0:
         return value
@@ -225,7 +225,7 @@ def _uniform_mean_log1m(low, high):
     return (_x_log_x(1 - low) - _x_log_x(1 - high)) / (high - low) - 1
 
 
-# ---------------------------------------------------------------------------------------------------- Bernoulli
+# ----------------------------------------------------------------------------------------------------------- Bernoulli
 @_register("Bernoulli", "Bernoulli")
 def _kl_bernoulli_bernoulli(p, q):
     # p log(p/q) + (1 - p) log((1 - p)/(1 - q)); log p = -softplus(-logits), log(1 - p) = -softplus(logits)
@@ -242,7 +242,7 @@ def _kl_bernoulli_poisson(p, q):
     return -p.entropy() - (p.probs * probtorch.log(q.rate) - q.rate)
 
 
-# ---------------------------------------------------------------------------------------------------- Beta
+# ---------------------------------------------------------------------------------------------------------------- Beta
 @_register("Beta", "Beta")
 def _kl_beta_beta(p, q):
     a1, b1, a2, b2 = p.concentration1, p.concentration0, q.concentration1, q.concentration0
@@ -281,7 +281,7 @@ def _kl_beta_uniform(p, q):
     return _inf_where((q.low > 0) | (q.high < 1), result)
 
 
-# ---------------------------------------------------------------------------------------------------- Binomial
+# ------------------------------------------------------------------------------------------------------------ Binomial
 @_register("Binomial", "Binomial")
 def _kl_binomial_binomial(p, q):
     # equal counts: the binomial coefficients cancel and the KL is n times the Bernoulli one;
@@ -294,7 +294,7 @@ def _kl_binomial_binomial(p, q):
     return _inf_where(p.total_count > q.total_count, kl)
 
 
-# ---------------------------------------------------------------------------------------------------- Categorical
+# --------------------------------------------------------------------------------------------------------- Categorical
 def _categorical_kl(p_probs, p_logits, q_probs, q_logits):
     t = p_probs * (p_logits - q_logits)
     t = _inf_where((q_probs == 0).expand_as(t), t)
@@ -312,7 +312,7 @@ def _kl_onehotcategorical_onehotcategorical(p, q):
     return _kl_categorical_categorical(p._categorical, q._categorical)
 
 
-# ---------------------------------------------------------------------------------------------------- Cauchy
+# -------------------------------------------------------------------------------------------------------------- Cauchy
 @_register("Cauchy", "Cauchy")
 def _kl_cauchy_cauchy(p, q):
     # closed form of Chyzak & Nielsen (2019), "A closed-form formula for the Kullback-Leibler divergence between
@@ -321,7 +321,7 @@ def _kl_cauchy_cauchy(p, q):
     return probtorch.log(num) - probtorch.log(4 * p.scale * q.scale)
 
 
-# ---------------------------------------------------------------------------------------------------- ContinuousBernoulli
+# ------------------------------------------------------------------------------------------------- ContinuousBernoulli
 @_register("ContinuousBernoulli", "ContinuousBernoulli")
 def _kl_continuous_bernoulli_continuous_bernoulli(p, q):
     t1 = p.mean * (p.logits - q.logits)
@@ -346,7 +346,7 @@ def _kl_continuous_bernoulli_uniform(p, q):
     return _inf_where((q.low > 0) | (q.high < 1), result)
 
 
-# ---------------------------------------------------------------------------------------------------- Dirichlet
+# ----------------------------------------------------------------------------------------------------------- Dirichlet
 @_register("Dirichlet", "Dirichlet")
 def _kl_dirichlet_dirichlet(p, q):
     a, b = p.concentration, q.concentration
@@ -356,7 +356,7 @@ def _kl_dirichlet_dirichlet(p, q):
             + ((a - b) * (dg(a) - dg(a0).unsqueeze(-1))).sum(-1))
 
 
-# ---------------------------------------------------------------------------------------------------- Exponential
+# --------------------------------------------------------------------------------------------------------- Exponential
 @_register("Exponential", "Exponential")
 def _kl_exponential_exponential(p, q):
     ratio = q.rate / p.rate
@@ -383,7 +383,7 @@ def _kl_exponential_normal(p, q):
     return _neg_entropy_plus_normal(p, q, p.mean, p.variance)
 
 
-# ---------------------------------------------------------------------------------------------------- exponential families
+# ------------------------------------------------------------------------------------------------ exponential families
 @_register("ExponentialFamily", "ExponentialFamily")
 def _kl_expfamily_expfamily(p, q):
     # Bregman divergence of the log-normalizer F: F(eta_q) - F(eta_p) - <eta_q - eta_p, grad F(eta_p)>
@@ -409,7 +409,7 @@ def _kl_expfamily_expfamily(p, q):
     return result if on_graph else result.detach()
 
 
-# ---------------------------------------------------------------------------------------------------- Gamma
+# --------------------------------------------------------------------------------------------------------------- Gamma
 @_register("Gamma", "Exponential")
 def _kl_gamma_exponential(p, q):
     return -p.entropy() - probtorch.log(q.rate) + q.rate * p.mean
@@ -436,14 +436,14 @@ def _kl_gamma_normal(p, q):
     return _neg_entropy_plus_normal(p, q, p.mean, p.variance)
 
 
-# ---------------------------------------------------------------------------------------------------- Geometric
+# ----------------------------------------------------------------------------------------------------------- Geometric
 @_register("Geometric", "Geometric")
 def _kl_geometric_geometric(p, q):
     # E_p[log q(k)] = E[k] log(1 - q) + log q, E[k] = 1/p - 1
     return -p.entropy() - probtorch.log1p(-q.probs) / p.probs - q.logits
 
 
-# ---------------------------------------------------------------------------------------------------- Gumbel
+# -------------------------------------------------------------------------------------------------------------- Gumbel
 @_register("Gumbel", "Gumbel")
 def _kl_gumbel_gumbel(p, q):
     # with G standard Gumbel, E[exp(-t G)] = Gamma(1 + t)
@@ -458,14 +458,14 @@ def _kl_gumbel_normal(p, q):
     return _neg_entropy_plus_normal(p, q, p.mean, p.variance)
 
 
-# ---------------------------------------------------------------------------------------------------- HalfNormal
+# ---------------------------------------------------------------------------------------------------------- HalfNormal
 @_register("HalfNormal", "HalfNormal")
 def _kl_halfnormal_halfnormal(p, q):
     var_ratio = (p.scale / q.scale).pow(2)
     return 0.5 * (var_ratio - 1 - probtorch.log(var_ratio))
 
 
-# ---------------------------------------------------------------------------------------------------- Independent
+# --------------------------------------------------------------------------------------------------------- Independent
 @_register("Independent", "Independent")
 def _kl_independent_independent(p, q):
     if p.reinterpreted_batch_ndims != q.reinterpreted_batch_ndims:
@@ -475,7 +475,7 @@ def _kl_independent_independent(p, q):
     return _sum_rightmost(kl_divergence(p.base_dist, q.base_dist), p.reinterpreted_batch_ndims)
 
 
-# ---------------------------------------------------------------------------------------------------- Laplace
+# ------------------------------------------------------------------------------------------------------------- Laplace
 @_register("Laplace", "Laplace")
 def _kl_laplace_laplace(p, q):
     ratio = p.scale / q.scale
@@ -488,7 +488,7 @@ def _kl_laplace_normal(p, q):
     return _neg_entropy_plus_normal(p, q, p.mean, p.variance)
 
 
-# ---------------------------------------------------------------------------------------------------- multivariate normals
+# ------------------------------------------------------------------------------------------------ multivariate normals
 def _check_event_shapes(p, q):
     if p.event_shape != q.event_shape:
         raise ValueError("KL-divergence between two Multivariate Normals with different event shapes cannot be "
@@ -545,7 +545,7 @@ def _kl_lowrankmultivariatenormal_lowrankmultivariatenormal(p, q):
     return _kl_gaussians(p, q)
 
 
-# ---------------------------------------------------------------------------------------------------- Normal
+# -------------------------------------------------------------------------------------------------------------- Normal
 @_register("Normal", "Gumbel")
 def _kl_normal_gumbel(p, q):
     # E[exp(-(x - mu_q)/beta)] = exp((mu_q - mu_p)/beta + sigma^2 / (2 beta^2))
@@ -571,7 +571,7 @@ def _kl_normal_normal(p, q):
     return 0.5 * (var_ratio + shift - 1 - probtorch.log(var_ratio))
 
 
-# ---------------------------------------------------------------------------------------------------- Pareto
+# -------------------------------------------------------------------------------------------------------------- Pareto
 def _pareto_mean_log(p):
     return probtorch.log(p.scale) + p.alpha.reciprocal()
 
@@ -614,13 +614,13 @@ def _kl_pareto_pareto(p, q):
     return _inf_where(p.scale < q.scale, result)
 
 
-# ---------------------------------------------------------------------------------------------------- Poisson
+# ------------------------------------------------------------------------------------------------------------- Poisson
 @_register("Poisson", "Poisson")
 def _kl_poisson_poisson(p, q):
     return probtorch.xlogy(p.rate, p.rate) - probtorch.xlogy(p.rate, q.rate) - p.rate + q.rate
 
 
-# ---------------------------------------------------------------------------------------------------- TransformedDistribution
+# --------------------------------------------------------------------------------------------- TransformedDistribution
 @_register("TransformedDistribution", "TransformedDistribution")
 def _kl_transformed_transformed(p, q):
     if p.transforms != q.transforms:
@@ -633,7 +633,7 @@ def _kl_transformed_transformed(p, q):
     return _sum_rightmost(kl_divergence(p.base_dist, q.base_dist), extra)
 
 
-# ---------------------------------------------------------------------------------------------------- Uniform
+# ------------------------------------------------------------------------------------------------------------- Uniform
 @_register("Uniform", "Beta")
 def _kl_uniform_beta(p, q):
     a, b = p.low, p.high
@@ -702,7 +702,7 @@ def _kl_uniform_uniform(p, q):
     return _inf_where((q.low > p.low) | (q.high < p.high), result)
 
 
-# ---------------------------------------------------------------------------------------------------- no overlap
+# ---------------------------------------------------------------------------------------------------------- no overlap
 # p puts mass where q has no density: the divergence is infinite
 for _p_name, _q_names in {
     "Beta": ("Pareto",),

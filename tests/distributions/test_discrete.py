@@ -469,12 +469,12 @@ def test_relaxed_vs_torch():
     from torch.distributions.relaxed_categorical import ExpRelaxedCategorical as TExp
     y = np.array([0.1, 0.5, 0.97])
     v = np.array([[0.2, 0.3, 0.5], [0.3, 0.3, 0.4]])
-    pairs = [(RelaxedBernoulli(_t(TEMP), _t(P2)), td.RelaxedBernoulli(torch.tensor(TEMP, dtype=torch.float64), torch.tensor(P2)), y),
-             (LogitRelaxedBernoulli(_t(TEMP), logits=_t(LOGITS2)),
-              TLogit(torch.tensor(TEMP, dtype=torch.float64), logits=torch.tensor(LOGITS2)), np.log(y)),
-             (RelaxedOneHotCategorical(_t(TEMP), _t(CAT)), td.RelaxedOneHotCategorical(torch.tensor(TEMP, dtype=torch.float64),
-                                                                                     torch.tensor(CAT)), v),
-             (ExpRelaxedCategorical(_t(TEMP), _t(CAT)), TExp(torch.tensor(TEMP, dtype=torch.float64), torch.tensor(CAT)), np.log(v))]
+    t_temp = torch.tensor(TEMP, dtype=torch.float64)
+    pairs = [(RelaxedBernoulli(_t(TEMP), _t(P2)), td.RelaxedBernoulli(t_temp, torch.tensor(P2)), y),
+             (LogitRelaxedBernoulli(_t(TEMP), logits=_t(LOGITS2)), TLogit(t_temp, logits=torch.tensor(LOGITS2)),
+              np.log(y)),
+             (RelaxedOneHotCategorical(_t(TEMP), _t(CAT)), td.RelaxedOneHotCategorical(t_temp, torch.tensor(CAT)), v),
+             (ExpRelaxedCategorical(_t(TEMP), _t(CAT)), TExp(t_temp, torch.tensor(CAT)), np.log(v))]
     for ours, theirs, x in pairs:
         assert ours.batch_shape == theirs.batch_shape and ours.event_shape == theirs.event_shape
         np.testing.assert_allclose(ours.log_prob(_t(x)).numpy(), theirs.log_prob(torch.tensor(x)).numpy(),
