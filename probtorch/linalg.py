@@ -250,6 +250,11 @@ def solve(A, B, *, left=True, out=None):
     """The solution X of A X = B (or X A = B with ``left=False``), batch dims broadcast.
 
     B is taken as a (batch of) vector(s) when it is 1-D or has A's shape without the last dimension.
+
+    Example::
+
+        >>> A = probtorch.tensor([[3.0, 1.0], [1.0, 2.0]])
+        >>> probtorch.linalg.solve(A, probtorch.tensor([9.0, 8.0]))  # tensor([2., 3.])
     """
     _check(A, "linalg.solve")
     if not isinstance(B, Tensor):
@@ -276,6 +281,11 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
     """The solution X of A X = B (or X A = B) for triangular A; only A's `upper`/lower triangle is read.
 
     With ``unitriangular=True`` A's diagonal is taken to be ones.
+
+    Example::
+
+        >>> L = probtorch.tensor([[2.0, 0.0], [1.0, 1.0]])
+        >>> probtorch.linalg.solve_triangular(L, probtorch.tensor([[2.0], [3.0]]), upper=False)  # [[1.], [2.]]
     """
     _check(A, "linalg.solve_triangular")
     if not isinstance(B, Tensor) or B.ndim < 2:
@@ -313,7 +323,13 @@ def det(A, *, out=None):
 
 
 def slogdet(A, *, out=None):
-    """(sign, log|det A|) for each square matrix in A; for a singular matrix (0, -inf)."""
+    """(sign, log|det A|) for each square matrix in A; for a singular matrix (0, -inf).
+
+    Example::
+
+        >>> sign, logabsdet = probtorch.linalg.slogdet(probtorch.tensor([[-2.0, 0.0], [0.0, 3.0]]))
+        >>> # sign = -1., logabsdet = log(6)
+    """
     _check(A, "linalg.slogdet")
     s, la = L.slogdet(A)
     return _out(_slogdet_t(s.detach(), la), out)
@@ -329,7 +345,14 @@ def logdet(input):
 
 # ------------------------------------------------------------------------------------------------ spectral
 def eigh(A, UPLO="L", *, out=None):
-    """Eigenvalues (ascending) and orthonormal eigenvectors of symmetric A, read from the `UPLO` triangle."""
+    """Eigenvalues (ascending) and orthonormal eigenvectors of symmetric A, read from the `UPLO` triangle.
+
+    The gradient is symmetric; at repeated eigenvalues the eigenvector term is dropped (torch returns NaN there).
+
+    Example::
+
+        >>> w, V = probtorch.linalg.eigh(probtorch.tensor([[2.0, 1.0], [1.0, 2.0]]))  # w = tensor([1., 3.])
+    """
     _check(A, "linalg.eigh")
     if UPLO not in ("L", "U"):
         raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
@@ -406,7 +429,12 @@ def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, out=None):
 
 # ------------------------------------------------------------------------------------------------ matrix functions
 def matrix_exp(A):
-    """The matrix exponential of each square matrix in A."""
+    """The matrix exponential of each square matrix in A (scipy's Pade approximation with scaling and squaring).
+
+    Example::
+
+        >>> probtorch.linalg.matrix_exp(probtorch.tensor([[0.0, 1.0], [-1.0, 0.0]]))  # a rotation by 1 radian
+    """
     _check(A, "linalg.matrix_exp")
     return L.matrix_exp(A)
 
@@ -534,6 +562,12 @@ def einsum(*args):
     ``einsum("ij,jk->ik", a, b)``; operands may also come as one list, or in the sublist form
     ``einsum(a, [0, 1], b, [1, 2], [0, 2])``. "..." stands for broadcast dimensions; without "->" the output has
     the labels seen once, in alphabetical order, after the broadcast dimensions. Size-1 dimensions broadcast.
+
+    Example::
+
+        >>> a, b = probtorch.randn(2, 3), probtorch.randn(3, 4)
+        >>> probtorch.einsum("ij,jk->ik", a, b)      # a @ b
+        >>> probtorch.einsum("ii", probtorch.eye(3))  # the trace, 3.
     """
     if not args:
         raise TypeError("einsum(): must specify the equation string and at least one operand, or at least one "
