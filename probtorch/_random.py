@@ -80,13 +80,21 @@ def set_rng_state(new_state):
 def _size(size):
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
-    return tuple(int(s) for s in size)
+    size = tuple(int(s) for s in size)
+    for s in size:
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")
+    return size
+
+
+# torch's names for element types in "not implemented for 'Long'" messages
+_TYPE_NAMES = {"int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long", "uint8": "Byte", "bool": "Bool"}
 
 
 def _float_dtype(dtype):
     dtype = dtype or _dtype.get_default_dtype()
     if dtype.category < 2:
-        raise RuntimeError(f'"check_uniform_bounds" not implemented for \'{dtype.name.title()}\'')
+        raise NotImplementedError(f'"check_uniform_bounds" not implemented for \'{_TYPE_NAMES[dtype.name]}\'')
     return dtype
 
 
@@ -125,7 +133,7 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
         low, high = 0, low
     if high <= low:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
-    arr = _rng(generator).integers(low, high, size=tuple(size), dtype=np.int64)
+    arr = _rng(generator).integers(low, high, size=_size((size,)), dtype=np.int64)
     return _make(arr.astype((dtype or _dtype.int64).np))
 
 
@@ -136,6 +144,8 @@ def randint_like(input, low=0, high=None, *, dtype=None, generator=None):
 
 
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
+    """A uniformly random permutation of 0 .. n-1."""
+    _size((n,))
     return _make(_rng(generator).permutation(n).astype((dtype or _dtype.int64).np))
 
 
@@ -148,7 +158,8 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
     """Normal samples; `mean` and `std` may be tensors (broadcast) or numbers with an explicit `size`."""
     m, s = _arr(mean), _arr(std)
     if np.any(np.asarray(s) < 0):
-        raise RuntimeError("normal expects all elements of std >= 0.0")
+        bad = np.asarray(s)[np.asarray(s) < 0].reshape(-1)[0]
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {bad:g}")
     if isinstance(mean, Tensor) or isinstance(std, Tensor):
         # mean + std * z with Tensor ops: differentiable in mean (grad 1) and std (grad z), as torch's normal
         dt = _dtype.result_type(*(v for v in (mean, std) if isinstance(v, Tensor)))
@@ -189,6 +200,8 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
     if not replacement and np.any((rows > 0).sum(-1) < num_samples):
         raise RuntimeError("invalid multinomial distribution (with replacement=False, not enough non-negative "
                            "category to sample)")
+    if num_samples <= 0:
+        raise RuntimeError("cannot sample n_sample <= 0 samples")
     rng = _rng(generator)
     res = np.empty((rows.shape[0], num_samples), np.int64)
     for r, row in enumerate(rows):
@@ -204,6 +217,9 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
 
 
 def poisson(input, generator=None):
+    """Poisson counts with rates `input` (same dtype as the rates)."""
+    if np.any(~(input._data >= 0)):
+        raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
     return _make(_rng(generator).poisson(_arr(input)).astype(input._data.dtype))
 
 

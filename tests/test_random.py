@@ -259,3 +259,23 @@ def test_statistics_do_not_depend_on_torch_streams():
     a = probtorch.randn(3)
     g = probtorch.Generator().manual_seed(99)
     assert np.array_equal(probtorch.randn(3, generator=g).numpy(), a.numpy())
+
+
+@pytest.mark.parametrize("fn, match", [
+    (lambda m: m.multinomial(m.ones(3), 0), "n_sample <= 0"),
+    (lambda m: m.multinomial(m.ones(2, 2, 2), 1), "1 or 2 dim"),
+    (lambda m: m.randperm(-1), "negative dimension"),
+    (lambda m: m.rand(-1), "negative dimension"),
+    (lambda m: m.randn(2, -3), "negative dimension"),
+    (lambda m: m.randint(0, 5, (-1,)), "negative dimension"),
+    (lambda m: m.normal(m.zeros(2), -1.0), "std >= 0.0"),
+    (lambda m: m.poisson(m.tensor([-1.0])), "non-negative"),
+    (lambda m: m.rand(2, dtype=m.int64), "not implemented for 'Long'"),
+    (lambda m: m.randn(2, dtype=m.bool), "not implemented for 'Bool'"),
+])
+def test_sampler_errors_match_torch(fn, match):
+    torch = pytest.importorskip("torch")
+    with pytest.raises(Exception) as expected:
+        fn(torch)
+    with pytest.raises(expected.type, match=match):
+        fn(probtorch)
