@@ -88,3 +88,29 @@ def test_make_tensor_seed_grad_and_exclude_zero():
     with pytest.raises(ValueError, match="low"):
         make_tensor(2, low=3, high=1)
     assert make_tensor(2).dtype is probtorch.get_default_dtype()
+
+
+def test_check_grads_passes_and_catches_wrong_rules():
+    from probtorch.autograd.gradcheck import GradcheckError
+    from probtorch.testing import check_grads
+    x = make_tensor(3, dtype=probtorch.float64, low=0.5, high=2, requires_grad=True, seed=0)
+    assert check_grads(lambda t: (t.log() * t.sin()).sum(), (x,))
+
+    class WrongSecond(probtorch.autograd.Function):
+        # exp with a first derivative that is right in value but wrong as a function (its derivative is 0)
+        @staticmethod
+        def forward(ctx, t):
+            out = t.exp()
+            ctx.save_for_backward(out)
+            return out
+
+        @staticmethod
+        def backward(ctx, g):
+            out, = ctx.saved_tensors
+            return g * out.detach()
+
+    assert check_grads(WrongSecond.apply, (x,), order=1)
+    with pytest.raises(GradcheckError):
+        check_grads(WrongSecond.apply, (x,), order=2)
+    with pytest.raises(ValueError, match="order"):
+        check_grads(lambda t: t, (x,), order=3)

@@ -10,7 +10,7 @@ import numpy as np
 from .. import _dtype
 from .._tensor import Tensor, _make
 
-__all__ = ["assert_close", "make_tensor", "default_tolerances"]
+__all__ = ["assert_close", "make_tensor", "default_tolerances", "check_grads"]
 
 # (rtol, atol) by numpy dtype; the same defaults torch documents for torch.testing.assert_close.
 _TOLERANCES = {
@@ -194,3 +194,18 @@ def make_tensor(*shape, dtype=None, low=None, high=None, requires_grad=False, se
     if requires_grad:
         t.requires_grad_(True)
     return t
+
+
+def check_grads(fn, inputs, order=2, *, eps=1e-6, atol=1e-5, rtol=1e-3):
+    """Check `fn`'s derivatives against central differences up to `order` (1: gradcheck, 2: also gradgradcheck).
+
+    `inputs` is a tensor or tuple of tensors; those with ``requires_grad`` are checked (use float64). Raises
+    `GradcheckError` on a mismatch and returns True otherwise.
+    """
+    from ..autograd.gradcheck import gradcheck, gradgradcheck
+    if order not in (1, 2):
+        raise ValueError(f"check_grads supports order 1 or 2, got {order}")
+    gradcheck(fn, inputs, eps=eps, atol=atol, rtol=rtol)
+    if order == 2:
+        gradgradcheck(fn, inputs, eps=eps, atol=atol, rtol=rtol)
+    return True
