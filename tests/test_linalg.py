@@ -225,11 +225,11 @@ def _compare_torch(fn, arrays, rtol=1e-7, atol=1e-9, dtype="float64"):
         np.testing.assert_allclose(p.numpy(), t.numpy(), rtol=max(rtol, 1e-6), atol=max(atol, 1e-8))
 
 
-@pytest.mark.parametrize("batch", [(), (2,), (2, 3)], ids=str)
-@pytest.mark.parametrize("case", CASES, ids=repr)
+_BATCHED = [(c, b) for c in CASES for b in ([(), (2,), (2, 3)] if c.batched else [()])]
+
+
+@pytest.mark.parametrize("case,batch", _BATCHED, ids=[f"{c.name}-{b}" for c, b in _BATCHED])
 def test_against_torch(case, batch):
-    if batch and not case.batched:
-        pytest.skip("fixed shapes")
     _compare_torch(case.fn, _inputs(case.shapes, batch))
 
 
