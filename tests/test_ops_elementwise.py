@@ -469,3 +469,18 @@ def test_cosine_similarity_and_softplus_helpers_match_torch():
     assert_same(probtorch.softplus_(probtorch.tensor(v), beta=0.5, threshold=10.0),
                 torch.nn.functional.softplus(torch.tensor(v), beta=0.5, threshold=10.0))
     assert_same(probtorch.sigmoid_(probtorch.tensor(v)), torch.sigmoid(torch.tensor(v)))
+
+
+@pytest.mark.parametrize("fn", [lambda m, x, y: x * y, lambda m, x, y: m.atan2(x, y), lambda m, x, y: x / y,
+                                lambda m, x, y: m.maximum(x, y), lambda m, x, y: m.where(x > 0, x, y),
+                                lambda m, x, y: (x + y).sum(dtype=m.float64), lambda m, x, y: m.pow(x.abs(), y)])
+def test_mixed_dtype_gradients_have_input_dtypes(fn):
+    """float32 * float64 promotes forward, and each gradient comes back in its own input's dtype."""
+    a, b = np.array([0.5, -1.5, 2.0]), np.array([1.25, 0.75, -0.5])
+    grads = []
+    for m in (probtorch, torch):
+        x = m.tensor(a.astype(np.float32), requires_grad=True)
+        y = m.tensor(b, dtype=m.float64, requires_grad=True)
+        out = fn(m, x, y)
+        grads.append((out,) + tuple(m.autograd.grad(out.sum(), (x, y))))
+    assert_same(grads[0], grads[1], rtol=1e-6, atol=1e-6)
