@@ -135,4 +135,9 @@ def format_tensor(t):
         suffix.append(f"grad_fn=<{name}>")
     elif t._rg:
         suffix.append("requires_grad=True")
-    return prefix + body + "".join(", " + s for s in suffix) + ")"
+    res = prefix + body + "".join(", " + s for s in suffix)
+    if t._fw is not None:  # a dual tensor of forward-mode AD; torch wraps this suffix like its others
+        tangent = "tangent=" + format_tensor(t._fw)
+        last = res.rsplit("\n", 1)[-1]
+        res += (",\n" + " " * len(prefix) if len(last) + len(tangent) + 2 > 80 else ", ") + tangent
+    return res + ")"

@@ -480,3 +480,13 @@ def test_gradcheck_check_forward_ad():
         gradcheck(WrongJvp.apply, (y,), check_forward_ad=True, check_backward_ad=False)
     assert not gradcheck(WrongJvp.apply, (y,), check_forward_ad=True, check_backward_ad=False,
                          raise_exception=False)
+
+
+def test_repr_shows_the_tangent_like_torch():
+    reprs = []
+    for lib, m in ((probtorch, fw), (torch, tfw)):
+        with m.dual_level():
+            reprs.append((repr(m.make_dual(lib.ones(3), lib.ones(3) * 2)),
+                          repr(m.make_dual(lib.ones(2, 2), lib.ones(2, 2)) * 3)))
+    assert reprs[0] == reprs[1]
+    assert reprs[0][0] == "tensor([1., 1., 1.], tangent=tensor([2., 2., 2.]))"
