@@ -214,8 +214,9 @@ def test_index_grad_duplicates_accumulate():
     assert x.grad.tolist() == [3.0, 0.0, 1.0, 0.0]
 
 
-@pytest.mark.parametrize("idx", [(slice(None), [0, 2, 2]), ([1, 0], slice(1, None)), (probtorch.tensor([[True, False, True],
-                                 [False, True, True]]),), (1, None, slice(None, None, 2))],
+@pytest.mark.parametrize("idx", [(slice(None), [0, 2, 2]), ([1, 0], slice(1, None)),
+                                 (probtorch.tensor([[True, False, True], [False, True, True]]),),
+                                 (1, None, slice(None, None, 2))],
                          ids=["list", "list_slice", "mask", "basic"])
 def test_index_gradcheck(idx):
     x = probtorch.randn(2, 3, dtype=probtorch.float64, requires_grad=True)

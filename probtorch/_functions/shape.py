@@ -119,6 +119,12 @@ def movedim(input, source, destination):
                            f"number of dims as destination ({dst} dims)")
     src = [_wrap_dim(s, n) for s in src]
     dst = [_wrap_dim(d, n) for d in dst]
+    if len(set(src)) != len(src):
+        raise RuntimeError(f"movedim: repeated dim in `source` "
+                           f"({list(source) if not isinstance(source, int) else source})")
+    if len(set(dst)) != len(dst):
+        raise RuntimeError(f"movedim: repeated dim in `destination` "
+                           f"({list(destination) if not isinstance(destination, int) else destination})")
     order = [d for d in range(n) if d not in src]
     for d, s in sorted(zip(dst, src)):
         order.insert(d, s)
@@ -290,6 +296,8 @@ def column_stack(tensors, *, out=None):
 def narrow(input, dim, start, length):
     dim = _wrap_dim(dim, input.ndim)
     start = int(start)
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
     if start < 0:
         start += input.shape[dim]
     if start < 0 or start + length > input.shape[dim]:
@@ -332,8 +340,12 @@ def split(tensor, split_size_or_sections, dim=0):
 def tensor_split(input, indices_or_sections, dim=0):
     dim = _wrap_dim(dim, input.ndim)
     n = input.shape[dim]
+    if isinstance(indices_or_sections, Tensor) and indices_or_sections.ndim == 0:
+        indices_or_sections = int(indices_or_sections)
     if isinstance(indices_or_sections, int):
         k = indices_or_sections
+        if k <= 0:
+            raise RuntimeError(f"number of sections must be larger than 0, got {k}")
         q, r = divmod(n, k)
         sizes = [q + 1] * r + [q] * (k - r)
         bounds = np.cumsum([0] + sizes)
@@ -484,6 +496,11 @@ def index_add(input, dim, index, source, *, alpha=1):
 
 def index_copy(input, dim, index, source):
     dim = _wrap_dim(dim, input.ndim)
+    for d in range(input.ndim):
+        if d != dim and source.ndim == input.ndim and source.shape[d] != input.shape[d]:
+            raise RuntimeError(f"index_copy_(): Source/destination tensor must have same slice shapes. Destination "
+                               f"slice shape: {input.shape[d]} at dimension {d} and source slice shape: "
+                               f"{source.shape[d]} at dimension {d}.")
     idx = (slice(None),) * dim + (_index_arr(index),)
     return S.index_put(input, source, idx=idx)
 
@@ -599,6 +616,8 @@ def roll(input, shifts, dims=None):
         return roll(input.reshape(-1), shifts, 0).reshape(input.shape)
     shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    if len(shifts) != len(dims):
+        raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}")
     return S.roll(input, shifts=shifts, dims=tuple(_wrap_dim(d, input.ndim) for d in dims))
 
 
@@ -683,16 +702,22 @@ def meshgrid(*tensors, indexing="ij"):
 
 
 def atleast_1d(*tensors):
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        return tuple(atleast_1d(tt) for tt in tensors[0])
     res = tuple(tt.reshape(1) if tt.ndim == 0 else tt for tt in tensors)
     return res[0] if len(res) == 1 else res
 
 
 def atleast_2d(*tensors):
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        return tuple(atleast_2d(tt) for tt in tensors[0])
     res = tuple(tt.reshape(1, -1) if tt.ndim < 2 else tt for tt in tensors)
     return res[0] if len(res) == 1 else res
 
 
 def atleast_3d(*tensors):
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        return tuple(atleast_3d(tt) for tt in tensors[0])
     def f(tt):
         if tt.ndim == 0:
             return tt.reshape(1, 1, 1)
@@ -706,6 +731,8 @@ def atleast_3d(*tensors):
 
 
 def block_diag(*tensors):
+    if not tensors:
+        return _make(np.zeros((1, 0), _dtype._Default.dtype.np))
     mats = [tt.reshape(1, 1) if tt.ndim == 0 else (tt.reshape(1, -1) if tt.ndim == 1 else tt) for tt in tensors]
     rows = builtins.sum(m.shape[0] for m in mats)
     cols = builtins.sum(m.shape[1] for m in mats)
@@ -731,7 +758,10 @@ def cartesian_prod(*tensors):
 def combinations(input, r=2, with_replacement=False):
     import itertools
     n = input.shape[0]
-    combos = list((itertools.combinations_with_replacement if with_replacement else itertools.combinations)(range(n), r))
+    pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
+    combos = list(pick(range(n), r))
+    if r == 0:
+        return input.new_zeros((0,))
     if not combos:
         return input.new_zeros((0, r))
     idx = np.array(combos, np.int64)
@@ -753,23 +783,37 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
 
 
 def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
-    d = input._data.reshape(-1) if dim is None else input._data
-    if d.size == 0:
-        return _make(d)
-    change = np.concatenate([[True], d[1:] != d[:-1]])
+    """Collapse runs of equal consecutive elements (or slices along `dim`)."""
+    if dim is None:
+        d = input._data.reshape(-1)
+        axis = 0
+    else:
+        axis = _wrap_dim(dim, input.ndim)
+        d = np.moveaxis(input._data, axis, 0)
+    n = d.shape[0]
+    if n == 0:
+        change = np.zeros(0, bool)
+    else:
+        rest = (d[1:] != d[:-1]).reshape(n - 1, -1).any(axis=1) if d.ndim > 1 else d[1:] != d[:-1]
+        change = np.concatenate([[True], rest])
     vals = d[change]
-    out = [_make(vals)]
+    if dim is not None:
+        vals = np.moveaxis(vals, 0, axis)
+    out = [_make(np.ascontiguousarray(vals))]
     if return_inverse:
-        out.append(_make((np.cumsum(change) - 1).reshape(input.shape).astype(np.int64)))
+        inv = np.cumsum(change) - 1
+        out.append(_make(inv.reshape(input.shape if dim is None else (n,)).astype(np.int64)))
     if return_counts:
         pos = np.flatnonzero(change)
-        out.append(_make(np.diff(np.append(pos, d.size)).astype(np.int64)))
+        out.append(_make(np.diff(np.append(pos, n)).astype(np.int64)))
     return out[0] if len(out) == 1 else tuple(out)
 
 
 def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None, sorter=None):
     side = side or ("right" if right else "left")
     seq = sorted_sequence._data
+    if sorter is not None:  # sort the sequence with the given permutation (along the last dim) first
+        seq = np.take_along_axis(seq, sorter._data if isinstance(sorter, Tensor) else np.asarray(sorter), -1)
     vals = input._data if isinstance(input, Tensor) else np.asarray(input)
     if seq.ndim == 1:
         res = np.searchsorted(seq, vals, side=side)
@@ -787,7 +831,9 @@ def bucketize(input, boundaries, *, out_int32=False, right=False):
 def bincount(input, weights=None, minlength=0):
     w = None if weights is None else weights._data
     res = np.bincount(input._data, w, minlength)
-    return _make(res if w is not None else res.astype(np.int64))
+    if w is None:
+        return _make(res.astype(np.int64))
+    return _make(res.astype(np.float32 if w.dtype == np.float32 else np.float64))
 
 
 def histc(input, bins=100, min=0, max=0):

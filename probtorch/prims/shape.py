@@ -324,8 +324,8 @@ def _diagonal_view(x, offset, dim1, dim2):
     xd = np.moveaxis(x, (dim1, dim2), (-2, -1))
     xd = xd[..., :, offset:] if offset >= 0 else xd[..., -offset:, :]
     n = max(min(xd.shape[-2], xd.shape[-1]), 0)
-    return np.lib.stride_tricks.as_strided(xd, xd.shape[:-2] + (n,), xd.strides[:-2] + (xd.strides[-2] + xd.strides[-1],),
-                                           writeable=x.flags.writeable)
+    strides = xd.strides[:-2] + (xd.strides[-2] + xd.strides[-1],)
+    return np.lib.stride_tricks.as_strided(xd, xd.shape[:-2] + (n,), strides, writeable=x.flags.writeable)
 
 
 diagonal = Primitive("diagonal", lambda x, offset=0, dim1=0, dim2=1: _diagonal_view(x, offset, dim1, dim2),
