@@ -21,38 +21,32 @@ import math
 
 import numpy as np
 
-_compiled = {}
+from ._jit import kernel
 
 
-def _jit():
-    if "grad" in _compiled:
-        return _compiled
-    import numba
-
-    @numba.njit(cache=True)
-    def digamma(z):
-        # recurrence up to z >= 10, then the asymptotic series (error < 1e-15 there)
-        acc = 0.0
+@kernel
+def _dlogx(lx_arr, a_arr, eps, out):
+    for k in range(lx_arr.shape[0]):
+        lx = lx_arr[k]
+        a = a_arr[k]
+        if not (a > 0.0) or math.isnan(lx) or lx == math.inf:
+            out[k] = math.nan
+            continue
+        # digamma(a): recurrence up to z >= 10, then the asymptotic series (error < 1e-15 there)
+        z = a
+        psi_a = 0.0
         while z < 10.0:
-            acc -= 1.0 / z
+            psi_a -= 1.0 / z
             z += 1.0
         r = 1.0 / (z * z)
-        series = r * (1.0 / 12 - r * (1.0 / 120 - r * (1.0 / 252 - r * (1.0 / 240 - r * (1.0 / 132)))))
-        return acc + math.log(z) - 0.5 / z - series
-
-    @numba.njit(cache=True)
-    def dlogx_one(lx, a, eps):
-        if not (a > 0.0) or math.isnan(lx):
-            return math.nan
-        if lx == math.inf:
-            return math.nan
+        psi_a += math.log(z) - 0.5 / z - r * (1.0 / 12 - r * (1.0 / 120 - r * (1.0 / 252 - r * (1.0 / 240 - r / 132))))
         x = math.exp(lx)
         if x < a + 1.0:
             t = 1.0 / a
-            psi = digamma(a + 1.0)
+            psi = psi_a + t  # digamma(a + 1)
             s = t * (lx - psi)
             n = 1.0
-            for _ in range(1000000):
+            for _ in range(10000000):
                 inv = 1.0 / (a + n)
                 t *= x * inv
                 psi += inv
@@ -60,7 +54,8 @@ def _jit():
                 n += 1.0
                 if t * (abs(lx - psi) + 1.0) <= eps * abs(s):
                     break
-            return -s
+            out[k] = -s
+            continue
         tiny = 1e-300
         b = x + 1.0 - a
         db = -1.0
@@ -71,7 +66,7 @@ def _jit():
         h = d
         dh = dd
         i = 1.0
-        for _ in range(1000000):
+        for _ in range(10000000):
             an = -i * (i - a)
             dan = i
             b += 2.0
@@ -95,27 +90,19 @@ def _jit():
             i += 1.0
             if abs(delta - 1.0) <= eps and abs(ddelta) * abs(h) <= eps * abs(dh) + 1e-300:
                 break
-        return h * (lx - digamma(a)) + dh
-
-    @numba.njit(cache=True)
-    def grad(lx, a, eps):
-        out = np.empty(lx.shape[0])
-        for k in range(lx.shape[0]):
-            out[k] = dlogx_one(lx[k], a[k], eps)
-        return out
-
-    _compiled["grad"] = grad
-    _compiled["digamma"] = digamma
-    return _compiled
+        out[k] = h * (lx - psi_a) + dh
 
 
 def standard_gamma_dlogx(log_x, alpha, eps=1e-15):
     """d log(x) / d alpha for standard-gamma samples x = exp(log_x) of concentration alpha.
 
     Computed in float64; `eps` is the relative truncation error of the series (1e-15 for float64 results; a
-    float32 result needs only ~1e-8, which saves about half of the terms).
+    float32 result needs only ~1e-8, which saves about a third of the terms).
     """
     lx, a = np.broadcast_arrays(np.asarray(log_x, np.float64), np.asarray(alpha, np.float64))
     shape = lx.shape
-    out = _jit()["grad"](np.ascontiguousarray(lx).reshape(-1), np.ascontiguousarray(a).reshape(-1), float(eps))
+    lx = np.ascontiguousarray(lx).reshape(-1)
+    a = np.ascontiguousarray(a).reshape(-1)
+    out = np.empty(lx.shape[0])
+    _dlogx(lx, a, float(eps), out)
     return out.reshape(shape)

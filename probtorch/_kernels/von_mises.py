@@ -15,52 +15,42 @@ import math
 
 import numpy as np
 
-_compiled = {}
+from ._jit import kernel
 
 
-def _jit():
-    if "grad" in _compiled:
-        return _compiled
-    import numba
-
-    @numba.njit(cache=True)
-    def grad(z, k, i0e_k):
-        out = np.empty(z.shape[0])
-        nmax = 0
-        for j in range(k.shape[0]):
-            n = 30 + int(12.0 * math.sqrt(k[j]))
-            if n > nmax:
-                nmax = n
-        ratio = np.empty(nmax + 2)
-        big_r = np.empty(nmax + 2)
-        for j in range(z.shape[0]):
-            kj = k[j]
-            n_terms = 30 + int(12.0 * math.sqrt(kj))
-            r = 0.0
-            for n in range(n_terms + 1, 0, -1):
-                r = 1.0 / (2.0 * n / kj + r)
-                ratio[n] = r
-            big_r[0] = 1.0
-            for n in range(1, n_terms + 2):
-                big_r[n] = big_r[n - 1] * ratio[n] if n <= n_terms + 1 else 0.0
-            r1 = big_r[1]
-            zj = z[j]
-            s1 = math.sin(zj)
-            c2 = 2.0 * math.cos(zj)
-            s_prev = 0.0
-            s_cur = s1
-            acc = 0.0
-            for n in range(1, n_terms + 1):
-                coef = 0.5 * (big_r[n - 1] + big_r[n + 1]) - big_r[n] * r1
-                acc += coef * s_cur / n
-                s_next = c2 * s_cur - s_prev
-                s_prev = s_cur
-                s_cur = s_next
-            out[j] = -2.0 * acc * i0e_k[j] * math.exp(kj * (1.0 - math.cos(zj)))
-        return out
-
-    _compiled["grad"] = grad
-    return _compiled
+@kernel
+def _dz_dk(z, k, i0e_k, out):
+    nmax = 0
+    for j in range(k.shape[0]):
+        n = 30 + int(12.0 * math.sqrt(k[j]))
+        if n > nmax:
+            nmax = n
+    ratio = np.empty(nmax + 2)
+    big_r = np.empty(nmax + 2)
+    for j in range(z.shape[0]):
+        kj = k[j]
+        n_terms = 30 + int(12.0 * math.sqrt(kj))
+        # I_n / I_{n-1} = 1 / (2n/k + I_{n+1} / I_n), started from 0 far out
+        r = 0.0
+        for n in range(n_terms + 1, 0, -1):
+            r = 1.0 / (2.0 * n / kj + r)
+            ratio[n] = r
+        big_r[0] = 1.0
+        for n in range(1, n_terms + 2):
+            big_r[n] = big_r[n - 1] * ratio[n]
+        r1 = big_r[1]
+        zj = z[j]
+        c2 = 2.0 * math.cos(zj)
+        s_prev = 0.0
+        s_cur = math.sin(zj)  # sin(n z) by the Chebyshev recurrence
+        acc = 0.0
+        for n in range(1, n_terms + 1):
+            coef = 0.5 * (big_r[n - 1] + big_r[n + 1]) - big_r[n] * r1
+            acc += coef * s_cur / n
+            s_next = c2 * s_cur - s_prev
+            s_prev = s_cur
+            s_cur = s_next
+        out[j] = -2.0 * acc * i0e_k[j] * math.exp(kj * (1.0 - math.cos(zj)))
 
 
 def von_mises_dz_dk(z, concentration, i0e_k):
@@ -68,8 +58,9 @@ def von_mises_dz_dk(z, concentration, i0e_k):
     z, k, i = np.broadcast_arrays(np.asarray(z, np.float64), np.asarray(concentration, np.float64),
                                   np.asarray(i0e_k, np.float64))
     shape = z.shape
-    out = _jit()["grad"](np.ascontiguousarray(z).reshape(-1), np.ascontiguousarray(k).reshape(-1),
-                         np.ascontiguousarray(i).reshape(-1))
+    z = np.ascontiguousarray(z).reshape(-1)
+    out = np.empty(z.shape[0])
+    _dz_dk(z, np.ascontiguousarray(k).reshape(-1), np.ascontiguousarray(i).reshape(-1), out)
     return out.reshape(shape)
 
 
