@@ -141,3 +141,11 @@ def format_tensor(t):
         last = res.rsplit("\n", 1)[-1]
         res += (",\n" + " " * len(prefix) if len(last) + len(tangent) + 2 > 80 else ", ") + tangent
     return res + ")"
+
+
+def format_with_spec(t, format_spec):
+    """format(t, spec): a 0-d tensor formats like its Python number (f"{loss:.3f}"); others only with an empty
+    spec, as their repr."""
+    if t._data.ndim == 0:
+        return format(t.item(), format_spec)
+    return object.__format__(t, format_spec)

@@ -270,6 +270,10 @@ class Tensor:
         from ._format import format_tensor
         return format_tensor(self)
 
+    def __format__(self, format_spec):
+        from ._format import format_with_spec
+        return format_with_spec(self, format_spec)
+
     def __reduce_ex__(self, proto):
         return (_rebuild, (self._data, self._rg))
 

@@ -77,3 +77,16 @@ def test_grad_fn_names_in_repr(expr, name):
     assert type(t.grad_fn).__name__ == name
     assert p.grad_fn.name() == name
     assert repr(p) == repr(t).replace("torch.", "probtorch.")
+
+
+@pytest.mark.parametrize("value, spec", [(1.5, ".2f"), (1.5, ""), (3, ">4d"), (True, ""), (2.0 / 3, ".3e")])
+def test_format_spec_of_0d_tensor_matches_torch(value, spec):
+    assert format(probtorch.tensor(value), spec) == format(torch.tensor(value), spec)
+
+
+def test_format_spec_of_nd_tensor():
+    assert f"{probtorch.tensor([1.0, 2.0])}" == "tensor([1., 2.])"
+    with pytest.raises(TypeError):
+        torch.tensor([1.5]).__format__(".2f")
+    with pytest.raises(TypeError):
+        format(probtorch.tensor([1.5]), ".2f")
