@@ -182,7 +182,7 @@ def bernoulli(input, p=None, *, generator=None, out=None):
     if np.any((probs < 0) | (probs > 1)):
         raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
     u = _rng(generator).random(np.shape(probs))
-    return _make((u < probs).astype(input._data.dtype))
+    return _make(np.asarray(u < probs).astype(input._data.dtype))  # 0-d comparisons give numpy scalars
 
 
 def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):

@@ -95,7 +95,7 @@ class Geometric(Distribution):
             with np.errstate(divide="ignore", invalid="ignore"):
                 k = np.floor(np.log(u) / np.log1p(-np.broadcast_to(p, shape)))
             k = np.where(np.broadcast_to(p, shape) == 1, 0, k)
-            return _make(k.astype(p.dtype))
+            return _make(np.asarray(k, dtype=p.dtype))
 
     def log_prob(self, value):
         if self._validate_args:

@@ -94,7 +94,7 @@ class Multinomial(Distribution):
             p = np.asarray(self.probs.detach()._data, np.float64)
             p = p / p.sum(-1, keepdims=True)
             counts = _rng(None).multinomial(self.total_count, np.broadcast_to(p, shape))
-            return _make(counts.astype(self.probs.dtype.np))
+            return _make(np.asarray(counts, dtype=self.probs.dtype.np))
 
     def log_prob(self, value):
         if self._validate_args:

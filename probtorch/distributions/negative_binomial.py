@@ -99,7 +99,7 @@ class NegativeBinomial(Distribution):
             rng = _rng(None)
             # Gamma-Poisson mixture: the Poisson rate is Gamma(shape r, scale p / (1 - p))
             rate = rng.gamma(r, 1.0) * odds
-            return _make(rng.poisson(rate).astype(self._param.dtype.np))
+            return _make(np.asarray(rng.poisson(rate), dtype=self._param.dtype.np))
 
     def log_prob(self, value):
         if self._validate_args:

@@ -61,7 +61,7 @@ class Poisson(ExponentialFamily):
         shape = self._extended_shape(sample_shape)
         with probtorch.no_grad():
             rate = self.rate.detach()._data
-            return _make(_rng(None).poisson(np.broadcast_to(rate, tuple(shape))).astype(rate.dtype))
+            return _make(np.asarray(_rng(None).poisson(np.broadcast_to(rate, tuple(shape))), dtype=rate.dtype))
 
     def log_prob(self, value):
         if self._validate_args:

@@ -211,6 +211,17 @@ def test_categorical_many_categories_uses_binary_search_path():
         assert st.chisquare(obs, exp).pvalue > 1e-4
 
 
+def test_scalar_parameters_sample_zero_dim_tensors():
+    import probtorch.distributions as D
+    for d in [D.Poisson(3.0), D.Bernoulli(0.3), D.Geometric(0.3), D.Binomial(5, _t(0.3)),
+              D.NegativeBinomial(3.0, _t(0.4)), D.Categorical(_t([0.2, 0.8])), D.RelaxedBernoulli(0.5, 0.3)]:
+        for shape in ((), (2,)):
+            s = d.sample(shape)
+            assert s.shape == shape and isinstance(s._data, np.ndarray), (type(d).__name__, shape)
+            assert s.dtype is (probtorch.int64 if isinstance(d, Categorical) else d.mean.dtype
+                               if not isinstance(d, D.RelaxedBernoulli) else d.probs.dtype)
+
+
 def test_expand_shapes_and_values():
     for d in [Bernoulli(_t(P2)), Bernoulli(logits=_t(P2)), Binomial(5, _t(P2)), Geometric(_t(P2)),
               NegativeBinomial(2.0, _t(P2)), Poisson(_t(P2)), Categorical(_t(CAT[0])), OneHotCategorical(_t(CAT[0])),
