@@ -21,7 +21,7 @@ import math
 
 import numpy as np
 
-from ._jit import kernel
+from ._jit import available, kernel
 
 
 @kernel
@@ -104,5 +104,6 @@ def standard_gamma_dlogx(log_x, alpha, eps=1e-15):
     lx = np.ascontiguousarray(lx).reshape(-1)
     a = np.ascontiguousarray(a).reshape(-1)
     out = np.empty(lx.shape[0])
-    _dlogx(lx, a, float(eps), out)
+    # without numba the same loop runs as plain Python (slow, but the values are identical)
+    (_dlogx if available() else _dlogx.py)(lx, a, float(eps), out)
     return out.reshape(shape)

@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from ._jit import kernel
+from ._jit import available, kernel
 
 
 @kernel
@@ -60,7 +60,9 @@ def von_mises_dz_dk(z, concentration, i0e_k):
     shape = z.shape
     z = np.ascontiguousarray(z).reshape(-1)
     out = np.empty(z.shape[0])
-    _dz_dk(z, np.ascontiguousarray(k).reshape(-1), np.ascontiguousarray(i).reshape(-1), out)
+    # without numba the same loop runs as plain Python (slow, but the values are identical)
+    fn = _dz_dk if available() else _dz_dk.py
+    fn(z, np.ascontiguousarray(k).reshape(-1), np.ascontiguousarray(i).reshape(-1), out)
     return out.reshape(shape)
 
 

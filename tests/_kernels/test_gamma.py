@@ -62,3 +62,12 @@ def test_agrees_with_quantile_finite_differences():
     h = 1e-6 * a
     ref = (np.log(sc.gammaincinv(a + h, u)) - np.log(sc.gammaincinv(a - h, u))) / (2 * h)
     np.testing.assert_allclose(standard_gamma_dlogx(np.log(x), a), ref, rtol=1e-6)
+
+
+def test_pure_python_fallback_agrees(monkeypatch):
+    monkeypatch.setenv("PROBTORCH_DISABLE_NUMBA", "1")
+    lx = np.log(np.array([0.01, 0.7, 3.0, 40.0]))
+    a = np.array([0.3, 1.0, 2.0, 35.0])
+    slow = standard_gamma_dlogx(lx, a)
+    monkeypatch.delenv("PROBTORCH_DISABLE_NUMBA")
+    np.testing.assert_array_equal(slow, standard_gamma_dlogx(lx, a))

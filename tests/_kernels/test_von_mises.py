@@ -31,3 +31,11 @@ def test_sampler_law(k):
     z = von_mises_sample(np.full(4000, k), rng)
     assert np.all((z >= -np.pi) & (z < np.pi))
     assert st.kstest(z, st.vonmises(k).cdf).pvalue > 1e-3
+
+
+def test_pure_python_fallback_agrees(monkeypatch):
+    z, k = np.array([-1.0, 0.2, 2.5]), np.array([0.5, 3.0, 1.0])
+    monkeypatch.setenv("PROBTORCH_DISABLE_NUMBA", "1")
+    slow = von_mises_dz_dk(z, k, sc.i0e(k))
+    monkeypatch.delenv("PROBTORCH_DISABLE_NUMBA")
+    np.testing.assert_allclose(slow, von_mises_dz_dk(z, k, sc.i0e(k)), rtol=1e-13)
