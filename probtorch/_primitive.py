@@ -63,8 +63,14 @@ class Node:
             self.pre_hooks = {}
         return _RemovableHandle(self.pre_hooks.setdefault(output_nr, {}), hook)
 
+    # Node hooks live in pre_hooks under negative keys (tensor hooks use output numbers); the engine runs them.
+    def register_prehook(self, hook):
+        """``hook(grad_outputs) -> None or new grad_outputs``, before this node's backward runs."""
+        return self._add_pre_hook(-1, hook)
+
     def register_hook(self, hook):
-        raise NotImplementedError("Node hooks are not supported; register the hook on a tensor instead")
+        """``hook(grad_inputs, grad_outputs) -> None or new grad_inputs``, after this node's backward ran."""
+        return self._add_pre_hook(-2, hook)
 
     def _outputs(self):
         res = tuple(_make(d, d.dtype.kind in _FLOAT_KINDS, self, k) for k, d in enumerate(self.out_data))

@@ -180,9 +180,10 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs, accumulate):
             gs = buffers.pop(node, None)
             if gs is None:
                 continue
+            post = None
             if node.pre_hooks:
                 for nr, hooks in node.pre_hooks.items():
-                    if gs[nr] is None:
+                    if nr < 0 or gs[nr] is None:
                         continue
                     retain = None
                     for hook in list(hooks.values()):
@@ -192,6 +193,12 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs, accumulate):
                         gs[nr] = _call_hook(hook, gs[nr])
                     if retain is not None:
                         retain(gs[nr])
+                if node.pre_hooks.get(-1):
+                    for hook in list(node.pre_hooks[-1].values()):
+                        new = hook(tuple(gs))
+                        if new is not None:
+                            gs = list(new)
+                post = node.pre_hooks.get(-2)
             if node_targets and node in target_nodes:
                 for nr, gk in enumerate(gs):
                     k = node_targets.get((node, nr))
@@ -200,6 +207,11 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs, accumulate):
             if needed is not None and node not in needed:
                 continue
             in_grads = node.apply(gs)
+            if post:
+                for hook in list(post.values()):
+                    new = hook(tuple(None if e is None else gi for e, gi in zip(node.edges, in_grads)), tuple(gs))
+                    if new is not None:
+                        in_grads = list(new)
             if not retain_graph:
                 node.release()
             for e, gi in zip(node.edges, in_grads):

@@ -684,3 +684,43 @@ SCENARIOS_MORE = [v for k, v in sorted(globals().items()) if k.startswith("s_") 
 @pytest.mark.parametrize("fn", SCENARIOS_MORE, ids=[f.__name__[2:] for f in SCENARIOS_MORE])
 def test_more_matches_torch(fn):
     compare(fn(probtorch), fn(torch))
+
+
+def s_node_prehook_replaces_output_grad(L):
+    x = T(L)
+    y = x * x
+    y.grad_fn.register_prehook(lambda go: (go[0] * 10,))
+    y.sum().backward()
+    return [x.grad]
+
+
+def s_node_hook_sees_and_replaces_input_grads(L):
+    x = T(L)
+    w = T(L)
+    y = x * w
+    seen = []
+
+    def hook(gi, go):
+        seen.append([None if g is None else g.clone() for g in gi] + [go[0].clone()])
+        return (gi[0] * 3, gi[1])
+    y.grad_fn.register_hook(hook)
+    y.sum().backward()
+    return seen[0] + [x.grad, w.grad]
+
+
+def s_node_hook_removed(L):
+    x = T(L)
+    y = x * 2
+    h = y.grad_fn.register_prehook(lambda go: (go[0] * 10,))
+    h.remove()
+    y.sum().backward()
+    return [x.grad]
+
+
+SCENARIOS_NODE_HOOKS = [s_node_prehook_replaces_output_grad, s_node_hook_sees_and_replaces_input_grads,
+                        s_node_hook_removed]
+
+
+@pytest.mark.parametrize("fn", SCENARIOS_NODE_HOOKS, ids=[f.__name__[2:] for f in SCENARIOS_NODE_HOOKS])
+def test_node_hooks_match_torch(fn):
+    compare(fn(probtorch), fn(torch))
