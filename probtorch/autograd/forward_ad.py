@@ -291,6 +291,9 @@ def _function_tangents(cls, ctx, args, res):
             try:
                 gs = [_make(np.zeros_like(o._data), True) if o._data.dtype.kind in _FLOAT_KINDS else None
                       for o in outs]
+                needs = ctx.needs_input_grad
+                # a backward may skip inputs that do not require grad: ask for every input carrying a tangent
+                ctx.needs_input_grad = tuple(bool(n) or t is not None for n, t in zip(needs, tangents))
                 try:
                     us = cls.backward(ctx, *gs)
                     us = us if isinstance(us, tuple) else (us,)
@@ -304,6 +307,8 @@ def _function_tangents(cls, ctx, args, res):
                     raise NotImplementedError("You must implement the jvp function for custom autograd.Function to "
                                               "use it with forward mode AD (its backward could not be used instead: "
                                               f"{e}).") from e
+                finally:
+                    ctx.needs_input_grad = needs
             finally:
                 _state.enabled = prev
             found = iter(found)

@@ -490,3 +490,21 @@ def test_repr_shows_the_tangent_like_torch():
                           repr(m.make_dual(lib.ones(2, 2), lib.ones(2, 2)) * 3)))
     assert reprs[0] == reprs[1]
     assert reprs[0][0] == "tensor([1., 1., 1.], tangent=tensor([2., 2., 2.]))"
+
+
+def test_custom_function_backward_that_checks_needs_input_grad():
+    class Sq(probtorch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return 2 * x * g if ctx.needs_input_grad[0] else None
+
+    x = probtorch.tensor([1.0, 2.0])   # does not require grad: the backward would skip it
+    with fw.dual_level():
+        out = Sq.apply(fw.make_dual(x, probtorch.tensor([1.0, -1.0])))
+        assert fw.unpack_dual(out).tangent.tolist() == [2.0, -4.0]
