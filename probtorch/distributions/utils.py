@@ -1,4 +1,5 @@
-"""Helpers shared by the distributions: parameter broadcasting, lazy attributes, probs <-> logits, triangular packing."""
+"""Helpers shared by the distributions: parameter broadcasting, lazy attributes, probs <-> logits, triangular
+packing."""
 import numbers
 
 import numpy as np

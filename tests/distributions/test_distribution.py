@@ -1,5 +1,4 @@
 """The Distribution base class, ExponentialFamily and distributions.utils."""
-import warnings
 
 import numpy as np
 import pytest
