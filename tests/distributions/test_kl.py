@@ -179,19 +179,20 @@ def _params(name, rng, role, partner):
     raise KeyError(name)
 
 
-def _build(lib, name, params):
-    """The distribution `name` with `params`, in probtorch (lib='ours') or torch (lib='torch'); None if missing."""
+def _build(lib, name, params, single=False):
+    """The distribution `name` with `params`, in probtorch (lib='ours') or torch (lib='torch'); None if missing.
+    Parameters are float64 (float32 with ``single=True``)."""
     if lib == "ours":
         cls = K._find_class(name)
         if cls is None:
             return None
-        tensor = lambda a: probtorch.tensor(a, dtype=probtorch.float64)  # noqa: E731
-        mod = D
+        dt = probtorch.float32 if single else probtorch.float64
+        tensor = lambda a: probtorch.tensor(a, dtype=dt)  # noqa: E731
     else:
         import torch
-        mod = torch.distributions
-        cls = getattr(mod, name)
-        tensor = lambda a: torch.tensor(a, dtype=torch.float64)  # noqa: E731
+        cls = getattr(torch.distributions, name)
+        dt = torch.float32 if single else torch.float64
+        tensor = lambda a: torch.tensor(a, dtype=dt)  # noqa: E731
     tensors = {k: tensor(v) for k, v in params.items()}
     for t in tensors.values():
         t.requires_grad_(True)
@@ -385,3 +386,20 @@ def test_unregistered_pairs_raise_like_torch():
             p = q = _build("ours", name_p, kw)
         with pytest.raises(NotImplementedError, match=f"{name_p}.*{name_q}"):
             kl_divergence(p, q)
+
+
+@pytest.mark.parametrize("name_p,name_q", [pq for pq in _PAIRS if pq[0] not in GRAD_SKIP])
+def test_pair_in_float32(name_p, name_q):
+    import torch
+    rng = np.random.default_rng(zlib.crc32(f"{name_p}-{name_q}".encode()))
+    if name_p == "ExponentialFamily":
+        name_p = name_q = "Gamma"
+    pp, qq = _params(name_p, rng, "p", name_q), _params(name_q, rng, "q", name_p)
+    got = kl_divergence(_build("ours", name_p, pp, True), _build("ours", name_q, qq, True))
+    want = torch.distributions.kl.kl_divergence(_build("torch", name_p, pp, True), _build("torch", name_q, qq, True))
+    assert got.dtype is probtorch.float32
+    got, want = got.detach().numpy(), want.detach().numpy()
+    ok = np.isfinite(got) & np.isfinite(want)
+    if (name_p, name_q) != ("ContinuousBernoulli", "Uniform"):  # see test_pair_matches_torch
+        np.testing.assert_array_equal(np.isinf(got), np.isinf(want))
+    np.testing.assert_allclose(got[ok], want[ok], rtol=1e-3, atol=1e-4)
