@@ -484,3 +484,18 @@ def test_mixed_dtype_gradients_have_input_dtypes(fn):
         out = fn(m, x, y)
         grads.append((out,) + tuple(m.autograd.grad(out.sum(), (x, y))))
     assert_same(grads[0], grads[1], rtol=1e-6, atol=1e-6)
+
+
+def test_no_numpy_floating_point_warnings_and_numpy_state_untouched():
+    import warnings
+    before = np.geterr()
+    x = probtorch.tensor([0.0, -1.0, np.inf, -np.inf, 1000.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for r in (x.log(), x / 0, x.exp(), x - x, x * np.inf, x.sqrt(), probtorch.lgamma(x), x.sum(), x.prod(),
+                  x.cumsum(0), x.logsumexp(0), probtorch.tensor([1, 2]) // probtorch.tensor([1, 1]), x.norm(),
+                  x.var(), probtorch.atanh(x)):
+            assert isinstance(r, probtorch.Tensor)
+    assert np.geterr() == before
+    with pytest.warns(RuntimeWarning):
+        np.log(np.zeros(1))  # numpy itself still warns outside probtorch
