@@ -1,6 +1,7 @@
 """The shared lazy `kernel` decorator: numba is imported, and the function compiled, on the first call only.
 
-Compiled code is cached on disk (``cache=True``) and never uses fastmath, so inf and NaN behave as in numpy.
+Compiled code is cached on disk (``cache=True``), never uses fastmath and divides as numpy does, so inf and NaN
+behave as in numpy.
 Set PROBTORCH_DISABLE_NUMBA=1 to make `available()` false; callers then take their numpy fallback.
 """
 import functools
@@ -41,5 +42,6 @@ class kernel:
         f = self._compiled
         if f is None:
             import numba
-            f = self._compiled = numba.njit(cache=True, nogil=True)(self.py)
+            # error_model="numpy": x / 0 gives inf or NaN instead of raising, as in numpy
+            f = self._compiled = numba.njit(cache=True, nogil=True, error_model="numpy")(self.py)
         return f(*args)

@@ -167,18 +167,14 @@ def _solve_triangular_impl(A, B, upper, unitriangular=False):
         return _fold_rhs(A, B, lambda a, b: _trsm_loop(a, b, upper, unitriangular))
     batch = np.broadcast_shapes(A.shape[:-2], B.shape[:-2])
     nb = int(np.prod(batch)) if batch else 1
-    if nb > 16 and A.shape[-1] > 0 and B.shape[-1] > 0:
-        # many small systems: the batched LAPACK solve on the masked triangle beats a Python loop of trsm calls
-        T = np.triu(A) if upper else np.tril(A)
-        if unitriangular:
-            T = T.copy()
-            np.einsum("...ii->...i", T)[...] = 1
-        d = np.einsum("...ii->...i", T)
-        if np.all(d != 0) and np.all(np.isfinite(T)):
-            try:
-                return np.linalg.solve(T, B)
-            except np.linalg.LinAlgError:
-                pass
+    if nb > 16 and 0 < A.shape[-1] <= 64 and B.shape[-1] > 0:
+        # many small systems: compiled substitution instead of a Python loop of LAPACK calls
+        from .._kernels.triangular import solve_triangular_batched
+        Ab, Bb = _bcast_batch(A, B)
+        dt = np.result_type(Ab, Bb)
+        res = solve_triangular_batched(Ab.astype(dt, copy=False), Bb.astype(dt, copy=False), upper, unitriangular)
+        if res is not None:
+            return res
     return _trsm_loop(A, B, upper, unitriangular)
 
 

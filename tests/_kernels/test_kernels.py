@@ -217,3 +217,51 @@ def test_cummax_cummin_against_torch_with_and_without_kernel(monkeypatch, disabl
         vt, it = getattr(torch, name)(torch.tensor(x), dim)
         np.testing.assert_array_equal(i.numpy(), it.numpy())
         np.testing.assert_array_equal(v.numpy(), vt.numpy())
+
+
+def trsm_reference(A, B, lower, unit):
+    """The twin of triangular.trsm_batched: substitution one matrix at a time, with numpy row operations."""
+    out = np.zeros(B.shape, np.result_type(A, B))
+    n = A.shape[-1]
+    for b in range(A.shape[0]):
+        order = range(n) if lower else range(n - 1, -1, -1)
+        for i in order:
+            cols = slice(0, i) if lower else slice(i + 1, n)
+            s = B[b, i] - A[b, i, cols] @ out[b, cols]
+            out[b, i] = s if unit else s / A[b, i, i]
+    return out
+
+
+@pytest.mark.parametrize("lower", [True, False])
+@pytest.mark.parametrize("unit", [False, True])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_trsm_batched_matches_reference(lower, unit, dtype):
+    from probtorch._kernels import triangular
+    rng = np.random.default_rng(10)
+    A = (rng.standard_normal((6, 5, 5)) + 4 * np.eye(5)).astype(dtype)  # the other triangle is garbage, not read
+    B = rng.standard_normal((6, 5, 3)).astype(dtype)
+    got = triangular.solve_triangular_batched(A, B, not lower, unit)
+    np.testing.assert_allclose(got, trsm_reference(A, B, lower, unit), rtol=1e-5 if dtype == np.float32 else 1e-13)
+
+
+def test_trsm_batched_zero_pivot_gives_inf():
+    from probtorch._kernels import triangular
+    A = np.stack([np.eye(2), np.array([[0.0, 0.0], [1.0, 1.0]])])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        got = triangular.solve_triangular_batched(A, np.ones((2, 2, 1)), False, False)
+    np.testing.assert_array_equal(got[0], np.ones((2, 1)))
+    assert np.isinf(got[1, 0, 0]) and not np.isfinite(got[1, 1, 0])
+
+
+@pytest.mark.parametrize("disable", ["0", "1"])
+def test_many_small_triangular_solves_against_torch(monkeypatch, disable):
+    torch = pytest.importorskip("torch")
+    import probtorch
+    monkeypatch.setenv("PROBTORCH_DISABLE_NUMBA", disable)
+    rng = np.random.default_rng(11)
+    A = rng.standard_normal((30, 4, 4)) + 4 * np.eye(4)
+    B = rng.standard_normal((30, 4, 2))
+    for upper in (False, True):
+        got = probtorch.linalg.solve_triangular(probtorch.tensor(A), probtorch.tensor(B), upper=upper).numpy()
+        ref = torch.linalg.solve_triangular(torch.tensor(A), torch.tensor(B), upper=upper).numpy()
+        np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-14)
