@@ -211,7 +211,6 @@ def _setitem(self, idx, value):
     target = self._data[nidx] if two is None else self._data[two[0]][two[1]]
     if value._data.shape != target.shape:
         try:
-            np.broadcast_shapes(value._data.shape, target.shape)
             ok = np.broadcast_shapes(value._data.shape, target.shape) == target.shape
         except ValueError:
             ok = False
@@ -224,7 +223,8 @@ def _setitem(self, idx, value):
                             (self._base is not None and self._base._fw is not None)):
         recording = True  # route through index_put so the tangent follows the write
     if not recording:
-        if _overlaps(target if np.shares_memory(target, self._data) else self._data):
+        # writing to a broadcast (expanded) tensor is refused unless the indexed part itself has no overlap
+        if _overlaps(self._data) and (two is not None or not I.is_basic(nidx) or _overlaps(target)):
             raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a "
                                "single memory location. Please clone() the tensor before performing the operation.")
         if two is None:

@@ -82,6 +82,11 @@ def normalize_index(shape, idx):
     return idx
 
 
+def is_basic(idx):
+    """Only ints, slices, None and Ellipsis: indexing gives a view."""
+    return all(i is None or i is Ellipsis or isinstance(i, (int, slice)) for i in idx)
+
+
 def split_index(idx):
     """torch applies integer indices first (as selects) and only then the tensor indices, unlike numpy, where an
     int next to an array index takes part in the advanced indexing (and moves the result dims). For a normalized
