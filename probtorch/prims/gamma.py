@@ -88,3 +88,29 @@ def _xlogy(a, x):
 def _lgamma(a):
     import math
     return math.lgamma(a)
+
+
+# ------------------------------------------------------------------------------------------------ gammaincinv
+def _gammaincinv_impl(a, p):
+    return sc.gammaincinv(a, p)
+
+
+gammaincinv = Primitive("gammaincinv", _gammaincinv_impl, elementwise=True, dtype_rule="float", save_out=True)
+
+
+@gammaincinv.defvjp
+def _gammaincinv_vjp(g, out, a, p):
+    # x = P^{-1}(a, p): dx/dp = 1 / density(x); dx/da = x * dlog(x)/da along the quantile path (fixed p)
+    ga = gp = None
+    log_x = out.log()
+    if isinstance(p, Tensor) and p.requires_grad:
+        a_t = a if isinstance(a, Tensor) else _full_like(out, a)
+        gp = g * (a_t.lgamma() - (a_t - 1) * log_x + out).exp()
+    if isinstance(a, Tensor) and a.requires_grad:
+        ga = g * out * standard_gamma_dlogx(log_x, a)
+    return ga, gp
+
+
+def _full_like(t, v):
+    from .._functions.creation import full_like
+    return full_like(t, v)

@@ -175,3 +175,13 @@ def test_dirichlet_against_scipy_per_batch():
         for i in range(3):
             ref = st.beta(alpha[b, i], alpha[b].sum() - alpha[b, i])
             assert st.kstest(s[:, b, i], ref.cdf).pvalue > 1e-3
+
+
+def test_gamma_icdf_and_its_gradients():
+    a = _t([0.4, 2.0, 30.0], rg=True)
+    b = _t([1.0, 0.5, 2.0], rg=True)
+    u = _t([0.1, 0.5, 0.97], rg=True)
+    assert gradcheck(lambda a, b, u: Gamma(a, b).icdf(u), (a, b, u))
+    np.testing.assert_allclose(Gamma(a, b).icdf(u).detach().numpy(),
+                               st.gamma(a.detach().numpy(), scale=1 / b.detach().numpy()).ppf(u.detach().numpy()),
+                               rtol=1e-12)
