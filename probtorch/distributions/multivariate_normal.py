@@ -56,13 +56,24 @@ def _batch_mahalanobis(L, x):
     return m.permute(tuple(inverse))
 
 
-def _precision_to_scale_tril(P):
+def _precision_to_scale_tril(P, Lf=None):
     # With J the reversal permutation, chol(J P J) = Lf gives P = U U^T for U = J Lf J (upper triangular), so the
     # covariance P^-1 = U^-T U^-1 has the lower-triangular factor U^-T.
-    Lf = probtorch.linalg.cholesky(probtorch.flip(P, (-2, -1)))
+    if Lf is None:
+        Lf = probtorch.linalg.cholesky(probtorch.flip(P, (-2, -1)))
     Ut = probtorch.flip(Lf, (-2, -1)).mT  # U^T, lower triangular
     eye = probtorch.eye(P.shape[-1], dtype=P.dtype)
     return probtorch.linalg.solve_triangular(Ut, eye, upper=False)
+
+
+class _SymmetricPartOfPositiveDefinite(type(constraints.positive_definite)):
+    """positive_definite's symmetry test alone: the factorization the distribution needs anyway decides the rest."""
+
+    def check(self, value):
+        return constraints.symmetric.check(value)
+
+    def __repr__(self):
+        return repr(constraints.positive_definite)
 
 
 class MultivariateNormal(Distribution):
@@ -112,13 +123,32 @@ class MultivariateNormal(Distribution):
                              f"got {tuple(given.shape)}")
         setattr(self, name, given.expand(tuple(batch_shape) + (n, n)))
         self.loc = loc.expand(tuple(batch_shape) + (n,))
-        super().__init__(batch_shape, Size((n,)), validate_args=validate_args)
+        info = None
+        if scale_tril is None:
+            # factor once: the Cholesky factorization is both the scale and the positive-definiteness test, so the
+            # generic parameter check only needs to test symmetry (the flip keeps definiteness for a precision)
+            A = covariance_matrix if covariance_matrix is not None else probtorch.flip(precision_matrix, (-2, -1))
+            factor, info = probtorch.linalg.cholesky_ex(A)
+            self.arg_constraints = dict(type(self).arg_constraints,
+                                        **{name: _SymmetricPartOfPositiveDefinite()})
+        try:
+            super().__init__(batch_shape, Size((n,)), validate_args=validate_args)
+        finally:
+            self.__dict__.pop("arg_constraints", None)
+        if info is not None and bool((info != 0).any()):
+            if self._validate_args:
+                value = getattr(self, name)
+                raise ValueError(
+                    f"Expected parameter {name} ({type(value).__name__} of shape {tuple(value.shape)}) of "
+                    f"distribution {self!r} to satisfy the constraint {constraints.positive_definite!r}, but found "
+                    f"invalid values:\n{value}")
+            probtorch.linalg.cholesky(A)  # raises LinAlgError naming the failing minor
         if scale_tril is not None:
             self._unbroadcasted_scale_tril = scale_tril
         elif covariance_matrix is not None:
-            self._unbroadcasted_scale_tril = probtorch.linalg.cholesky(covariance_matrix)
+            self._unbroadcasted_scale_tril = factor
         else:
-            self._unbroadcasted_scale_tril = _precision_to_scale_tril(precision_matrix)
+            self._unbroadcasted_scale_tril = _precision_to_scale_tril(precision_matrix, factor)
 
     def expand(self, batch_shape, _instance=None):
         new = self._get_checked_instance(MultivariateNormal, _instance)

@@ -149,8 +149,17 @@ def test_mvn_expand_and_shapes():
 
 
 def test_mvn_validation():
-    with pytest.raises(ValueError, match="covariance_matrix"):
+    with pytest.raises(ValueError, match=r"covariance_matrix .*PositiveDefinite\(\)"):
         MultivariateNormal(_t(LOC), _t(-COV))
+    with pytest.raises(ValueError, match=r"precision_matrix .*PositiveDefinite\(\)"):
+        MultivariateNormal(_t(LOC), precision_matrix=_t(-COV))
+    asym = COV.copy()
+    asym[:, 0, 1] += 0.5
+    with pytest.raises(ValueError, match=r"covariance_matrix .*PositiveDefinite\(\)"):
+        MultivariateNormal(_t(LOC), _t(asym))
+    # without validation a matrix without a Cholesky factor still cannot make a distribution
+    with pytest.raises(probtorch.linalg.LinAlgError):
+        MultivariateNormal(_t(LOC), _t(-COV), validate_args=False)
     with pytest.raises(ValueError, match="scale_tril"):
         MultivariateNormal(_t(LOC), scale_tril=_t(TRIL.transpose(0, 2, 1)))
     with pytest.raises(ValueError, match="Exactly one"):
