@@ -286,7 +286,7 @@ class Tensor:
         t._rg = self._rg
         if self.grad is not None:
             t.grad = self.grad.__deepcopy__(memo)
-        t.__dict__.update({k: v for k, v in self.__dict__.items() if not k.startswith("_post") and k != "_views"})
+        t.__dict__.update({k: v for k, v in self.__dict__.items() if not k.startswith(("_post", "_views"))})
         memo[id(self)] = t
         return t
 
@@ -378,12 +378,25 @@ def _make(data, requires_grad=False, grad_fn=None, output_nr=0):
 
 
 def _register_view(view):
-    """Remember a recorded view of its base, so in-place writes to the base can refresh the view's grad_fn."""
+    """Remember a recorded view of its base, so in-place writes to the base can refresh the view's grad_fn.
+    Weak references in a list (cheaper than a WeakSet); dead ones are dropped when the list doubles."""
     d = view._base.__dict__
-    views = d.get("_views")
-    if views is None:
-        views = d["_views"] = weakref.WeakSet()
-    views.add(view)
+    refs = d.get("_views")
+    if refs is None:
+        d["_views"] = [weakref.ref(view)]
+        return
+    refs.append(weakref.ref(view))
+    if len(refs) >= d.get("_views_cap", 32):
+        refs[:] = [r for r in refs if r() is not None]
+        d["_views_cap"] = max(32, 2 * len(refs))
+
+
+def live_views(base):
+    """The recorded views of `base` that are still alive."""
+    refs = base.__dict__.get("_views")
+    if not refs:
+        return ()
+    return [v for v in (r() for r in refs) if v is not None]
 
 
 def _rebuild(data, requires_grad):

@@ -8,7 +8,7 @@ import numpy as np
 
 from . import _dtype
 from ._primitive import Primitive, _Forward
-from ._tensor import Tensor, _make, Size
+from ._tensor import Tensor, _make, Size, live_views
 from ._grad_mode import _state, no_grad
 from ._functions import creation as C, math as M, reduction as R, shape as SH, indexing as I
 from .prims import shape as S
@@ -165,11 +165,11 @@ def _inplace(self, fn, *args, **kwargs):
 
 def _refresh_views(base):
     """Re-derive the grad_fn of every recorded view of `base` from base's current place in the graph."""
-    views = base.__dict__.get("_views")
-    if not views or not base._rg:
+    views = live_views(base) if base._rg else ()
+    if not views:
         return
     alias = _make(base._data, True, base.grad_fn, base._output_nr)
-    for v in list(views):
+    for v in views:
         r = _apply_chain(alias, v._view_chain)
         _move_to(v, r.grad_fn, r._output_nr)
         v._rg = True
@@ -190,13 +190,11 @@ def _rebase(view, base, parts):
         v = _apply_chain(alias, view._view_chain)
         _move_to(view, v.grad_fn, v._output_nr)
         view._rg = True
-        views = base.__dict__.get("_views")
-        if views:
-            for other in list(views):
-                if other is not view:
-                    r = _apply_chain(alias, other._view_chain)
-                    _move_to(other, r.grad_fn, r._output_nr)
-                    other._rg = True
+        for other in live_views(base):
+            if other is not view:
+                r = _apply_chain(alias, other._view_chain)
+                _move_to(other, r.grad_fn, r._output_nr)
+                other._rg = True
 
 
 def _setitem(self, idx, value):
