@@ -347,3 +347,42 @@ def test_max_dim_returns_namedtuple():
     assert r.values.tolist() == [3.0, 4.0] and r.indices.tolist() == [1, 0]
     v, i = probtorch.sort(probtorch.tensor([3.0, 1.0, 2.0]))
     assert v.tolist() == [1.0, 2.0, 3.0] and i.tolist() == [1, 2, 0]
+
+
+# ------------------------------------------------------------------------------------------------ hypothesis
+from hypothesis import given, settings, strategies as st  # noqa: E402
+from hypothesis.extra import numpy as hnp  # noqa: E402
+
+_DIM_REDUCTIONS = {
+    "sum": lambda m, x, d, k: m.sum(x, d, keepdim=k), "mean": lambda m, x, d, k: m.mean(x, d, keepdim=k),
+    "amax": lambda m, x, d, k: m.amax(x, d, keepdim=k), "logsumexp": lambda m, x, d, k: m.logsumexp(x, d, keepdim=k),
+    "var": lambda m, x, d, k: m.var(x, d, keepdim=k, correction=0), "std": lambda m, x, d, k: m.std(x, d, keepdim=k),
+    "norm": lambda m, x, d, k: m.norm(x, 2, d, keepdim=k), "norm3": lambda m, x, d, k: m.norm(x, 3, d, keepdim=k),
+    "prod": lambda m, x, d, k: m.prod(x, d[0], keepdim=k), "cumsum": lambda m, x, d, k: m.cumsum(x, d[0]),
+    "max": lambda m, x, d, k: m.max(x, d[0], keepdim=k)[0], "sort": lambda m, x, d, k: m.sort(x, d[0])[0],
+    "logcumsumexp": lambda m, x, d, k: m.logcumsumexp(x, d[0]),
+}
+
+
+@st.composite
+def _shape_and_dims(draw):
+    shape = draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4))
+    dims = draw(st.lists(st.integers(-len(shape), len(shape) - 1), min_size=1, max_size=len(shape),
+                         unique_by=lambda d: d % len(shape)))
+    return shape, tuple(dims)
+
+
+@settings(max_examples=40)
+@given(sd=_shape_and_dims(), name=st.sampled_from(sorted(_DIM_REDUCTIONS)), keepdim=st.booleans(),
+       seed=st.integers(0, 2 ** 16))
+def test_reductions_over_random_dims_match_torch(sd, name, keepdim, seed):
+    shape, dims = sd
+    a = np.random.default_rng(seed).uniform(-2, 2, size=shape)
+    fn = _DIM_REDUCTIONS[name]
+    res = []
+    for m in (probtorch, torch):
+        x = m.tensor(a, requires_grad=True)
+        out = fn(m, x, dims, keepdim)
+        v = m.tensor(np.linspace(-1, 1, int(np.prod(out.shape))).reshape(tuple(out.shape)))
+        res.append((out,) + m.autograd.grad((out * v).sum(), x))
+    assert_same(res[0], res[1], what=f"{name} {shape} {dims} {keepdim}")
