@@ -62,14 +62,27 @@ def _diag(x):
     return _diagonal(x, offset=0, dim1=-2, dim2=-1)
 
 
+def _sum_outer(G, X, shape):
+    """The sum over batch elements of G_b @ X_b^T, reduced to `shape`.
+
+    When `shape` is a single matrix and G and X share their batch shape, the batch is folded into the contracted
+    dimension: one matrix product, without materializing a (batch, n, m) intermediate.
+    """
+    if int(np.prod(shape[:-2])) == 1 and G.ndim > 2 and tuple(G.shape[:-2]) == tuple(X.shape[:-2]):
+        Gf = G.movedim(-2, 0).reshape(G.shape[-2], -1)
+        Xf = X.movedim(-2, 0).reshape(X.shape[-2], -1)
+        return (Gf @ Xf.mT).reshape(shape)
+    return (G @ X.mT).sum_to_size(shape)
+
+
 # ------------------------------------------------------------------------------------------------ matmul
 matmul = Primitive("matmul", np.matmul)
 
 
 @matmul.defvjp
 def _matmul_vjp(g, out, a, b):
-    ga = (g @ b.mT).sum_to_size(a.shape) if a.requires_grad else None
-    gb = (a.mT @ g).sum_to_size(b.shape) if b.requires_grad else None
+    ga = _sum_outer(g, b, a.shape) if a.requires_grad else None
+    gb = _sum_outer(a.mT, g.mT, b.shape) if b.requires_grad else None
     return (ga, gb)
 
 
@@ -188,9 +201,9 @@ def _solve_triangular_vjp(g, out, A, B, upper, unitriangular=False):
     gB = solve_triangular(A.mT, g, upper=not upper, unitriangular=unitriangular)
     gA = None
     if A.requires_grad:
-        gA = -(gB @ out.mT)
+        gA = -_sum_outer(gB, out, A.shape)
         off = 1 if unitriangular else 0
-        gA = (_triu(gA, diagonal=off) if upper else _tril(gA, diagonal=-off)).sum_to_size(A.shape)
+        gA = _triu(gA, diagonal=off) if upper else _tril(gA, diagonal=-off)
     return (gA, gB.sum_to_size(B.shape) if B.requires_grad else None)
 
 
@@ -271,7 +284,7 @@ solve = Primitive("linalg_solve", _solve_impl, saves=(0,), save_out=True)
 @solve.defvjp
 def _solve_vjp(g, out, A, B):
     gB = solve(A.mT, g)
-    gA = (-(gB @ out.mT)).sum_to_size(A.shape) if A.requires_grad else None
+    gA = -_sum_outer(gB, out, A.shape) if A.requires_grad else None
     return (gA, gB.sum_to_size(B.shape) if B.requires_grad else None)
 
 
