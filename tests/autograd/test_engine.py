@@ -724,3 +724,104 @@ SCENARIOS_NODE_HOOKS = [s_node_prehook_replaces_output_grad, s_node_hook_sees_an
 @pytest.mark.parametrize("fn", SCENARIOS_NODE_HOOKS, ids=[f.__name__[2:] for f in SCENARIOS_NODE_HOOKS])
 def test_node_hooks_match_torch(fn):
     compare(fn(probtorch), fn(torch))
+
+
+# ------------------------------------------------------------------------------------------------ random graphs
+from hypothesis import given, strategies as st  # noqa: E402
+
+_UNARY = ["sin", "exp_small", "square", "tanh", "neg", "flip", "cumsum", "roll", "detach"]
+_BINARY = ["add", "mul", "sub", "cat_split", "where", "max"]
+
+
+@st.composite
+def programs(draw):
+    """A random DAG over three leaves of shape (4,): each step applies an op to earlier values (reuse allowed)."""
+    steps = []
+    n_values = 3
+    for _ in range(draw(st.integers(1, 8))):
+        if draw(st.booleans()):
+            steps.append((draw(st.sampled_from(_UNARY)), draw(st.integers(0, n_values - 1))))
+        else:
+            steps.append((draw(st.sampled_from(_BINARY)), draw(st.integers(0, n_values - 1)),
+                          draw(st.integers(0, n_values - 1))))
+        n_values += 1
+    return steps
+
+
+def _run_program(L, steps, leaves):
+    vals = list(leaves)
+    for st_ in steps:
+        op, a = st_[0], vals[st_[1]]
+        b = vals[st_[2]] if len(st_) > 2 else None
+        if op == "sin":
+            r = a.sin()
+        elif op == "exp_small":
+            r = (a * 0.3).exp()
+        elif op == "square":
+            r = a * a
+        elif op == "tanh":
+            r = a.tanh()
+        elif op == "neg":
+            r = -a
+        elif op == "flip":
+            r = a.flip(0)
+        elif op == "cumsum":
+            r = a.cumsum(0)
+        elif op == "roll":
+            r = a.roll(1, 0)
+        elif op == "detach":
+            r = a.detach() * 2
+        elif op == "add":
+            r = a + b
+        elif op == "mul":
+            r = a * b
+        elif op == "sub":
+            r = a - b
+        elif op == "cat_split":
+            r = L.cat([a[:2], b[2:]])
+        elif op == "where":
+            r = L.where(a > 0, a, b)
+        else:
+            r = L.maximum(a, b + 0.05)  # offset keeps ties away, where the subgradient is a convention
+        vals.append(r)
+    return vals
+
+
+@given(programs())
+def test_random_graphs_first_and_second_order_match_torch(steps):
+    rng = np.random.default_rng(11)
+    data = [rng.standard_normal(4) for _ in range(3)]
+    res = []
+    for L in (probtorch, torch):
+        leaves = [L.tensor(d, dtype=L.float64, requires_grad=True) for d in data]
+        vals = _run_program(L, steps, leaves)
+        out = sum((v * (k + 1)).sum() for k, v in enumerate(vals[3:]))
+        if not isinstance(out, (probtorch.Tensor, torch.Tensor)) or not out.requires_grad:
+            res.append(None)
+            continue
+        g = L.autograd.grad(out, leaves, create_graph=True, allow_unused=True)
+        used = [x for x in g if x is not None and x.requires_grad]
+        hv = None
+        if used:
+            s = sum((x * x).sum() for x in used)
+            hv = L.autograd.grad(s, leaves, allow_unused=True)
+        res.append((out.detach().numpy(), [None if x is None else x.detach().numpy() for x in g],
+                    None if hv is None else [None if x is None else x.numpy() for x in hv]))
+    got, want = res
+    if want is None:
+        assert got is None
+        return
+    np.testing.assert_allclose(got[0], want[0], rtol=1e-12)
+    for a, b in zip(got[1], want[1]):
+        if b is None:
+            assert a is None or not a.any()
+        else:
+            np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+    if want[2] is None:
+        assert got[2] is None or all(a is None or not a.any() for a in got[2])
+    else:
+        for a, b in zip(got[2], want[2]):
+            if b is None:
+                assert a is None or not a.any()
+            else:
+                np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
