@@ -503,7 +503,9 @@ def _matrix_exp_jvp(tangents, out, A):
 
 # ------------------------------------------------------------------------------------------------ einsum
 def _einsum_impl(*arrays, equation):
-    return np.asarray(np.einsum(equation, *arrays, optimize=len(arrays) > 2))
+    res = np.asarray(np.einsum(equation, *arrays, optimize=len(arrays) > 2))
+    # the primitive's output owns its memory (numpy may hand back a view of an operand)
+    return res.copy() if any(np.may_share_memory(res, a) for a in arrays) else res
 
 
 einsum = Primitive("einsum", _einsum_impl)
