@@ -386,3 +386,45 @@ def test_reductions_over_random_dims_match_torch(sd, name, keepdim, seed):
         v = m.tensor(np.linspace(-1, 1, int(np.prod(out.shape))).reshape(tuple(out.shape)))
         res.append((out,) + m.autograd.grad((out * v).sum(), x))
     assert_same(res[0], res[1], what=f"{name} {shape} {dims} {keepdim}")
+
+
+# ------------------------------------------------------------------------------------------------ 0-d inputs
+ZERO_D = {
+    "prod0": lambda m, x: m.prod(x, 0), "prodk": lambda m, x: m.prod(x, -1, keepdim=True),
+    "argmax0": lambda m, x: m.argmax(x, 0), "argmin0k": lambda m, x: m.argmin(x, -1, True),
+    "lse0": lambda m, x: m.logsumexp(x, 0), "lsek": lambda m, x: m.logsumexp(x, -1, True),
+    "mean0": lambda m, x: m.mean(x, 0), "var0": lambda m, x: m.var(x, 0, correction=0), "std": lambda m, x: m.std(x),
+    "norm0": lambda m, x: m.norm(x, 2, 0), "norm3": lambda m, x: m.norm(x, 3, -1, True),
+    "sort0": lambda m, x: m.sort(x, 0), "topk": lambda m, x: m.topk(x, 1), "kth": lambda m, x: m.kthvalue(x, 1, 0),
+    "median0": lambda m, x: m.median(x, 0), "mode0": lambda m, x: m.mode(x, 0), "cummax0": lambda m, x: m.cummax(x, 0),
+    "cummin": lambda m, x: m.cummin(x, -1), "lcse0": lambda m, x: m.logcumsumexp(x, 0),
+    "amax0": lambda m, x: m.amax(x, 0), "min0": lambda m, x: m.min(x, 0), "all0": lambda m, x: m.all(x, 0),
+    "cnz": lambda m, x: m.count_nonzero(x, 0), "nansum0": lambda m, x: m.nansum(x, 0),
+    "aminmax": lambda m, x: m.aminmax(x, dim=0), "argsort": lambda m, x: m.argsort(x, 0),
+    "quantile": lambda m, x: m.quantile(x, 0.5), "nanmedian0": lambda m, x: m.nanmedian(x, 0),
+    "cumsum0": lambda m, x: m.cumsum(x, 0), "cumprod0": lambda m, x: m.cumprod(x, -1),
+    "sum_bad_dim": lambda m, x: m.sum(x, 1), "cumsum_bad_dim": lambda m, x: m.cumsum(x, 1),
+    "max_bad_dim": lambda m, x: m.max(x, 1), "argmax_bad_dim": lambda m, x: m.argmax(x, 1),
+    "sort_bad_dim": lambda m, x: m.sort(x, 2), "mode_bad_dim": lambda m, x: m.mode(x, 1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ZERO_D))
+def test_zero_dim_inputs_match_torch(name):
+    fn = ZERO_D[name]
+    try:
+        expected = fn(torch, torch.tensor(1.5, dtype=torch.float64, requires_grad=True))
+    except Exception as e:
+        with pytest.raises(type(e)):
+            fn(probtorch, probtorch.tensor(1.5, dtype=probtorch.float64, requires_grad=True))
+        return
+    x = probtorch.tensor(1.5, dtype=probtorch.float64, requires_grad=True)
+    got = fn(probtorch, x)
+    assert_same(got, expected, what=name)
+    outs = [o for o in (got if isinstance(got, tuple) else (got,)) if o.requires_grad]
+    if outs:
+        g, = probtorch.autograd.grad(sum(o.sum() for o in outs), x)
+        tx = torch.tensor(1.5, dtype=torch.float64, requires_grad=True)
+        touts = [o for o in (fn(torch, tx) if isinstance(got, tuple) else (fn(torch, tx),)) if o.requires_grad]
+        tg, = torch.autograd.grad(sum(o.sum() for o in touts), tx)
+        assert_same(g, tg, what=name)

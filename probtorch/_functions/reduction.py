@@ -43,7 +43,16 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None):
     return sum(E.where(input.isnan(), 0.0, input) if input.is_floating_point() else input, dim, keepdim, dtype=dtype)
 
 
+def _scalar_select(input, dim):
+    """(values, indices) of a selection along `dim` of a 0-d tensor: the value itself and index 0."""
+    _wrap_dim(dim, 0)
+    return _values_indices(input * 1 if input._rg else input.clone(), _make(np.zeros((), np.int64)))
+
+
 def _count(input, dim):
+    if input.ndim == 0:
+        _dims(dim, 0)  # validates dim; a 0-d tensor holds one element
+        return 1
     n = 1
     for d in _dims(dim, input.ndim):
         n *= input.shape[d]
@@ -202,18 +211,24 @@ def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 
 def cumsum(input, dim, *, dtype=None):
+    """Running sums along `dim`; integer and bool inputs accumulate in int64."""
     if input.ndim == 0:
+        _wrap_dim(dim, 0)
         return input.to(dtype) * 1 if dtype else input * 1
     return R.cumsum(input, dim=_wrap_dim(dim, input.ndim), dtype=None if dtype is None else dtype.np)
 
 
 def cumprod(input, dim, *, dtype=None):
+    """Running products along `dim` (exact gradients with zeros)."""
     if input.ndim == 0:
+        _wrap_dim(dim, 0)
         return input * 1
     return R.cumprod(input, dim=_wrap_dim(dim, input.ndim), dtype=None if dtype is None else dtype.np)
 
 
 def _cum_ext(input, dim, np_fn):
+    if input.ndim == 0:
+        return _scalar_select(input, dim)
     dim = _wrap_dim(dim, input.ndim)
     d = np.moveaxis(input._data, dim, -1)
     n = d.shape[-1]
@@ -266,6 +281,8 @@ def vector_norm(input, ord=2, dim=None, keepdim=False, *, dtype=None):
         raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
                            f"{input.dtype.name.title()}")
     dims = None if dim is None else _dims(dim, input.ndim)
+    if input.ndim == 0:
+        dims = None  # dim 0 / -1 of a 0-d tensor is the tensor itself
     return R.vector_norm(input, ord=float(ord), dims=dims, keepdim=keepdim)
 
 
@@ -284,11 +301,15 @@ def any(input, dim=None, keepdim=False):
 
 
 def count_nonzero(input, dim=None):
-    return R.count_nonzero(input, dims=None if dim is None else _dims(dim, input.ndim))
+    """The number of non-zero elements over `dim` (all dims when None), as int64."""
+    dims = None if dim is None else _dims(dim, input.ndim)
+    return R.count_nonzero(input, dims=dims if input.ndim else None)
 
 
 def argsort(input, dim=-1, descending=False, stable=False):
+    """Indices that sort `input` along `dim` (stable; NaN last ascending, first descending)."""
     if input.ndim == 0:
+        _wrap_dim(dim, 0)
         return _make(np.zeros((), np.int64))
     return R.argsort(input, dim=_wrap_dim(dim, input.ndim), descending=descending)
 
@@ -309,6 +330,10 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     """The k largest (or smallest) values along `dim` and their indices, sorted."""
     if input.dtype is _dtype.bool:
         raise RuntimeError("topk does not support bool dtypes on CPU")
+    if input.ndim == 0:
+        if k not in (0, 1):
+            raise RuntimeError("selected index k out of range")
+        return _scalar_select(input, dim) if k else _values_indices(input.reshape(-1)[:0], _make(np.zeros(0, np.int64)))
     dim = _wrap_dim(dim, input.ndim)
     if k > input.shape[dim] if input.ndim else k > 1:
         raise RuntimeError("selected index k out of range")
@@ -326,7 +351,7 @@ def kthvalue(input, k, dim=-1, keepdim=False):
         _wrap_dim(dim, 0)
         if k != 1:
             raise RuntimeError("kthvalue(): selected number k out of range for dimension 0")
-        return _values_indices(input * 1 if input._rg else input.clone(), _make(np.zeros((), np.int64)))
+        return _scalar_select(input, dim)
     dim = _wrap_dim(dim, input.ndim)
     if input.shape[dim] == 0:
         raise IndexError(f"kthvalue(): Expected reduction dim {dim} to have non-zero size.")
@@ -350,13 +375,15 @@ def median(input, dim=None, keepdim=False):
     if dim is None:
         flat = input.reshape(-1)
         return kthvalue(flat, (flat.numel() + 1) // 2, 0).values
+    if input.ndim == 0:
+        return _scalar_select(input, dim)
     dim = _wrap_dim(dim, input.ndim)
     return kthvalue(input, (input.shape[dim] + 1) // 2, dim, keepdim)
 
 
 def nanmedian(input, dim=None, keepdim=False):
     """The lower median ignoring NaN (NaN only where a slice is all NaN); with dim, (values, indices)."""
-    if not bool(input.isnan().any()):
+    if not bool(input.isnan().any()) or (input.ndim == 0 and dim is not None):
         return median(input, dim, keepdim)
     if dim is None:
         flat = input.reshape(-1)
@@ -375,6 +402,9 @@ def nanmedian(input, dim=None, keepdim=False):
 
 
 def mode(input, dim=-1, keepdim=False):
+    """The most frequent value along `dim` (the smallest among equally frequent ones) and its last index."""
+    if input.ndim == 0:
+        return _scalar_select(input, dim)
     dim = _wrap_dim(dim, input.ndim)
     d = np.moveaxis(input._data, dim, -1)
     flat = d.reshape(-1, d.shape[-1])
