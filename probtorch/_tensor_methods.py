@@ -522,7 +522,8 @@ _INPLACE = ["abs", "neg", "add", "sub", "mul", "div", "floor_divide", "remainder
             "index_copy", "index_fill", "index_put", "masked_scatter", "tril", "triu", "relu", "renorm",
             "subtract", "multiply", "divide", "true_divide", "absolute", "negative", "arcsin", "arccos", "arctan",
             "arctanh", "arcsinh", "arccosh", "arctan2", "greater", "less", "greater_equal", "less_equal",
-            "not_equal", "fmax", "fmin", "mvlgamma", "sinc", "heaviside", "addmm", "addmv", "baddbmm", "addbmm"]
+            "not_equal", "fmax", "fmin", "mvlgamma", "sinc", "heaviside", "addmm", "addmv", "baddbmm", "addbmm",
+            "addr", "i0", "igamma", "igammac"]
 
 
 def _zero_(self):

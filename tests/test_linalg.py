@@ -678,3 +678,15 @@ def test_empty_inputs_match_torch(name, fn, shape):
     ref = fn(torch, torch.zeros(*shape, dtype=torch.float64))
     assert tuple(got.shape) == tuple(ref.shape)
     np.testing.assert_array_equal(got.numpy(), ref.numpy())
+
+
+def test_inplace_spellings():
+    z = probtorch.zeros(2, 3)
+    z.addr_(probtorch.ones(2), probtorch.tensor([1.0, 2.0, 3.0]))
+    np.testing.assert_array_equal(z.numpy(), [[1, 2, 3], [1, 2, 3]])
+    x = probtorch.tensor([0.5, 1.0])
+    x.igamma_(probtorch.tensor([1.0, 2.0]))
+    np.testing.assert_allclose(x.numpy(), torch.tensor([0.5, 1.0]).igamma_(torch.tensor([1.0, 2.0])).numpy())
+    y = probtorch.tensor([0.5, 1.0])
+    y.i0_()
+    np.testing.assert_allclose(y.numpy(), torch.tensor([0.5, 1.0]).i0_().numpy())
