@@ -1,6 +1,7 @@
 """Reductions and scans against torch: one table row per op/variant; the harness checks float32/float64 values,
 dtypes and indices, gradients against torch, and gradcheck + gradgradcheck in float64."""
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -428,3 +429,39 @@ def test_zero_dim_inputs_match_torch(name):
         touts = [o for o in (fn(torch, tx) if isinstance(got, tuple) else (fn(torch, tx),)) if o.requires_grad]
         tg, = torch.autograd.grad(sum(o.sum() for o in touts), tx)
         assert_same(g, tg, what=name)
+
+
+# ------------------------------------------------------------------------------------------------ empty inputs
+EMPTY = dict(ZERO_D)
+EMPTY.update({
+    "sum1": lambda m, x: m.sum(x, 1), "mean1": lambda m, x: m.mean(x, 1), "max1": lambda m, x: m.max(x, 1),
+    "amin1": lambda m, x: m.amin(x, 1), "var1": lambda m, x: m.var(x, 1), "cumprod1": lambda m, x: m.cumprod(x, 1),
+    "sort1": lambda m, x: m.sort(x, 1), "topk0": lambda m, x: m.topk(x, 0, 1), "all": lambda m, x: m.all(x),
+    "median": lambda m, x: m.median(x), "quantile1": lambda m, x: m.quantile(x, 0.5, 1),
+    "norm_inf": lambda m, x: m.norm(x, math.inf), "norm_inf1": lambda m, x: m.norm(x, math.inf, 1),
+    "norm_ninf1": lambda m, x: m.norm(x, -math.inf, 1), "lse1": lambda m, x: m.logsumexp(x, 1),
+    "prod": lambda m, x: m.prod(x), "argmax": lambda m, x: m.argmax(x), "mode1": lambda m, x: m.mode(x, 1),
+    "std_all": lambda m, x: m.std(x), "cummax1": lambda m, x: m.cummax(x, 1), "lcse1": lambda m, x: m.logcumsumexp(x, 1),
+    "kth1": lambda m, x: m.kthvalue(x, 1, 1), "nanmedian1": lambda m, x: m.nanmedian(x, 1),
+    "aminmax": lambda m, x: m.aminmax(x), "count": lambda m, x: m.count_nonzero(x, 1),
+})
+# torch checks emptiness before the dim on 1-d empty tensors here; we check the dim first
+_EMPTY_QUIRKS = {((0,), "quantile1"), ((0,), "cummax1")}
+
+
+@pytest.mark.parametrize("shape", [(0, 3), (2, 0), (0,)])
+@pytest.mark.parametrize("name", sorted(EMPTY))
+def test_empty_inputs_match_torch(name, shape):
+    if (shape, name) in _EMPTY_QUIRKS:
+        return
+    fn = EMPTY[name]
+    a = np.zeros(shape)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # var's degrees-of-freedom warning, in both libraries
+        try:
+            expected = fn(torch, torch.tensor(a))
+        except Exception as e:
+            with pytest.raises(type(e)):
+                fn(probtorch, probtorch.tensor(a))
+            return
+        assert_same(fn(probtorch, probtorch.tensor(a)), expected, equal_nan=True, what=name)

@@ -258,6 +258,9 @@ def cummin(input, dim):
 
 
 def logcumsumexp(input, dim):
+    """log(cumsum(exp(input))) along `dim`, computed stably (shifting by the detached max)."""
+    if input.numel() == 0:
+        return cumsum(input.exp(), dim).log()
     dim = _wrap_dim(dim, input.ndim)
     m = amax(input.detach(), dim, keepdim=True)
     m = E.where(m.isinf(), 0.0, m)
@@ -406,6 +409,8 @@ def mode(input, dim=-1, keepdim=False):
     if input.ndim == 0:
         return _scalar_select(input, dim)
     dim = _wrap_dim(dim, input.ndim)
+    if input.shape[dim] == 0:
+        raise IndexError(f"mode(): Expected reduction dim {dim} to have non-zero size.")
     d = np.moveaxis(input._data, dim, -1)
     flat = d.reshape(-1, d.shape[-1])
     vals = np.empty(flat.shape[0], d.dtype)
@@ -451,8 +456,8 @@ def _quantile(input, q, dim, keepdim, interpolation, ignore_nan, name):
     else:
         x, d = input, _wrap_dim(dim, input.ndim)
     n = x.shape[d]
-    if n == 0:
-        raise IndexError(f"{name}() input tensor must be non-empty")
+    if input.numel() == 0:
+        raise RuntimeError(f"{name}() input tensor must be non-empty")
     srt = sort(x, d).values
     nan_count = np.isnan(x._data).sum(axis=d, keepdims=True)
     n_valid = n - nan_count if ignore_nan else np.full_like(nan_count, n)

@@ -146,8 +146,17 @@ def _cumprod_vjp(g, out, x, dim, dtype=None):
 
 def _vector_norm_impl(x, ord=2, dims=None, keepdim=False):
     ax = np.abs(x)
+    if ord in (np.inf, -np.inf) and x.size == 0:
+        name = "inf" if ord > 0 else "-inf"
+        if dims is None:
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {name} norm on an empty tensor because the "
+                               "operation does not have an identity")
+        for d in dims:
+            if x.shape[d] == 0:
+                raise RuntimeError(f"linalg.vector_norm cannot compute the {name} norm on the dimension {d}because "
+                                   "this dimension is empty and the operation does not have an identity")
     if ord == np.inf:
-        return np.amax(ax, axis=dims, keepdims=keepdim) if ax.size else np.zeros(())
+        return np.amax(ax, axis=dims, keepdims=keepdim)
     if ord == -np.inf:
         return np.amin(ax, axis=dims, keepdims=keepdim)
     if ord == 0:
