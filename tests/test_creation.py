@@ -13,7 +13,9 @@ from testing_helpers import assert_same, torch
 @pytest.mark.parametrize("data", [
     1, 2.5, True, 1 + 2j, [], [1, 2, 3], [1.0, 2], [True, False], [True, 2], [True, 2.5], [[1, 2], [3, 4]],
     [[1.5], [2.0]], [1, 2j], [[[]]], [[], []], (1, 2), [(1, 2), (3, 4)], -0.0, [math.inf, -math.inf],
-    np.float32(1.5), np.int32(3), [np.float64(1.0), 2], np.bool_(True),
+    np.float32(1.5), np.int32(3), [np.float64(1.0), 2], np.bool_(True), range(4), [range(2), range(2)],
+    [np.array([1.0, 2.0]), np.array([3.0, 4.0])], np.array(3.5), [[1, 2.5], (3, 4)], [np.int32(1), 2.5],
+    [True, np.int8(3)], 2 ** 40, [1e40], math.nan,
 ])
 def test_tensor_dtype_inference_matches_torch(data):
     assert_same(probtorch.tensor(data), torch.tensor(data), equal_nan=True, what=repr(data))

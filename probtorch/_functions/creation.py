@@ -25,7 +25,7 @@ def _infer_dtype(data):
             kinds.add(("t", x.dtype))
         elif isinstance(x, (np.ndarray, np.generic)):  # numpy scalars keep their dtype, as in torch
             kinds.add(("t", _dtype.from_numpy_dtype(x.dtype)))
-        elif isinstance(x, (list, tuple)):
+        elif isinstance(x, (list, tuple, builtins.range)):
             for v in x:
                 walk(v)
         elif isinstance(x, (builtins.bool, np.bool_)):
@@ -50,7 +50,7 @@ def _infer_dtype(data):
 def _nested_to_list(x):
     if isinstance(x, Tensor):
         return x._data
-    if isinstance(x, (list, tuple)):
+    if isinstance(x, (list, tuple, builtins.range)):
         return [_nested_to_list(v) for v in x]
     return x
 
