@@ -71,3 +71,13 @@ def test_pure_python_fallback_agrees(monkeypatch):
     slow = standard_gamma_dlogx(lx, a)
     monkeypatch.delenv("PROBTORCH_DISABLE_NUMBA")
     np.testing.assert_array_equal(slow, standard_gamma_dlogx(lx, a))
+
+
+def test_float32_tolerance_is_float32_accurate():
+    rng = np.random.default_rng(0)
+    a = rng.uniform(0.01, 30, 20000)
+    x = sc.gammaincinv(a, rng.uniform(0.001, 0.999, 20000))
+    keep = x > 0
+    full = standard_gamma_dlogx(np.log(x[keep]), a[keep])
+    loose = standard_gamma_dlogx(np.log(x[keep]), a[keep], 1e-8)
+    np.testing.assert_allclose(loose, full, rtol=3e-8)
