@@ -2,8 +2,8 @@
 argument validation.
 
 Run: python benchmarks/bench_distributions_multivariate.py [--rounds N]
-torch and scipy are optional. Times are medians over rounds (the backends alternate inside each round, as the
-machine is shared); ratios are probtorch time / other time (lower is better for probtorch).
+torch and scipy are optional. Times are medians over rounds, each backend timed in its own block; ratios are
+probtorch time / other time (lower is better for probtorch).
 """
 import argparse
 import statistics
@@ -24,12 +24,14 @@ def _data():
     return loc, cov, np.linalg.cholesky(cov), x, xs
 
 
-def _libs():
+def _libs(torch_threads=1):
     import probtorch
     libs = {"probtorch": probtorch}
     try:
         import torch
-        torch.set_num_threads(2)
+        # On a shared, loaded 2-core machine torch's OpenMP pool with 2 threads can run 10-40x slower than with one
+        # (its workers wait on each other); one thread is torch's best case there, so it is the default.
+        torch.set_num_threads(torch_threads)
         libs["torch"] = torch
     except ImportError:
         pass
@@ -157,21 +159,21 @@ def _ratio(a, b):
     return f"{a / b:.2f}x" if a is not None and b else "-"
 
 
-def main(rounds=7):
-    libs = _libs()
-    print(f"MultivariateNormal, float64, 2 cores; median of {rounds} rounds\n")
+def main(rounds=7, torch_threads=1):
+    libs = _libs(torch_threads)
+    print(f"MultivariateNormal, float64, 2 cores (torch with {torch_threads} thread(s)); median of {rounds} rounds\n")
     print(f"{'workload':44s} {'probtorch':>10s} {'torch':>10s} {'scipy':>10s} {'pt/torch':>9s} {'pt/scipy':>9s}")
     for name, (make, make_scipy, inner) in workloads().items():
         fns = {k: make(lib) for k, lib in libs.items()}
         if make_scipy is not None:
             fns["scipy"] = make_scipy()
-        for fn in fns.values():  # warm up (lazy imports, caches)
-            fn()
-        samples = {k: [] for k in fns}
-        for _ in range(rounds):
-            for k, fn in fns.items():
-                samples[k].append(_time(fn, 1 if k == "scipy" else inner))
-        med = {k: statistics.median(v) for k, v in samples.items()}
+        # each backend runs its rounds as a block, after a pause: BLAS / OpenMP worker threads of the previous
+        # backend keep spinning for a while after their last call and would otherwise steal the two cores
+        med = {}
+        for k, fn in fns.items():
+            time.sleep(0.2)
+            fn()  # warm up (lazy imports, caches)
+            med[k] = statistics.median(_time(fn, 1 if k == "scipy" else inner) for _ in range(rounds))
         pt, th, sp = med["probtorch"], med.get("torch"), med.get("scipy")
         print(f"{name:44s} {_fmt(pt):>10s} {_fmt(th):>10s} {_fmt(sp):>10s} {_ratio(pt, th):>9s} "
               f"{_ratio(pt, sp):>9s}")
@@ -196,4 +198,6 @@ def main(rounds=7):
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=7)
-    main(parser.parse_args().rounds)
+    parser.add_argument("--torch-threads", type=int, default=1)
+    args = parser.parse_args()
+    main(args.rounds, args.torch_threads)

@@ -157,7 +157,7 @@ class LowRankMultivariateNormal(Distribution):
         diff = value - self.loc
         W, D = self._unbroadcasted_cov_factor, self._unbroadcasted_cov_diag
         # Woodbury: x^T Sigma^-1 x = x^T D^-1 x - |Lc^-1 W^T D^-1 x|^2
-        m_diag = (diff.pow(2) / D).sum(-1)
+        m_diag = (diff * diff / D).sum(-1)
         Wt_Dinv_x = _batch_mv(W.mT, diff / D)
         m_low = _batch_mahalanobis(self._capacitance_tril, Wt_Dinv_x)
         n = self._event_shape[0]

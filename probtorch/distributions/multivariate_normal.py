@@ -38,7 +38,7 @@ def _batch_mahalanobis(L, x):
         if bLp != lead:
             L = L.expand(lead + (n, n))
         y = probtorch.linalg.solve_triangular(L, x.unsqueeze(-1), upper=False).squeeze(-1)
-        return y.pow(2).sum(-1)
+        return (y * y).sum(-1)
     own = [i for i in range(len(lead)) if i not in shared]
     own_shape = tuple(lead[i] for i in own)
     shared_shape = tuple(lead[i] for i in shared)
@@ -49,7 +49,7 @@ def _batch_mahalanobis(L, x):
     Lf = L.reshape(bLp + (n, n))
     Lf = Lf.reshape(tuple(bLp[i] for i in own) + (n, n)).expand(own_shape + (n, n)).reshape((nb, n, n))
     y = probtorch.linalg.solve_triangular(Lf, rhs, upper=False)
-    m = y.pow(2).sum(-2).reshape(own_shape + shared_shape)
+    m = (y * y).sum(-2).reshape(own_shape + shared_shape)
     # back to lead order
     order = own + shared
     inverse = [order.index(i) for i in range(k)]
