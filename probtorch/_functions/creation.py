@@ -66,7 +66,8 @@ def _to_array(data, dtype=None, copy=True):
         return np.array(data, dtype=dt, copy=copy or data.dtype != dt)
     d = dtype if dtype is not None else _infer_dtype(data)
     try:
-        arr = np.array(_nested_to_list(data), dtype=d.np)
+        with np.errstate(over="ignore", invalid="ignore"):  # 1e40 -> inf in float32, silently as torch
+            arr = np.array(_nested_to_list(data), dtype=d.np)
     except ValueError as e:
         raise ValueError(f"expected sequence of equal-length lists to build a tensor: {e}") from None
     return arr
