@@ -691,3 +691,21 @@ def test_inplace_spellings():
     y = probtorch.tensor([0.5, 1.0])
     y.i0_()
     np.testing.assert_allclose(y.numpy(), torch.tensor([0.5, 1.0]).i0_().numpy(), rtol=1e-6)
+
+
+def test_hessian_of_composite_matches_torch():
+    # a Gaussian log-density through cholesky / solve_triangular, plus matrix_exp and einsum: second order end to end
+    rng = np.random.default_rng(12)
+    a, b = rng.standard_normal((3, 3)), rng.standard_normal((3, 1))
+
+    def f(lib, x):
+        A = x.reshape(3, 3)
+        S = A @ A.mT + 3 * lib.eye(3, dtype=A.dtype)
+        L = lib.linalg.cholesky(S)
+        z = lib.linalg.solve_triangular(L, lib.tensor(b), upper=False)
+        return (-(z ** 2).sum() / 2 - L.diagonal(dim1=-2, dim2=-1).log().sum()
+                + lib.linalg.matrix_exp(0.1 * A).trace() + lib.einsum("ij,ji->", A, S))
+
+    hp = probtorch.autograd.functional.hessian(lambda x: f(probtorch, x), probtorch.tensor(a.reshape(-1)))
+    ht = torch.autograd.functional.hessian(lambda x: f(torch, x), torch.tensor(a.reshape(-1)))
+    np.testing.assert_allclose(hp.numpy(), ht.numpy(), rtol=1e-9, atol=1e-12)
