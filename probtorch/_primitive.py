@@ -152,6 +152,21 @@ class Node:
         self.out_data = self.out_data if not self.prim.save_out else tuple(np.empty(0) for _ in self.out_data)
 
 
+def _check_broadcast(args):
+    """torch's error for elementwise operands whose shapes do not broadcast (numpy's would be a ValueError)."""
+    shapes = [a._data.shape for a in args if isinstance(a, Tensor)]
+    res = []
+    for k, shape in enumerate(shapes):
+        for i in range(1, len(shape) + 1):
+            if i > len(res):
+                res.insert(0, shape[-i])
+            elif res[-i] == 1:
+                res[-i] = shape[-i]
+            elif shape[-i] != 1 and shape[-i] != res[-i]:
+                raise RuntimeError(f"The size of tensor a ({res[-i]}) must match the size of tensor b ({shape[-i]}) "
+                                   f"at non-singleton dimension {max(len(s) for s in shapes[:k + 1]) - i}")
+
+
 class _MetaOnly(tuple):
     """A released node's inputs: non-tensor arguments kept, tensors dropped (their shape/dtype are in `metas`)."""
 
@@ -240,7 +255,12 @@ class Primitive:
             arrays = _promote(args, rule)
         else:
             arrays = [a._data if isinstance(a, Tensor) else a for a in args]
-        out = self.impl(*arrays, **params)
+        try:
+            out = self.impl(*arrays, **params)
+        except ValueError:
+            if self.elementwise:
+                _check_broadcast(args)
+            raise
         record = False
         if _state.enabled and self.differentiable:
             for a in args:

@@ -562,3 +562,88 @@ def test_inplace_through_view_chain_matches_torch(chain, how, sibling_len):
     else:
         np.testing.assert_allclose(got[2], want[2], rtol=1e-10, atol=1e-12)
     assert got[3] == want[3] and got[4] == want[4]
+
+
+# ------------------------------------------------------------------------------------------------ random programs
+_OUT_OF_PLACE = {
+    "sin": lambda L, a, b: a.sin(),
+    "exp": lambda L, a, b: (a * 0.3).exp(),
+    "tanh": lambda L, a, b: a.tanh(),
+    "mul": lambda L, a, b: a * b,
+    "add": lambda L, a, b: a + b,
+    "max": lambda L, a, b: L.maximum(a, b + 0.05),
+    "cumsum": lambda L, a, b: a.cumsum(0),
+    "view": lambda L, a, b: a[1:],
+    "flip": lambda L, a, b: a.flip(0),
+}
+def _fit(L, b, n):
+    """`b` cut or tiled to length n."""
+    while b.shape[0] < n:
+        b = L.cat([b, b])
+    return b[:n]
+
+
+_IN_PLACE = {
+    "add_": lambda L, t, b: t.add_(_fit(L, b, t.shape[0])),
+    "mul_": lambda L, t, b: t.mul_(_fit(L, b, t.shape[0])),
+    "sin_": lambda L, t, b: t.sin_(),
+    "exp_": lambda L, t, b: t.exp_(),
+    "zero_": lambda L, t, b: t.zero_(),
+    "setitem": lambda L, t, b: t.__setitem__(0, b[-1] * 2),
+}
+
+
+@st.composite
+def inplace_programs(draw):
+    steps, n = [], 2
+    for _ in range(draw(st.integers(2, 7))):
+        if n > 2 and draw(st.integers(0, 2)) == 0:
+            steps.append((draw(st.sampled_from(sorted(_IN_PLACE))), draw(st.integers(2, n - 1)),
+                          draw(st.integers(0, n - 1))))
+        else:
+            steps.append((draw(st.sampled_from(sorted(_OUT_OF_PLACE))), draw(st.integers(0, n - 1)),
+                          draw(st.integers(0, n - 1))))
+            n += 1
+    return steps
+
+
+def _run_inplace_program(L, steps, data):
+    leaves = [L.tensor(d, dtype=L.float64, requires_grad=True) for d in data]
+    vals = list(leaves)
+    for op, i, j in steps:
+        if op in _IN_PLACE:
+            _IN_PLACE[op](L, vals[i], vals[j])
+        else:
+            a, b = vals[i], _fit(L, vals[j], vals[i].shape[0])
+            vals.append(_OUT_OF_PLACE[op](L, a, b))
+    out = sum((v * (k + 1)).sum() for k, v in enumerate(vals[2:]))
+    return [x.numpy() for x in L.autograd.grad(out, leaves, allow_unused=True, materialize_grads=True)]
+
+
+@given(inplace_programs())
+def test_random_inplace_programs_match_torch(steps):
+    """Whenever torch can differentiate a program with in-place writes, probtorch gives the same gradients (it
+    keeps private copies of some saved values, so it may succeed where torch reports a modified saved tensor)."""
+    data = [np.linspace(-1.0, 1.2, 4), np.linspace(0.5, -0.7, 4)]
+    try:
+        want = _run_inplace_program(torch, steps, data)
+    except RuntimeError as e:
+        assert "inplace" in str(e) or "in-place" in str(e)
+        return
+    got = _run_inplace_program(probtorch, steps, data)
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L: L.ones(4) + L.ones(3),
+    lambda L: L.ones(2, 4, requires_grad=True) * L.ones(3, 1, 3),
+    lambda L: (L.ones(4) * 1).add_(L.ones(3)),
+    lambda L: L.where(L.ones(2) > 0, L.ones(3), 0.0),
+])
+def test_broadcast_errors_match_torch(fn):
+    with pytest.raises(RuntimeError) as t:
+        fn(torch)
+    with pytest.raises(RuntimeError) as p:
+        fn(probtorch)
+    assert str(p.value) == str(t.value)

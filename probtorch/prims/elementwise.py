@@ -477,13 +477,16 @@ logaddexp2.defpartials(lambda out, x, y: ((x - out).exp2() if hasattr(x, "_data"
                                           (y - out).exp2() if hasattr(y, "_data") else None))
 
 # ------------------------------------------------------------------------------------------------ selection
-maximum = _binary("maximum", np.maximum, save_out=True)
+maximum = _binary("maximum", np.maximum)  # the rule compares the inputs; the output is not saved (as in torch)
 
 
 def _select_partials(out, x, y, x_loses, y_loses):
     from .._functions.math import where
     # ties split the gradient evenly; where a NaN makes every comparison false both inputs get all of it (torch)
-    half = where(x == y, 0.5, 1.0).to(out.dtype)
+    ref = x if _is_t(x) else y
+    half = where(x == y, 0.5, 1.0)
+    if ref.is_floating_point() or ref.is_complex():
+        half = half.to(ref.dtype)
     return (where(x_loses, 0.0, half), where(y_loses, 0.0, half))
 
 
@@ -492,7 +495,7 @@ def _maximum_partials(out, x, y):
     return _select_partials(out, x, y, x < y, x > y)
 
 
-minimum = _binary("minimum", np.minimum, save_out=True)
+minimum = _binary("minimum", np.minimum)
 
 
 @minimum.defpartials
