@@ -547,7 +547,7 @@ def _parse_sublist(args):
             elif isinstance(v, int) and 0 <= v < 52:
                 s += string.ascii_letters[v]
             else:
-                raise ValueError(f"einsum(): subscript in subscript list is not within the valid range [0, 52)")
+                raise ValueError("einsum(): subscript in subscript list is not within the valid range [0, 52)")
         return s
 
     eq = ",".join(letters(s) for s in subs)
@@ -819,7 +819,7 @@ def lstsq(A, B, rcond=None, *, driver=None):
     _same_dtype(A, B, "linalg.lstsq")
     driver = "gelsy" if driver is None else driver
     if driver not in ("gels", "gelsy", "gelsd", "gelss"):
-        raise RuntimeError(f"torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, gelsd, gelss)")
+        raise RuntimeError("torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, gelsd, gelss)")
     vec = B.ndim == A.ndim - 1
     Bm = B.unsqueeze(-1) if vec else B
     if Bm.shape[-2] != A.shape[-2]:
@@ -970,14 +970,14 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None):
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     """beta * input + alpha * (batch1 @ batch2) for 3-D batches."""
     if batch1.ndim != 3 or batch2.ndim != 3:
-        raise RuntimeError(f"batch1 must be a 3D tensor" if batch1.ndim != 3 else "batch2 must be a 3D tensor")
+        raise RuntimeError("batch1 must be a 3D tensor" if batch1.ndim != 3 else "batch2 must be a 3D tensor")
     return _out(_scaled_sum(input, matmul(batch1, batch2), beta, alpha), out)
 
 
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     """beta * input + alpha * sum_b (batch1[b] @ batch2[b])."""
     if batch1.ndim != 3 or batch2.ndim != 3:
-        raise RuntimeError(f"batch1 must be a 3D tensor" if batch1.ndim != 3 else "batch2 must be a 3D tensor")
+        raise RuntimeError("batch1 must be a 3D tensor" if batch1.ndim != 3 else "batch2 must be a 3D tensor")
     return _out(_scaled_sum(input, matmul(batch1, batch2).sum(0), beta, alpha), out)
 
 
