@@ -5,7 +5,7 @@ from ._dtype import (dtype, float16, float32, float64, complex64, complex128, in
 from ._device import device
 from ._tensor import Tensor, Size
 from ._grad_mode import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled, inference_mode,
-                                 is_inference_mode_enabled)
+                                 is_inference_mode_enabled, is_anomaly_enabled, is_anomaly_check_nan_enabled)
 from ._functions.creation import *  # noqa: F401,F403
 from ._functions.math import *  # noqa: F401,F403
 from ._functions.reduction import *  # noqa: F401,F403

@@ -4,12 +4,15 @@ import inspect
 import threading
 
 __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode",
-           "is_inference_mode_enabled"]
+           "is_inference_mode_enabled", "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled",
+           "is_anomaly_check_nan_enabled"]
 
 
 class _State(threading.local):
     enabled = True
     inference = False
+    anomaly = False  # the engine checks every backward result for NaN
+    check_nan = True
 
 
 _state = _State()
@@ -21,6 +24,14 @@ def is_grad_enabled():
 
 def is_inference_mode_enabled():
     return _state.inference
+
+
+def is_anomaly_enabled():
+    return _state.anomaly
+
+
+def is_anomaly_check_nan_enabled():
+    return _state.check_nan
 
 
 class _Mode:
@@ -142,3 +153,45 @@ class inference_mode(_Mode):
         elif _state.inference:
             _state.enabled = True
             _state.inference = False
+
+
+class _AnomalyMode:
+    """Shared enter/exit of the anomaly switches (they keep their own state apart from the grad mode)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        _state.anomaly, _state.check_nan = self._prev_anomaly
+        return False
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with self.__class__(*self._args):
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+class detect_anomaly(_AnomalyMode):
+    """Context manager / decorator: backward raises as soon as a node's gradient holds a NaN, naming the node."""
+
+    def __init__(self, check_nan=True):
+        self._args = (check_nan,)
+
+    def __enter__(self):
+        import warnings
+        warnings.warn("Anomaly Detection has been enabled. This mode will increase the runtime and should only be "
+                      "enabled for debugging.", stacklevel=2)
+        self._prev_anomaly = (_state.anomaly, _state.check_nan)
+        _state.anomaly, _state.check_nan = True, bool(self._args[0])
+        return self
+
+
+class set_detect_anomaly(_AnomalyMode):
+    """Turn anomaly detection on or off; takes effect at construction, and restores on exit when used with `with`."""
+
+    def __init__(self, mode, check_nan=True):
+        self._args = (mode, check_nan)
+        self._prev_anomaly = (_state.anomaly, _state.check_nan)
+        _state.anomaly, _state.check_nan = bool(mode), bool(check_nan)

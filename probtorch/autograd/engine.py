@@ -163,6 +163,7 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs, accumulate):
 
     buffers = {}
     leaf_grads = {}
+    anomaly = _state.anomaly and _state.check_nan
     prev = _state.enabled
     _state.enabled = create_graph
     try:
@@ -207,6 +208,8 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs, accumulate):
             if needed is not None and node not in needed:
                 continue
             in_grads = node.apply(gs)
+            if anomaly:
+                _check_nan(node, in_grads)
             if post:
                 for hook in list(post.values()):
                     new = hook(tuple(None if e is None else gi for e, gi in zip(node.edges, in_grads)), tuple(gs))
@@ -251,6 +254,12 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs, accumulate):
             if first != k:
                 captured[k] = captured[first]
     return captured
+
+
+def _check_nan(node, in_grads):
+    for i, gi in enumerate(in_grads):
+        if gi is not None and np.isnan(gi._data).any():
+            raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")
 
 
 def _call_hook(hook, g):

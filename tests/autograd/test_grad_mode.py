@@ -177,3 +177,34 @@ def test_autograd_namespace_reexports():
     assert probtorch.autograd.no_grad is probtorch.no_grad
     assert probtorch.autograd.set_grad_enabled is probtorch.set_grad_enabled
     np.testing.assert_equal(probtorch.is_grad_enabled(), True)
+
+
+def _nan_backward(L):
+    x = L.tensor([0.0, 1.0], requires_grad=True)
+    (x / x).sum().backward()
+    return x.grad
+
+
+def test_detect_anomaly_names_the_node_like_torch():
+    msgs = []
+    for L in (torch, probtorch):
+        with pytest.warns(UserWarning, match="Anomaly Detection has been enabled"):
+            with L.autograd.detect_anomaly():
+                assert L.is_anomaly_enabled() and L.is_anomaly_check_nan_enabled()
+                with pytest.raises(RuntimeError) as e:
+                    _nan_backward(L)
+                msgs.append(str(e.value).split("\n")[0])
+        assert not L.is_anomaly_enabled()
+        assert np.isnan(_nan_backward(L).numpy()).any()  # off again: NaN gradients pass through
+    assert msgs[0] == msgs[1] == "Function 'DivBackward0' returned nan values in its 1th output."
+
+
+def test_set_detect_anomaly_call_and_context():
+    for L in (torch, probtorch):
+        L.autograd.set_detect_anomaly(True)
+        assert L.is_anomaly_enabled()
+        L.autograd.set_detect_anomaly(False)
+        assert not L.is_anomaly_enabled()
+        with L.autograd.set_detect_anomaly(True):
+            assert L.is_anomaly_enabled()
+        assert not L.is_anomaly_enabled()
