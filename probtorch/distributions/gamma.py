@@ -76,7 +76,8 @@ class Gamma(ExponentialFamily):
         return _standard_gamma_log(self.concentration.expand(shape)) - self.rate.expand(shape).log()
 
     def rsample(self, sample_shape=Size()):
-        value = self._log_rsample(sample_shape).exp()
+        shape = self._extended_shape(sample_shape)
+        value = _standard_gamma_log(self.concentration.expand(shape)).exp() / self.rate.expand(shape)
         # a sample that underflowed to 0 is moved to the smallest normal number, so log_prob stays finite
         return value.clamp(min=_dtype.finfo(value.dtype).tiny)
 
