@@ -265,3 +265,14 @@ def test_many_small_triangular_solves_against_torch(monkeypatch, disable):
         got = probtorch.linalg.solve_triangular(probtorch.tensor(A), probtorch.tensor(B), upper=upper).numpy()
         ref = torch.linalg.solve_triangular(torch.tensor(A), torch.tensor(B), upper=upper).numpy()
         np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-14)
+
+
+def test_index_add_at_casting_like_np_add_at(always_kernel):
+    # np.add.at casts each added element to out's dtype (float into int truncates); so does the kernel path
+    idx = (np.array([0, 1, 1]),)
+    src = np.full((3, 3), 1.7)
+    for dtype in (np.int64, np.float32):
+        got, ref = np.zeros((4, 3), dtype), np.zeros((4, 3), dtype)
+        index_add_at(got, idx, src)
+        np.add.at(ref, idx, src)
+        np.testing.assert_array_equal(got, ref)
