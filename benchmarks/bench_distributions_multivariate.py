@@ -6,10 +6,29 @@ torch and scipy are optional. Times are medians over rounds, each backend timed 
 probtorch time / other time (lower is better for probtorch).
 """
 import argparse
+import os
 import statistics
+import sys
 import time
 
-import numpy as np
+
+def _threads_from_argv(default=1):
+    for i, a in enumerate(sys.argv):
+        if a == "--threads" and i + 1 < len(sys.argv):
+            return int(sys.argv[i + 1])
+        if a.startswith("--threads="):
+            return int(a.split("=", 1)[1])
+    return default
+
+
+# BLAS worker threads must be fixed before numpy loads OpenBLAS. On a shared, loaded 2-core machine two threads
+# (numpy's OpenBLAS or torch's OpenMP) can run several times slower than one, as the workers wait on each other; both
+# backends get the same count (--threads, default 1).
+THREADS = _threads_from_argv()
+os.environ.setdefault("OPENBLAS_NUM_THREADS", str(THREADS))
+os.environ.setdefault("OMP_NUM_THREADS", str(THREADS))
+
+import numpy as np  # noqa: E402
 
 B, N, S = 1000, 10, 100  # batch of covariances, event size, sample dims for the broadcast workload
 
@@ -24,14 +43,12 @@ def _data():
     return loc, cov, np.linalg.cholesky(cov), x, xs
 
 
-def _libs(torch_threads=1):
+def _libs(threads=1):
     import probtorch
     libs = {"probtorch": probtorch}
     try:
         import torch
-        # On a shared, loaded 2-core machine torch's OpenMP pool with 2 threads can run 10-40x slower than with one
-        # (its workers wait on each other); one thread is torch's best case there, so it is the default.
-        torch.set_num_threads(torch_threads)
+        torch.set_num_threads(threads)
         libs["torch"] = torch
     except ImportError:
         pass
@@ -159,9 +176,10 @@ def _ratio(a, b):
     return f"{a / b:.2f}x" if a is not None and b else "-"
 
 
-def main(rounds=7, torch_threads=1):
-    libs = _libs(torch_threads)
-    print(f"MultivariateNormal, float64, 2 cores (torch with {torch_threads} thread(s)); median of {rounds} rounds\n")
+def main(rounds=7, threads=1):
+    libs = _libs(threads)
+    print(f"MultivariateNormal, float64, 2 cores, {threads} BLAS/OpenMP thread(s) per backend; median of {rounds} "
+          "rounds\n")
     print(f"{'workload':44s} {'probtorch':>10s} {'torch':>10s} {'scipy':>10s} {'pt/torch':>9s} {'pt/scipy':>9s}")
     for name, (make, make_scipy, inner) in workloads().items():
         fns = {k: make(lib) for k, lib in libs.items()}
@@ -198,6 +216,6 @@ def main(rounds=7, torch_threads=1):
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--torch-threads", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
-    main(args.rounds, args.torch_threads)
+    main(args.rounds, args.threads)
