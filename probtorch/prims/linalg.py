@@ -76,7 +76,7 @@ def _sum_outer(G, X, shape):
 
 
 # ------------------------------------------------------------------------------------------------ matmul
-matmul = Primitive("matmul", np.matmul)
+matmul = Primitive("matmul", np.matmul, reads={0: (1,), 1: (0,)})
 
 
 @matmul.defvjp
