@@ -465,3 +465,37 @@ def test_empty_inputs_match_torch(name, shape):
                 fn(probtorch, probtorch.tensor(a))
             return
         assert_same(fn(probtorch, probtorch.tensor(a)), expected, equal_nan=True, what=name)
+
+
+# ------------------------------------------------------------------------------------------------ Tensor methods
+# Method spellings with torch's keyword names: each string is the call after ``x.`` (m is the library module).
+_METHOD_CALLS = ["max(dim=1)", "min(dim=0, keepdim=True)", "std(dim=1, unbiased=False)", "var(0, True)", "sum(dim=(0, 1))", "norm(p=1, dim=0)",
+ "topk(k=2, dim=0)", "sort(dim=0, descending=True)", "quantile(q=0.5, dim=0)", "logsumexp(dim=0)", "median()", "mode()",
+ "cumsum(dim=0)", "prod(dim=1)", "argmax(dim=1, keepdim=True)", "all(dim=0)", "count_nonzero(dim=0)", "cummax(dim=0)",
+ "kthvalue(2, dim=0)", "nansum()", "amax(dim=(0, 1))", "aminmax(dim=0)", "mean(dim=-1, keepdim=True)", "std(correction=2)",
+ "var()", "max()", "max(1)", "argsort(dim=1, descending=True)", "msort()", "nanmean(dim=0)",
+ "logcumsumexp(dim=1)", "cumprod(dim=1)", "any()", "sum(1, True)", "mean(dtype=m.float64)", "sum(dtype=m.float64)",
+ "clamp(min=0.1)", "clamp(max=0.1)", "clamp(-0.2, 0.3)", "clip(0, 1)", "pow(2)", "exp()", "sigmoid()", "logit(eps=0.1)",
+ "lerp(x.flip(0), 0.5)", "xlogy(2.0)", "where(x > 0, 0.0)", "masked_fill(x > 0, 1.0)", "nan_to_num(nan=0.5)", "round(decimals=1)",
+ "maximum(x.flip(0))", "fmod(0.3)", "remainder(0.3)", "div(0.3, rounding_mode='floor')", "floor_divide(0.3)", "addcmul(x, x, value=2)",
+ "square()", "abs()", "sgn()", "signbit()", "isnan()", "hypot(x)", "atan2(x.flip(0))", "logaddexp(x)", "polygamma(1)", "digamma()", "lgamma()",
+ "erfinv()", "i0()", "sinc()", "frac()", "deg2rad()", "float_power(2)", "true_divide(2)", "heaviside(x)", "copysign(-1.0)",
+ "abs().add(1.5).mvlgamma(2)", "log_softmax(0)", "allclose(x)", "equal(x)", "isclose(x)", "isfinite()",
+ "logical_not()", "nanmedian()", "nanquantile(0.5)", "dist(x.flip(0))", "amin(1)", "argmin()", "cummin(1)", "std(0)"]
+
+
+@pytest.mark.parametrize("call", _METHOD_CALLS)
+def test_tensor_methods_match_torch(call):
+    a = np.array([[0.3, -0.7, 0.1], [0.9, 0.2, -0.4]])
+    fn = eval("lambda m, x: x." + call)  # noqa: S307 - test-local expressions
+    res = []
+    for m in (probtorch, torch):
+        try:
+            res.append(fn(m, m.tensor(a)))
+        except Exception as e:  # noqa: BLE001
+            res.append(e)
+    if isinstance(res[1], Exception):
+        assert isinstance(res[0], type(res[1])), (call, res[0])
+        return
+    assert not isinstance(res[0], Exception), (call, res[0])
+    assert_same(res[0], res[1], equal_nan=True, what=call)
