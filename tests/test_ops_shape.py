@@ -5,7 +5,11 @@ import pytest
 import probtorch
 from probtorch.autograd import gradcheck, gradgradcheck
 
-torch = pytest.importorskip("torch")
+try:
+    import torch
+except ImportError:  # torch is only the oracle: the gradient checks below still run without it
+    torch = None
+needs_torch = pytest.mark.skipif(torch is None, reason="torch (the test oracle) is not installed")
 
 R = np.random.default_rng(1234)
 
@@ -211,6 +215,7 @@ def _tuple(x):
     return tuple(x) if isinstance(x, (tuple, list)) else (x,)
 
 
+@needs_torch
 @pytest.mark.parametrize("name,fn,arrays", CASES, ids=[c[0] for c in CASES])
 def test_against_torch(name, fn, arrays):
     pin, tin = _inputs(probtorch, arrays), _inputs(torch, arrays)
@@ -285,6 +290,7 @@ ERROR_CASES = [
 ]
 
 
+@needs_torch
 @pytest.mark.parametrize("name,fn", ERROR_CASES, ids=[c[0] for c in ERROR_CASES])
 def test_errors_match_torch(name, fn):
     with pytest.raises(Exception) as texc:
@@ -497,6 +503,7 @@ def _summary(res):
     return [(tuple(t.shape), str(t.dtype).split(".")[-1], t.detach().numpy().tolist()) for t in res]
 
 
+@needs_torch
 @pytest.mark.parametrize("name", list(VALUE_CASES))
 def test_values_match_torch(name):
     fn = VALUE_CASES[name]
@@ -528,6 +535,7 @@ OUT_CASES = {
 }
 
 
+@needs_torch
 @pytest.mark.parametrize("name", list(OUT_CASES))
 def test_out_argument_matches_torch(name):
     fn = OUT_CASES[name]
@@ -657,6 +665,7 @@ def _shape_op(L, x, kind, d, a):
     return x.mT
 
 
+@needs_torch
 @given(shape_op_cases())
 def test_random_shapes_match_torch(case):
     shape, kind, d, args = case
