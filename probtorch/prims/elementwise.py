@@ -219,11 +219,12 @@ def _pow_vjp(g, out, x, y):
         if y == 0:
             return (g * 0.0, None)
         return (g * (y * x ** (y - 1)), None)
-    gx = g * (y * x ** (y - 1))
     # d/dy x^y = x^y log x; torch defines it as 0 where x == 0 and y >= 0
     gy = g * where((x == 0) & (y >= 0), 0.0, out * log(x)) if y.requires_grad else None
     if not hasattr(x, "_data"):
         return (None, gy)
+    # d/dx x^y = y x^(y-1), and 0 where y == 0 (not 0 * inf at x == 0), as torch
+    gx = g * where(y == 0, 0.0, y * x ** (y - 1))
     return (gx, gy)
 
 
