@@ -18,7 +18,7 @@ __all__ = ["reshape", "view", "permute", "transpose", "swapaxes", "swapdims", "m
            "diagonal_scatter", "diagflat", "flip", "fliplr", "flipud", "roll", "rot90", "repeat_interleave", "tile",
            "nonzero", "argwhere", "meshgrid", "atleast_1d", "atleast_2d", "atleast_3d", "trace", "block_diag",
            "cartesian_prod", "combinations", "unique", "unique_consecutive", "searchsorted", "bucketize", "bincount",
-           "histc", "cross", "kron", "outer", "ger", "vander", "cdist", "tensordot", "triangular_indices_",
+           "histc", "cross", "kron", "outer", "ger", "vander", "cdist", "tensordot",
            "slice_scatter", "select_scatter", "index_put", "rot90", "narrow_copy", "cumulative_trapezoid", "trapezoid",
            "diff", "renorm", "repeat"]
 
@@ -900,11 +900,6 @@ def tensordot(a, b, dims=2, out=None):
     am = a.permute(fa + da).reshape(math.prod([a.shape[d] for d in fa]), -1)
     bm = b.permute(db + fb).reshape(-1, math.prod([b.shape[d] for d in fb]))
     return _out((am @ bm).reshape([a.shape[d] for d in fa] + [b.shape[d] for d in fb]), out)
-
-
-def triangular_indices_(n, offset=0, lower=True):
-    r, c = (np.tril_indices if lower else np.triu_indices)(n, offset)
-    return r, c
 
 
 def slice_scatter(input, src, dim=0, start=None, end=None, step=1):
