@@ -697,3 +697,85 @@ def test_random_shapes_match_torch(case):
         assert pgrad is None or not pgrad.any()
     else:
         np.testing.assert_allclose(pgrad, tgrad, rtol=1e-12, atol=1e-12)
+
+
+@st.composite
+def index_op_cases(draw):
+    """Random shapes, dims and index tensors for the gather/scatter/index_* family."""
+    shape = tuple(draw(st.lists(st.integers(1, 4), min_size=1, max_size=3)))
+    n = len(shape)
+    dim = draw(st.integers(-n, n - 1))
+    size = shape[dim]
+    kind = draw(st.sampled_from(["gather", "scatter_add", "scatter", "index_select", "index_add", "index_copy",
+                                 "take_along_dim", "scatter_reduce"]))
+    seed = draw(st.integers(0, 2 ** 16))
+    reduce = draw(st.sampled_from(["sum", "prod", "mean", "amax", "amin"]))
+    include_self = draw(st.booleans())
+    return shape, dim % n, size, kind, seed, reduce, include_self
+
+
+def _index_op(L, kind, x, src, idx, dim, reduce, include_self):
+    if kind == "gather":
+        return x.gather(dim, idx)
+    if kind == "scatter_add":
+        return x.scatter_add(dim, idx, src)
+    if kind == "scatter":
+        return x.scatter(dim, idx, src)
+    if kind == "index_select":
+        return x.index_select(dim, idx)
+    if kind == "index_add":
+        return x.index_add(dim, idx, src, alpha=0.5)
+    if kind == "index_copy":
+        return x.index_copy(dim, idx, src)
+    if kind == "take_along_dim":
+        return L.take_along_dim(x, idx, dim)
+    return x.scatter_reduce(dim, idx, src, reduce, include_self=include_self)
+
+
+@needs_torch
+@given(index_op_cases())
+def test_random_index_ops_match_torch(case):
+    shape, dim, size, kind, seed, reduce, include_self = case
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(shape)
+    if kind in ("index_select", "index_add", "index_copy"):
+        k = rng.integers(1, size + 1)
+        # index_copy writes each position once (torch leaves duplicate order unspecified)
+        idx = rng.permutation(size)[:k] if kind == "index_copy" else rng.integers(0, size, k)
+        src_shape = list(shape)
+        src_shape[dim] = len(idx)
+    else:
+        idx_shape = [int(rng.integers(1, s + 1)) for s in shape]
+        idx_shape[dim] = int(rng.integers(1, 4))
+        if kind == "scatter":  # distinct targets along dim, so the result does not depend on write order
+            idx_shape[dim] = min(idx_shape[dim], size)
+            idx = np.stack([rng.permutation(size)[:idx_shape[dim]] for _ in range(int(np.prod(idx_shape)) //
+                                                                                   idx_shape[dim])])
+            idx = np.moveaxis(idx.reshape([s for i, s in enumerate(idx_shape) if i != dim] + [idx_shape[dim]]),
+                              -1, dim)
+        else:
+            idx = rng.integers(0, size, idx_shape)
+        src_shape = list(idx.shape)
+    src = rng.standard_normal(src_shape)
+    try:
+        _index_op(torch, kind, torch.tensor(x), torch.tensor(src), torch.tensor(idx), dim, reduce, include_self)
+    except RuntimeError:  # e.g. take_along_dim's shapes that do not broadcast: probtorch refuses them too
+        with pytest.raises(RuntimeError):
+            _index_op(probtorch, kind, probtorch.tensor(x), probtorch.tensor(src), probtorch.tensor(idx), dim,
+                      reduce, include_self)
+        return
+    res = []
+    for L in (probtorch, torch):
+        xt = L.tensor(x, dtype=L.float64, requires_grad=True)
+        st_ = L.tensor(src, dtype=L.float64, requires_grad=True)
+        out = _index_op(L, kind, xt, st_, L.tensor(idx, dtype=L.int64), dim, reduce, include_self)
+        w = L.tensor(np.linspace(-1.0, 2.0, out.numel()).reshape(tuple(out.shape)), dtype=L.float64)
+        (out * w).sum().backward()
+        res.append((out.detach().numpy(), xt.grad.numpy(), None if st_.grad is None else st_.grad.numpy()))
+    (po, pgx, pgs), (to, tgx, tgs) = res
+    np.testing.assert_allclose(po, to, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(pgx, tgx, rtol=1e-10, atol=1e-12)
+    if tgs is None:
+        assert pgs is None or not pgs.any()
+    else:
+        np.testing.assert_allclose(pgs, tgs, rtol=1e-10, atol=1e-12)
