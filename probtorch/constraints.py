@@ -41,7 +41,12 @@ def _all_last(result, ndims):
     """Reduce the ``ndims`` rightmost dims of a bool tensor with logical and."""
     if ndims == 0:
         return result
-    return result.reshape(tuple(result.shape[:result.dim() - ndims]) + (-1,)).all(-1)
+    lead = tuple(result.shape[:result.dim() - ndims])
+    size = 1
+    for s in result.shape[result.dim() - ndims:]:
+        size *= s
+    # the trailing size is spelled out (not -1) so that empty batches reshape too
+    return result.reshape(lead + (size,)).all(-1)
 
 
 def _is_integral(value):

@@ -100,6 +100,16 @@ def test_mvn_log_prob_ill_conditioned():
     np.testing.assert_allclose(lp, st.multivariate_normal(np.zeros(N), cov).logpdf(x), rtol=1e-8)
 
 
+def test_empty_batches():
+    # torch 2.13 fails to validate empty batches (its constraint reshapes with -1); these work
+    d = MultivariateNormal(_t(np.zeros((0, N))), _t(np.eye(N)))
+    assert d.log_prob(_t(np.zeros((0, N)))).shape == (0,) and d.sample((2,)).shape == (2, 0, N)
+    assert MultivariateNormal(_t(np.zeros(N)), _t(np.eye(N))).log_prob(_t(np.zeros((5, 0, N)))).shape == (5, 0)
+    lr = LowRankMultivariateNormal(_t(np.zeros(N)), _t(np.ones((N, 1))), _t(np.ones(N)))
+    assert lr.log_prob(_t(np.zeros((4, 0, N)))).shape == (4, 0)
+    assert Categorical(_t(np.ones((0, 3)))).sample((2,)).shape == (2, 0)
+
+
 def test_mvn_log_prob_gradcheck():
     value = _t(X[:2])
 
