@@ -7,7 +7,7 @@ import pytest
 
 import probtorch
 from probtorch.prims import elementwise as E
-from testing_helpers import (OpCase, params, check_forward, check_grad_vs_torch, check_gradcheck, assert_same,
+from testing_helpers import (OpCase, params, check_forward, check_grad_vs_torch, check_gradcheck, assert_same, _flat,
                              UNARY_SHAPES, BINARY_SHAPES, TERNARY_SHAPES, torch)
 
 
@@ -528,3 +528,30 @@ def test_broadcasting_values_and_grads_match_torch(shapes, name, seed):
         v = m.tensor(np.linspace(-1, 1, int(np.prod(out.shape))).reshape(tuple(out.shape)))
         res.append((out,) + tuple(m.autograd.grad((out * v).sum(), (x, y), allow_unused=True)))
     assert_same(res[0], res[1], equal_nan=True, what=name)
+
+
+# torch's gradients that are artefacts rather than limits: huge finite trigamma at digamma's poles, NaN
+# polygamma at +inf, pow(-inf, -0.5) NaN, and i1'(NaN) = 0.5
+_SPECIAL_GRAD_SKIP = {"digamma", "digamma_negative", "polygamma0", "polygamma1", "polygamma2", "polygamma3",
+                      "pow_half", "i1", "i1e", "i1_i1e_at_zero"}
+
+
+@pytest.mark.parametrize("case", params([c for c in CASES if c.grad and _arity(c) in (1, 2)
+                                         and c.name not in _SPECIAL_GRAD_SKIP]))
+def test_special_value_gradients_match_torch(case):
+    """Gradients at 0, -0, +-inf, NaN and large values follow torch's conventions (a grid of pairs if binary)."""
+    vals = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1.0, -1.0, 0.5, -0.5, 2.0, -2.0, 30.0, -30.0, 800.0])
+    arrays = [vals] if _arity(case) == 1 else [a.ravel() for a in np.meshgrid(vals, vals)]
+    idx = case.differentiable_args if case.differentiable_args is not None else range(len(arrays))
+    res = []
+    for m in (probtorch, torch):
+        xs = [m.tensor(a, requires_grad=i in idx) for i, a in enumerate(arrays)]
+        outs = [o for o in _flat(case.fn(m, *xs)) if o.requires_grad]
+        if not outs:
+            return
+        try:
+            gs = m.autograd.grad(sum(o.sum() for o in outs), [xs[i] for i in idx], allow_unused=True)
+        except RuntimeError:  # torch has no derivative (floor_divide, ...)
+            return
+        res.append([m.zeros(len(arrays[0]), dtype=m.float64) if g is None else g for g in gs])
+    assert_same(res[0], res[1], rtol=1e-6, atol=1e-7, equal_nan=True, what=case.name)

@@ -182,7 +182,8 @@ trunc_divide = _binary("trunc_divide", _refuse("div_trunc_cpu", "b", _int_diviso
 trunc_divide.defpartials(_zero_partial)
 
 remainder = _binary("remainder", _refuse("remainder_cpu", "b", _int_divisor_check(np.remainder)))
-remainder.defvjp(lambda g, out, x, y: (g, -g * (x / y).floor() if hasattr(y, "_data") else None))
+# d/dy (x - y floor(x / y)) = -floor(x / y), with floor division's own conventions (-1 // inf = -1)
+remainder.defvjp(lambda g, out, x, y: (g, -g * floor_divide(x, y) if hasattr(y, "_data") else None))
 
 fmod = _binary("fmod", _refuse("fmod_cpu", "b", _int_divisor_check(np.fmod)))
 fmod.defvjp(lambda g, out, x, y: (g, -g * (x / y).trunc() if hasattr(y, "_data") else None))
@@ -335,8 +336,12 @@ atan2 = _binary("atan2", np.arctan2, dtype_rule="float")
 
 @atan2.defvjp
 def _atan2_vjp(g, out, y, x):
+    from .._functions.math import where
     r = x * x + y * y
-    return (g * x / r, -g * y / r)
+    # at the origin torch takes 0 for both partials (not 0/0)
+    at_origin = r == 0
+    scale = where(at_origin, 0.0, g / where(at_origin, 1.0, r))
+    return (scale * x, -scale * y)
 
 
 hypot = _binary("hypot", np.hypot, dtype_rule="float", saves=(0, 1), save_out=True)
@@ -363,10 +368,10 @@ logit = _unary("logit", _logit_impl)
 
 @logit.defvjp
 def _logit_vjp(g, out, x, eps=None):
-    d = g / (x * (1 - x))
-    if eps is None:
-        return (d,)
     from .._functions.math import where
+    d = g / (x * (1 - x)).abs()  # x (1 - x) >= 0 on [0, 1]; abs makes logit'(-0.0) = +inf like logit'(0)
+    if eps is None:
+        return (where((x < 0) | (x > 1), math.nan, d),)  # outside [0, 1] the derivative is NaN, as torch
     return (where((x < eps) | (x > 1 - eps), 0.0, d),)
 
 
@@ -464,18 +469,19 @@ def _xlog1py_vjp(g, out, x, y):
     return (gx, gy)
 
 
-logaddexp = _binary("logaddexp", np.logaddexp, dtype_rule="float", save_out=True)
+logaddexp = _binary("logaddexp", np.logaddexp, dtype_rule="float", saves=(0, 1))
 
 
 @logaddexp.defpartials
 def _logaddexp_partials(out, x, y):
-    # NaN where both inputs are the same infinity, as in torch
-    return ((x - out).exp() if _is_t(x) else None, (y - out).exp() if _is_t(y) else None)
+    # d/dx = exp(x) / (exp(x) + exp(y)) = sigmoid(x - y): 1 and 0 against an infinite x, NaN where both are the
+    # same infinity (as torch)
+    return (sigmoid(x - y) if _is_t(x) else None, sigmoid(y - x) if _is_t(y) else None)
 
 
-logaddexp2 = _binary("logaddexp2", np.logaddexp2, dtype_rule="float", save_out=True)
-logaddexp2.defpartials(lambda out, x, y: ((x - out).exp2() if hasattr(x, "_data") else None,
-                                          (y - out).exp2() if hasattr(y, "_data") else None))
+logaddexp2 = _binary("logaddexp2", np.logaddexp2, dtype_rule="float", saves=(0, 1))
+logaddexp2.defpartials(lambda out, x, y: (sigmoid((x - y) * _LN2) if _is_t(x) else None,
+                                          sigmoid((y - x) * _LN2) if _is_t(y) else None))
 
 # ------------------------------------------------------------------------------------------------ selection
 maximum = _binary("maximum", np.maximum)  # the rule compares the inputs; the output is not saved (as in torch)
@@ -532,10 +538,12 @@ def _clamp_vjp(g, out, x, lo, hi):
         to_lo = x < lo
         if to_hi is not None:
             to_lo = to_lo & ~to_hi
+    # x keeps the gradient only inside [lo, hi]: never for crossed bounds, nor for NaN (as torch)
     to_x = None
-    for m in (to_hi, to_lo):
-        if m is not None:
-            to_x = ~m if to_x is None else to_x & ~m
+    if lo is not None:
+        to_x = x >= lo
+    if hi is not None:
+        to_x = x <= hi if to_x is None else to_x & (x <= hi)
     gx = where(to_x, g, 0.0) if hasattr(x, "_data") else None
     glo = where(to_lo, g, 0.0) if hasattr(lo, "_data") else None
     ghi = where(to_hi, g, 0.0) if hasattr(hi, "_data") else None

@@ -42,7 +42,10 @@ def _to_numpy(x):
         x = x.detach()
         if hasattr(x, "resolve_conj"):
             x = x.resolve_conj().resolve_neg()
-        return x.cpu().numpy(), "tensor"
+        try:
+            return x.cpu().numpy(force=True), "tensor"  # also materializes torch's lazy zero tensors
+        except TypeError:
+            return x.cpu().numpy(), "tensor"
     if isinstance(x, (bool, int, float, complex, np.generic)):
         return np.asarray(x), "scalar"
     if isinstance(x, (list, tuple)):
