@@ -19,18 +19,22 @@ _state = _State()
 
 
 def is_grad_enabled():
+    """True when operations are recorded for backward."""
     return _state.enabled
 
 
 def is_inference_mode_enabled():
+    """True inside ``inference_mode()``."""
     return _state.inference
 
 
 def is_anomaly_enabled():
+    """True while anomaly detection is on."""
     return _state.anomaly
 
 
 def is_anomaly_check_nan_enabled():
+    """True when anomaly detection also checks gradients for NaN."""
     return _state.check_nan
 
 

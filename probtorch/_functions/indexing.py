@@ -119,6 +119,7 @@ def split_index(idx):
 
 
 def getitem(t, idx):
+    """``t[idx]`` with torch's meaning: a view for basic indices, a gradient-tracked copy for advanced ones."""
     nidx = normalize_index(t.shape, idx)
     two = split_index(nidx)
     if two is None:

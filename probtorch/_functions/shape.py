@@ -76,6 +76,7 @@ def view(input, *shape):
 
 
 def permute(input, *dims):
+    """A view with the dimensions reordered as `dims`."""
     dims = _shape_arg(dims)
     if len(dims) != input.ndim:
         raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does not match the "
@@ -88,6 +89,7 @@ def permute(input, *dims):
 
 
 def transpose(input, dim0, dim1):
+    """A view with dimensions `dim0` and `dim1` swapped."""
     n = input.ndim
     if n == 0:
         return _alias(input)
@@ -101,16 +103,19 @@ swapaxes = swapdims = transpose
 
 
 def t(input):
+    """Transpose of a matrix (0-d and 1-d tensors are returned as they are)."""
     if input.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
     return transpose(input, 0, 1) if input.ndim == 2 else _alias(input)
 
 
 def adjoint(input):
+    """A view with the last two dimensions swapped."""
     return transpose(input, -2, -1)
 
 
 def movedim(input, source, destination):
+    """A view with the dims in `source` moved to the positions in `destination`, the rest keeping their order."""
     n = input.ndim
     src = [source] if isinstance(source, int) else list(source)
     dst = [destination] if isinstance(destination, int) else list(destination)
@@ -165,6 +170,7 @@ def expand(input, *sizes):
 
 
 def expand_as(input, other):
+    """`input` broadcast (as a view) to the shape of `other`."""
     return expand(input, other.shape)
 
 
@@ -186,10 +192,12 @@ def broadcast_shapes(*shapes):
 
 
 def broadcast_to(input, size):
+    """`input` broadcast (as a view) to `size`."""
     return expand(input, size)
 
 
 def broadcast_tensors(*tensors):
+    """The tensors broadcast against each other (views)."""
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])
     shape = broadcast_shapes(*(t.shape for t in tensors))
@@ -197,6 +205,7 @@ def broadcast_tensors(*tensors):
 
 
 def squeeze(input, dim=None):
+    """A view without size-1 dimensions (all of them, or those among `dim`)."""
     shape = input.shape
     if dim is None:
         new = tuple(s for s in shape if s != 1)
@@ -208,6 +217,7 @@ def squeeze(input, dim=None):
 
 
 def unsqueeze(input, dim):
+    """A view with a new size-1 dimension at `dim`."""
     n = input.ndim + 1
     if not -n <= dim < n:
         raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
@@ -217,6 +227,7 @@ def unsqueeze(input, dim):
 
 
 def flatten(input, start_dim=0, end_dim=-1):
+    """Dimensions `start_dim`..`end_dim` merged into one (a view when the strides allow)."""
     if input.ndim == 0:
         return S.reshape(input, shape=(1,))
     s, e = _wrap_dim(start_dim, input.ndim), _wrap_dim(end_dim, input.ndim)
@@ -227,10 +238,12 @@ def flatten(input, start_dim=0, end_dim=-1):
 
 
 def ravel(input):
+    """The elements as a 1-d tensor, in row-major order."""
     return reshape(input, -1)
 
 
 def unflatten(input, dim, sizes):
+    """Dimension `dim` split into `sizes` (one entry may be -1)."""
     dim = _wrap_dim(dim, input.ndim)
     shape = input.shape
     sizes = _infer_shape(tuple(sizes), shape[dim])
@@ -264,6 +277,7 @@ concat = concatenate = cat
 
 
 def stack(tensors, dim=0, *, out=None):
+    """Tensors of equal shape joined along a new dimension `dim`."""
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
@@ -277,23 +291,28 @@ def stack(tensors, dim=0, *, out=None):
 
 
 def hstack(tensors, *, out=None):
+    """Concatenation along the first dimension of 1-d inputs, the second otherwise."""
     tensors = atleast_1d(*tensors) if len(tensors) > 1 else (atleast_1d(tensors[0]),)
     return cat(tensors, 0 if tensors[0].ndim == 1 else 1, out=out)
 
 
 def vstack(tensors, *, out=None):
+    """Concatenation along the first dimension after promoting inputs to at least 2-d."""
     return cat([atleast_2d(tt) for tt in tensors], 0, out=out)
 
 
 def dstack(tensors, *, out=None):
+    """Concatenation along the third dimension after promoting inputs to at least 3-d."""
     return cat([atleast_3d(tt) for tt in tensors], 2, out=out)
 
 
 def column_stack(tensors, *, out=None):
+    """1-d inputs as columns, next to the columns of 2-d inputs."""
     return hstack([tt.reshape(-1, 1) if tt.ndim <= 1 else tt for tt in tensors], out=out)
 
 
 def narrow(input, dim, start, length):
+    """A view of `length` elements of `dim` starting at `start`."""
     dim = _wrap_dim(dim, input.ndim)
     start = int(start)
     if length < 0:
@@ -309,6 +328,7 @@ narrow_copy = lambda input, dim, start, length: narrow(input, dim, start, length
 
 
 def select(input, dim, index):
+    """A view at position `index` of `dim` (that dimension removed)."""
     dim = _wrap_dim(dim, input.ndim)
     n = input.shape[dim]
     if not -n <= index < n:
@@ -318,6 +338,7 @@ def select(input, dim, index):
 
 
 def split(tensor, split_size_or_sections, dim=0):
+    """Views of `dim` cut into pieces of `split_size_or_sections` (an int, or a list of sizes)."""
     dim = _wrap_dim(dim, tensor.ndim)
     n = tensor.shape[dim]
     if isinstance(split_size_or_sections, int):
@@ -338,6 +359,7 @@ def split(tensor, split_size_or_sections, dim=0):
 
 
 def tensor_split(input, indices_or_sections, dim=0):
+    """Views of `dim` cut into a number of near-equal sections, or at the given indices."""
     dim = _wrap_dim(dim, input.ndim)
     n = input.shape[dim]
     if isinstance(indices_or_sections, Tensor) and indices_or_sections.ndim == 0:
@@ -356,6 +378,7 @@ def tensor_split(input, indices_or_sections, dim=0):
 
 
 def chunk(input, chunks, dim=0):
+    """Views of `dim` cut into at most `chunks` pieces of equal size (the last may be smaller)."""
     if chunks <= 0:
         raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
     dim = _wrap_dim(dim, input.ndim)
@@ -367,6 +390,7 @@ def chunk(input, chunks, dim=0):
 
 
 def unbind(input, dim=0):
+    """All slices along `dim`, as a tuple of views."""
     dim = _wrap_dim(dim, input.ndim)
     return tuple(select(input, dim, i) for i in range(input.shape[dim]))
 
@@ -454,6 +478,7 @@ def _check_scatter(input, idx, src, dim, name):
 
 
 def scatter_add(input, dim, index, src):
+    """A copy of input with `src` added at the positions `index` gives along `dim` (repeats accumulate)."""
     dim = _wrap_dim(dim, builtins.max(input.ndim, 1))
     idx = _index_arr(index, "scatter_add")
     _check_scatter(input, idx, src, dim, "scatter_add")
@@ -482,6 +507,7 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
 
 
 def index_select(input, dim, index, *, out=None):
+    """The slices of `dim` listed in `index` (a 1-d integer tensor)."""
     idx = _index_arr(index, "index_select")
     if idx.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
@@ -491,10 +517,12 @@ def index_select(input, dim, index, *, out=None):
 
 
 def index_add(input, dim, index, source, *, alpha=1):
+    """A copy of input with `alpha * source` added to the slices of `dim` listed in `index`."""
     return S.index_add(input, _index_arr(index, "index_add"), source, dim=_wrap_dim(dim, input.ndim), alpha=alpha)
 
 
 def index_copy(input, dim, index, source):
+    """A copy of input with the slices of `dim` listed in `index` replaced by those of `source`."""
     dim = _wrap_dim(dim, input.ndim)
     for d in range(input.ndim):
         if d != dim and source.ndim == input.ndim and source.shape[d] != input.shape[d]:
@@ -506,12 +534,14 @@ def index_copy(input, dim, index, source):
 
 
 def index_fill(input, dim, index, value):
+    """A copy of input with the slices of `dim` listed in `index` set to `value`."""
     dim = _wrap_dim(dim, input.ndim)
     idx = (slice(None),) * dim + (_index_arr(index),)
     return S.index_put(input, value, idx=idx)
 
 
 def index_put(input, indices, values, accumulate=False):
+    """A copy of input with ``input[indices] = values`` (or ``+=`` when `accumulate`)."""
     idx = tuple(i._data if isinstance(i, Tensor) else i for i in indices)
     if not isinstance(values, Tensor):
         values = _make(np.asarray(values, input.dtype.np))
@@ -519,11 +549,13 @@ def index_put(input, indices, values, accumulate=False):
 
 
 def masked_select(input, mask, *, out=None):
+    """The elements where the (broadcast) `mask` is True, as a 1-d tensor."""
     input, mask = broadcast_tensors(input, mask)
     return _out(S.index(input, idx=(mask._data,)), out)
 
 
 def masked_scatter(input, mask, source):
+    """A copy of input whose elements where `mask` is True take the leading values of `source`."""
     m = np.broadcast_to(mask._data, input.shape)
     n = int(m.sum())
     vals = source.reshape(-1)[:n]
@@ -531,22 +563,26 @@ def masked_scatter(input, mask, source):
 
 
 def take(input, index):
+    """Elements of input, seen as 1-d, at the positions in `index`."""
     return S.index(input.reshape(-1), idx=(_index_arr(index),))
 
 
 def tril(input, diagonal=0, *, out=None):
+    """The lower triangle (on and below diagonal `diagonal`) of the last two dims; the rest is zero."""
     if input.ndim < 2:
         raise RuntimeError("tril: input tensor must have at least 2 dimensions")
     return _out(S.tril(input, diagonal=diagonal), out)
 
 
 def triu(input, diagonal=0, *, out=None):
+    """The upper triangle (on and above diagonal `diagonal`) of the last two dims; the rest is zero."""
     if input.ndim < 2:
         raise RuntimeError("triu: input tensor must have at least 2 dimensions")
     return _out(S.triu(input, diagonal=diagonal), out)
 
 
 def diagonal(input, offset=0, dim1=0, dim2=1):
+    """A view of the diagonal at `offset` of dims `dim1`, `dim2`, appended as the last dimension."""
     n = input.ndim
     dim1, dim2 = _wrap_dim(dim1, n), _wrap_dim(dim2, n)
     if dim1 == dim2:
@@ -555,6 +591,7 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
 
 
 def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):
+    """A copy of input whose diagonal (as in `diagonal`) is replaced by `src`."""
     n = input.ndim
     return S.diagonal_scatter(input, src, offset=offset, dim1=_wrap_dim(dim1, n), dim2=_wrap_dim(dim2, n))
 
@@ -576,6 +613,7 @@ def diag_embed(input, offset=0, dim1=-2, dim2=-1):
 
 
 def diag(input, diagonal=0, *, out=None):
+    """A square matrix with a 1-d input on diagonal `diagonal`, or that diagonal of a 2-d input."""
     if input.ndim == 1:
         return _out(diag_embed(input, diagonal, 0, 1), out)
     if input.ndim == 2:
@@ -584,34 +622,40 @@ def diag(input, diagonal=0, *, out=None):
 
 
 def diagflat(input, offset=0):
+    """A square matrix with the flattened input on diagonal `offset`."""
     return diag(input.reshape(-1), offset)
 
 
 def trace(input):
+    """Sum of the main diagonal of a matrix."""
     if input.ndim != 2:
         raise RuntimeError("trace: expected a matrix")
     return S.diagonal(input, offset=0, dim1=0, dim2=1).sum()
 
 
 def flip(input, *dims):
+    """A copy with the order of elements reversed along `dims`."""
     dims = _shape_arg(dims)
     dims = tuple(_wrap_dim(d, input.ndim) for d in dims)
     return S.flip(input, dims=dims) if dims and input.ndim else input.clone()
 
 
 def fliplr(input):
+    """Columns (dim 1) in reverse order."""
     if input.ndim < 2:
         raise RuntimeError("Input must be >= 2-d.")
     return flip(input, (1,))
 
 
 def flipud(input):
+    """Rows (dim 0) in reverse order."""
     if input.ndim < 1:
         raise RuntimeError("Input must be >= 1-d.")
     return flip(input, (0,))
 
 
 def roll(input, shifts, dims=None):
+    """Elements shifted cyclically by `shifts` along `dims` (along the flattened tensor when `dims` is None)."""
     if dims is None:
         return roll(input.reshape(-1), shifts, 0).reshape(input.shape)
     shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
@@ -622,6 +666,7 @@ def roll(input, shifts, dims=None):
 
 
 def rot90(input, k=1, dims=(0, 1)):
+    """Rotation by 90 degrees `k` times in the plane of `dims` (from the first towards the second)."""
     k %= 4
     d0, d1 = dims
     if k == 1:
@@ -652,6 +697,7 @@ def repeat(input, *sizes):
 
 
 def tile(input, dims):
+    """Input repeated `dims` times along each dimension (leading ones added to `dims` as needed)."""
     dims = tuple(dims)
     if len(dims) < input.ndim:
         dims = (1,) * (input.ndim - len(dims)) + dims
@@ -659,6 +705,7 @@ def tile(input, dims):
 
 
 def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
+    """Each element (or slice of `dim`) repeated `repeats` times in place."""
     if repeats is None:  # repeat_interleave(repeats): indices
         r = input._data
         return _make(np.repeat(np.arange(len(r)), r).astype(np.int64))
@@ -671,6 +718,7 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
 
 
 def nonzero(input, *, as_tuple=False):
+    """Indices of the non-zero elements: an (n, ndim) tensor, or a tuple of 1-d tensors when `as_tuple`."""
     if input.ndim == 0 and not as_tuple:
         return _make(np.zeros((1 if input._data.item() else 0, 0), np.int64))
     nz = np.nonzero(input._data if input.ndim else input._data.reshape(1))
@@ -680,10 +728,12 @@ def nonzero(input, *, as_tuple=False):
 
 
 def argwhere(input):
+    """Indices of the non-zero elements as an (n, ndim) tensor."""
     return nonzero(input)
 
 
 def meshgrid(*tensors, indexing="ij"):
+    """Coordinate grids from 1-d tensors, with matrix ('ij') or Cartesian ('xy') indexing."""
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])
     n = len(tensors)
@@ -702,6 +752,7 @@ def meshgrid(*tensors, indexing="ij"):
 
 
 def atleast_1d(*tensors):
+    """Inputs with size-1 dims added until each is at least 1-d."""
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         return tuple(atleast_1d(tt) for tt in tensors[0])
     res = tuple(tt.reshape(1) if tt.ndim == 0 else tt for tt in tensors)
@@ -709,6 +760,7 @@ def atleast_1d(*tensors):
 
 
 def atleast_2d(*tensors):
+    """Inputs with size-1 dims added until each is at least 2-d."""
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         return tuple(atleast_2d(tt) for tt in tensors[0])
     res = tuple(tt.reshape(1, -1) if tt.ndim < 2 else tt for tt in tensors)
@@ -716,6 +768,7 @@ def atleast_2d(*tensors):
 
 
 def atleast_3d(*tensors):
+    """Inputs with size-1 dims added until each is at least 3-d."""
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         return tuple(atleast_3d(tt) for tt in tensors[0])
     def f(tt):
@@ -731,6 +784,7 @@ def atleast_3d(*tensors):
 
 
 def block_diag(*tensors):
+    """A block-diagonal matrix made of the inputs (scalars and vectors count as one-row blocks)."""
     if not tensors:
         return _make(np.zeros((1, 0), _dtype._Default.dtype.np))
     mats = [tt.reshape(1, 1) if tt.ndim == 0 else (tt.reshape(1, -1) if tt.ndim == 1 else tt) for tt in tensors]
@@ -749,6 +803,7 @@ def block_diag(*tensors):
 
 
 def cartesian_prod(*tensors):
+    """All combinations of one element from each 1-d input, one per row."""
     grids = meshgrid(*tensors, indexing="ij")
     if len(tensors) == 1:
         return tensors[0]
@@ -756,6 +811,7 @@ def cartesian_prod(*tensors):
 
 
 def combinations(input, r=2, with_replacement=False):
+    """All length-`r` combinations of the elements of a 1-d tensor, one per row."""
     import itertools
     n = input.shape[0]
     pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
@@ -769,6 +825,7 @@ def combinations(input, r=2, with_replacement=False):
 
 
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    """Sorted distinct elements (or slices along `dim`), optionally with inverse indices and counts."""
     res = np.unique(input._data, return_inverse=return_inverse, return_counts=return_counts, axis=dim)
     if not isinstance(res, tuple):
         return _make(res)
@@ -810,6 +867,7 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
 
 
 def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None, sorter=None):
+    """Indices at which `input` would be inserted into the sorted innermost dim of `sorted_sequence`."""
     side = side or ("right" if right else "left")
     seq = sorted_sequence._data
     if sorter is not None:  # sort the sequence with the given permutation (along the last dim) first
@@ -825,10 +883,12 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
 
 
 def bucketize(input, boundaries, *, out_int32=False, right=False):
+    """Index of the bucket of `boundaries` that each element of input falls into."""
     return searchsorted(boundaries, input, out_int32=out_int32, right=right)
 
 
 def bincount(input, weights=None, minlength=0):
+    """Occurrences of each non-negative integer in a 1-d input (summed `weights` when given)."""
     w = None if weights is None else weights._data
     res = np.bincount(input._data, w, minlength)
     if w is None:
@@ -837,6 +897,7 @@ def bincount(input, weights=None, minlength=0):
 
 
 def histc(input, bins=100, min=0, max=0):
+    """Histogram of the elements in `bins` equal-width bins over [min, max] (data range when both are 0)."""
     d = input._data
     lo, hi = (min, max) if (min != 0 or max != 0) else (d.min(), d.max())
     h, _ = np.histogram(d, bins=bins, range=(lo, hi))
@@ -844,6 +905,7 @@ def histc(input, bins=100, min=0, max=0):
 
 
 def cross(input, other, dim=None, *, out=None):
+    """Cross product of 3-vectors along `dim` (the first dim of size 3 when not given)."""
     if dim is None:
         dim = next(i for i, s in enumerate(broadcast_shapes(input.shape, other.shape)) if s == 3)
     a = [select(input, dim, i) for i in range(3)]
@@ -852,6 +914,7 @@ def cross(input, other, dim=None, *, out=None):
 
 
 def outer(input, vec2, *, out=None):
+    """Outer product of two 1-d tensors."""
     return _out(input.unsqueeze(-1) * vec2.unsqueeze(0), out)
 
 
@@ -859,6 +922,7 @@ ger = outer
 
 
 def kron(input, other, *, out=None):
+    """Kronecker product."""
     a, b = input, other
     n = builtins.max(a.ndim, b.ndim)
     a = a.reshape((1,) * (n - a.ndim) + tuple(a.shape))
@@ -872,6 +936,7 @@ def kron(input, other, *, out=None):
 
 
 def vander(x, N=None, increasing=False):
+    """Vandermonde matrix: columns are powers of `x` (decreasing unless `increasing`)."""
     N = x.shape[0] if N is None else N
     from .creation import arange
     p = arange(N)
@@ -881,11 +946,13 @@ def vander(x, N=None, increasing=False):
 
 
 def cdist(x1, x2, p=2.0, compute_mode=None):
+    """Pairwise p-norm distances between the rows of `x1` and of `x2` (batched)."""
     diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)
     return diff.norm(p, dim=-1)
 
 
 def tensordot(a, b, dims=2, out=None):
+    """Contraction of `a` and `b` over the last `dims` dims of `a` and first of `b`, or over given pairs."""
     if isinstance(dims, int):
         da = list(range(a.ndim - dims, a.ndim))
         db = list(range(dims))
@@ -903,16 +970,19 @@ def tensordot(a, b, dims=2, out=None):
 
 
 def slice_scatter(input, src, dim=0, start=None, end=None, step=1):
+    """A copy of input with the slice ``start:end:step`` of `dim` replaced by `src`."""
     dim = _wrap_dim(dim, input.ndim)
     return S.index_put(input, src, idx=(slice(None),) * dim + (slice(start, end, step),))
 
 
 def select_scatter(input, src, dim, index):
+    """A copy of input with position `index` of `dim` replaced by `src`."""
     dim = _wrap_dim(dim, input.ndim)
     return S.index_put(input, src, idx=(slice(None),) * dim + (index,))
 
 
 def diff(input, n=1, dim=-1, prepend=None, append=None):
+    """The n-th forward difference along `dim` (with optional `prepend` / `append`)."""
     if prepend is not None or append is not None:
         parts = ([prepend] if prepend is not None else []) + [input] + ([append] if append is not None else [])
         input = cat(parts, dim)
@@ -927,6 +997,7 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
 
 
 def trapezoid(y, x=None, *, dx=None, dim=-1):
+    """Trapezoid-rule integral along `dim`, with sample points `x` or spacing `dx`."""
     dim = _wrap_dim(dim, y.ndim)
     m = y.shape[dim]
     avg = (narrow(y, dim, 1, m - 1) + narrow(y, dim, 0, m - 1)) / 2
@@ -936,6 +1007,7 @@ def trapezoid(y, x=None, *, dx=None, dim=-1):
 
 
 def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
+    """Running trapezoid-rule integral along `dim`."""
     dim = _wrap_dim(dim, y.ndim)
     m = y.shape[dim]
     avg = (narrow(y, dim, 1, m - 1) + narrow(y, dim, 0, m - 1)) / 2
@@ -947,6 +1019,7 @@ def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
 
 
 def renorm(input, p, dim, maxnorm):
+    """Input with each slice along `dim` rescaled so that its p-norm is at most `maxnorm`."""
     dims = [d for d in range(input.ndim) if d != _wrap_dim(dim, input.ndim)]
     norms = input.norm(p, dim=dims, keepdim=True)
     scale = (maxnorm / (norms + 1e-7)).clamp_max(1.0)

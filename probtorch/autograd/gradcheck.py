@@ -52,6 +52,7 @@ def numerical_jacobian(func, inputs, eps=1e-6):
 
 
 def analytical_jacobian(func, inputs):
+    """[output][input] -> (numel(input), numel(output)) jacobians from the engine, one vjp per output element."""
     diff_inputs = [t for t in inputs if isinstance(t, Tensor) and t.requires_grad]
     outs = _outputs(func, inputs)
     jac = [[np.zeros((t.numel(), o.numel())) for t in diff_inputs] for o in outs]
