@@ -146,6 +146,7 @@ class Node:
             # second backward still works (as in torch for ops that save no tensors)
             self.saved = _MetaOnly(a if a.__class__ is not Tensor and not isinstance(a, Tensor) else None
                                    for a in self.saved)
+            self.versions = ()
             return
         self.saved = None
         self.versions = ()
