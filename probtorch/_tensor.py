@@ -23,7 +23,7 @@ class _Version:
 
 
 class Tensor:
-    __slots__ = ("_data", "_rg", "grad", "grad_fn", "_output_nr", "_vc", "_base", "_view_chain", "_hooks",
+    __slots__ = ("_data", "_rg", "_grad", "grad_fn", "_output_nr", "_vc", "_base", "_view_chain", "_hooks",
                  "_retains_grad", "_fw", "_is_inference", "__weakref__", "__dict__")
 
     # torch.Tensor's legacy constructor: ``Tensor(2, 3)`` / ``Tensor(Size)`` give a zero-filled tensor of that shape,
@@ -133,6 +133,30 @@ class Tensor:
     def is_inference(self):
         """True for tensors made inside ``inference_mode``."""
         return self._is_inference
+
+    @property
+    def grad(self):
+        """The accumulated gradient (None until a backward reaches this tensor)."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type "
+                                f"{type(value).__name__}")
+            if value._data.shape != self._data.shape:
+                raise RuntimeError(f"attempting to assign a gradient of size '{list(value._data.shape)}' to a tensor "
+                                   f"of size '{list(self._data.shape)}'. Please ensure that the gradient and the "
+                                   "tensor are the same size")
+            if value._data.dtype != self._data.dtype:
+                raise RuntimeError(f"attempting to assign a gradient with dtype '{value.dtype.name}' to a tensor "
+                                   f"with dtype '{self.dtype.name}'. The gradient must match the tensor's dtype.")
+        self._grad = value
+
+    @grad.deleter
+    def grad(self):
+        self._grad = None
 
     @property
     def is_leaf(self):
@@ -344,7 +368,7 @@ class _RemovableHandle:
 def _init(t, data):
     t._data = data
     t._rg = False
-    t.grad = None
+    t._grad = None
     t.grad_fn = None
     t._output_nr = 0
     t._vc = _Version()
@@ -364,7 +388,7 @@ def _make(data, requires_grad=False, grad_fn=None, output_nr=0):
     t = _new(Tensor)
     t._data = data
     t._rg = requires_grad
-    t.grad = None
+    t._grad = None
     t.grad_fn = grad_fn
     t._output_nr = output_nr
     t._vc = _Version()

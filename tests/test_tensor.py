@@ -96,3 +96,24 @@ def test_retain_grad_and_hooks_need_grad():
         x.retain_grad()
     with pytest.raises(RuntimeError, match="doesn't require gradient"):
         x.register_hook(lambda g: g)
+
+
+@pytest.mark.parametrize("value", [lambda L: L.ones(2), lambda L: L.ones(3, dtype=L.float64), lambda L: [1.0, 2.0, 3.0]])
+def test_grad_assignment_is_checked_like_torch(value):
+    with pytest.raises(Exception) as t:
+        torch.ones(3, requires_grad=True).grad = value(torch)
+    with pytest.raises(Exception) as p:
+        probtorch.ones(3, requires_grad=True).grad = value(probtorch)
+    assert p.type is t.type
+    if p.type is RuntimeError:
+        assert str(p.value).split(" to a tensor")[0] == str(t.value).split(" to a tensor")[0].replace("double",
+                                                                                                      "float64")
+
+
+def test_grad_assignment_and_deletion():
+    x = probtorch.ones(3, requires_grad=True)
+    x.grad = probtorch.full((3,), 2.0)
+    (x * 3).sum().backward()
+    assert x.grad.tolist() == [5.0, 5.0, 5.0]
+    del x.grad
+    assert x.grad is None
