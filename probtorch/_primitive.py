@@ -321,6 +321,9 @@ class Primitive:
                         saves.update(reads[i])
             for i, a in enumerate(args):
                 if (saves is None or i in saves) and isinstance(a, Tensor):
+                    if a._is_inference:
+                        raise RuntimeError("Inference tensors cannot be saved for backward. To work around you can "
+                                           "make a clone to get a normal tensor and use it in autograd.")
                     versions.append((a, a._vc.value, -1))
             node.edges = edges
             node.metas = metas

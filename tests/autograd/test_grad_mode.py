@@ -208,3 +208,23 @@ def test_set_detect_anomaly_call_and_context():
         with L.autograd.set_detect_anomaly(True):
             assert L.is_anomaly_enabled()
         assert not L.is_anomaly_enabled()
+
+
+@pytest.mark.parametrize("op", ["mul", "add", "sin_of_sum"])
+def test_inference_tensors_in_autograd_like_torch(op):
+    outcomes = []
+    for L in (torch, probtorch):
+        with L.inference_mode():
+            y = L.ones(2) * 3
+        x = L.ones(2, requires_grad=True)
+        try:
+            z = {"mul": lambda: y * x, "add": lambda: y + x, "sin_of_sum": lambda: (y + x).sin()}[op]()
+            z.sum().backward()
+            outcomes.append(x.grad.tolist())
+        except RuntimeError as e:
+            assert "Inference tensors cannot be saved for backward" in str(e)
+            outcomes.append("raised")
+    if outcomes[0] == "raised":
+        assert outcomes[1] == "raised"
+    else:
+        assert outcomes[1] == pytest.approx(outcomes[0])
