@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import probtorch
-from testing_helpers import OpCase, params, check_forward, check_grad_vs_torch, check_gradcheck, assert_same, torch
+from testing_helpers import OpCase, params, check_forward, check_grad_vs_torch, check_gradcheck, assert_same, torch, _flat
 
 S2 = [((3, 4),), ((1, 5),)]
 S3 = [((2, 3, 4),), ((3, 1, 2),)]
@@ -499,3 +499,34 @@ def test_tensor_methods_match_torch(call):
         return
     assert not isinstance(res[0], Exception), (call, res[0])
     assert_same(res[0], res[1], equal_nan=True, what=call)
+
+
+# ------------------------------------------------------------------------------------------------ special values
+_SPECIAL_MATRIX = np.array([[0.0, 1.0, -2.0], [np.inf, 1.0, 2.0], [-np.inf, -np.inf, 0.5], [np.nan, 1.0, 0.0],
+                            [0.0, 0.0, 0.0], [np.inf, -np.inf, 1.0], [3.0, 3.0, 1.0]])
+# Where torch's answer is an artefact we do not copy: gradients through inf - inf (var/std), products with inf/NaN
+# (we give the exact product of the others, torch divides out/x), the order among equal keys or NaNs
+# (kthvalue/topk/mode/nanquantile), and var_mean/std_mean's fused mean, which turns NaN with the variance.
+_SPECIAL_REDUCTION_SKIP = ("var", "std", "prod", "cumprod", "kthvalue", "topk", "mode", "nanquantile")
+
+
+@pytest.mark.parametrize("transpose", [False, True])
+@pytest.mark.parametrize("case", params([c for c in CASES if c.fn.__code__.co_argcount == 2
+                                         and not c.name.startswith(_SPECIAL_REDUCTION_SKIP)]))
+def test_special_values_match_torch(case, transpose):
+    a = _SPECIAL_MATRIX.T.copy() if transpose else _SPECIAL_MATRIX
+    try:
+        case.fn(torch, torch.tensor(a))
+    except Exception as e:  # e.g. dims (0, 2) of a matrix
+        with pytest.raises(type(e)):
+            case.fn(probtorch, probtorch.tensor(a))
+        return
+    res = []
+    for m in (probtorch, torch):
+        x = m.tensor(a, requires_grad=case.grad)
+        outs = _flat(case.fn(m, x))
+        diff = [o for o in outs if o.requires_grad]
+        grads = m.autograd.grad(sum(o.sum() for o in diff), x, allow_unused=True) if diff else ()
+        res.append((outs, tuple(m.zeros(a.shape, dtype=m.float64) if g is None else g for g in grads)))
+    assert_same(res[0][0], res[1][0], rtol=1e-6, atol=1e-7, equal_nan=True, what=case.name)
+    assert_same(res[0][1], res[1][1], rtol=1e-6, atol=1e-7, equal_nan=True, what=case.name + " grad")

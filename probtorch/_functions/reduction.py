@@ -115,12 +115,13 @@ def _select_along(input, dim, keepdim, index_fn):
 def _argext(np_fn):
     def fn(input, dim):
         d = input._data
-        # NaN wins, as in torch
-        nan = np.isnan(d) if d.dtype.kind == "f" else None
-        if nan is not None and nan.any():
-            idx = np.argmax(nan, axis=dim)
-        else:
-            idx = np_fn(d, axis=dim)
+        idx = np_fn(d, axis=dim)
+        if d.dtype.kind == "f":
+            # NaN wins in the slices that hold one, as in torch: report its first position there
+            nan = np.isnan(d)
+            has_nan = nan.any(axis=dim)
+            if has_nan.any():
+                idx = np.where(has_nan, np.argmax(nan, axis=dim), idx)
         return _make(np.expand_dims(idx, dim).astype(np.int64))
     return fn
 
@@ -133,7 +134,7 @@ def max(input, dim=None, keepdim=False, *, out=None):
         if input.numel() == 0:
             raise RuntimeError("max(): Expected reduction dim to be specified for input.numel() == 0. Specify "
                                "the reduction dim with the 'dim' argument.")
-        return R.amax(input, dims=None)
+        return R.amax(input, dims=None, nan_share=True)
     return _select_along(input, dim, keepdim, _argext(np.argmax))
 
 
@@ -145,7 +146,7 @@ def min(input, dim=None, keepdim=False, *, out=None):
         if input.numel() == 0:
             raise RuntimeError("min(): Expected reduction dim to be specified for input.numel() == 0. Specify "
                                "the reduction dim with the 'dim' argument.")
-        return R.amin(input, dims=None)
+        return R.amin(input, dims=None, nan_share=True)
     return _select_along(input, dim, keepdim, _argext(np.argmin))
 
 
@@ -262,7 +263,9 @@ def logcumsumexp(input, dim):
     if input.numel() == 0:
         return cumsum(input.exp(), dim).log()
     dim = _wrap_dim(dim, input.ndim)
-    m = amax(input.detach(), dim, keepdim=True)
+    d = input.detach()
+    # shift by the largest non-NaN value (a NaN would poison the whole slice, not just from its position on)
+    m = amax(E.where(d.isnan(), -float("inf"), d), dim, keepdim=True)
     m = E.where(m.isinf(), 0.0, m)
     return cumsum((input - m).exp(), dim).log() + m
 
@@ -375,13 +378,24 @@ def median(input, dim=None, keepdim=False):
         raise NotImplementedError("\"median_cpu\" not implemented for 'Bool'")
     if dim is None and input.numel() == 0:
         return _make(np.full((), np.nan, input.dtype.np))
+    nan = np.isnan(input._data) if input.dtype.category == 2 else None
     if dim is None:
         flat = input.reshape(-1)
+        if nan is not None and nan.any():  # NaN propagates, as torch
+            return S.gather(flat, np.argmax(nan.reshape(-1), keepdims=True), dim=0).squeeze(0)
         return kthvalue(flat, (flat.numel() + 1) // 2, 0).values
     if input.ndim == 0:
         return _scalar_select(input, dim)
     dim = _wrap_dim(dim, input.ndim)
-    return kthvalue(input, (input.shape[dim] + 1) // 2, dim, keepdim)
+    res = kthvalue(input, (input.shape[dim] + 1) // 2, dim, True)
+    if nan is not None and nan.any():
+        # slices holding NaN report their first NaN (value and index), as torch
+        has_nan = nan.any(axis=dim, keepdims=True)
+        idx = np.where(has_nan, np.argmax(nan, axis=dim, keepdims=True), res.indices._data)
+        res = _values_indices(S.gather(input, idx, dim=dim), _make(idx))
+    if not keepdim:
+        res = _values_indices(res.values.squeeze(dim), res.indices.squeeze(dim))
+    return res
 
 
 def nanmedian(input, dim=None, keepdim=False):
@@ -488,7 +502,12 @@ def _quantile(input, q, dim, keepdim, interpolation, ignore_nan, name):
     srt_q = srt.unsqueeze(0).expand((len(qs),) + tuple(x.shape))
     vlo = S.gather(srt_q, lo, dim=d + 1)
     vhi = S.gather(srt_q, hi, dim=d + 1)
-    res = vlo + _make(w.astype(input.dtype.np)) * (vhi - vlo)
+    if interpolation in ("lower", "higher", "nearest"):
+        res = vlo  # an order statistic itself, no interpolation
+    else:
+        # torch's two-sided lerp (from the nearer end), so infinite neighbours give what torch gives
+        wt = _make(w.astype(input.dtype.np))
+        res = E.where(wt < 0.5, vlo + wt * (vhi - vlo), vhi - (vhi - vlo) * (1 - wt))
     if not keepdim:
         res = res.squeeze(d + 1)
     elif dim is None:

@@ -78,23 +78,27 @@ def _check_nonempty(name, x, dims, exc=RuntimeError):
             raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
 
 
-def _amax_impl(x, dims, keepdim=False):
+def _amax_impl(x, dims, keepdim=False, nan_share=False):
     _check_nonempty("amax", x, dims)
     return np.amax(x, axis=dims, keepdims=keepdim)
 
 
-def _amin_impl(x, dims, keepdim=False):
+def _amin_impl(x, dims, keepdim=False, nan_share=False):
     _check_nonempty("amin", x, dims)
     return np.amin(x, axis=dims, keepdims=keepdim)
 
 
-def _extreme_vjp(g, out, x, dims, keepdim=False):
-    # ties share the gradient evenly, as torch's amax/amin do
+def _extreme_vjp(g, out, x, dims, keepdim=False, nan_share=False):
+    # ties share the gradient evenly, as torch's amax/amin do. A NaN result matches no input, so its slice gets
+    # NaN gradients (torch's amax/amin), unless `nan_share` (torch's max()/min()), where the NaNs share it.
     shape = _keep_shape(x.shape, dims if dims is not None else tuple(range(x.ndim)))
     if not keepdim:
         g = reshape(g, shape=shape)
         out = reshape(out, shape=shape)
-    mask = (x == out).to(g.dtype)
+    hit = x == out
+    if nan_share:
+        hit = hit | (x.isnan() & out.isnan())
+    mask = hit.to(g.dtype)
     count = mask.sum(dim=dims, keepdim=True) if dims is not None else mask.sum().reshape(shape)
     return (g * mask / count,)
 
@@ -179,9 +183,12 @@ def _vector_norm_vjp(g, out, x, ord=2, dims=None, keepdim=False):
         g = reshape(g, shape=shape)
         out = reshape(out, shape=shape)
     if ord == 0:
-        return (x * 0.0,)
+        return (x.new_zeros(x.shape),)  # a count: zero derivative everywhere (not x * 0, NaN at inf)
     if ord in (np.inf, -np.inf):
-        return (_extreme_vjp(g, out, x.abs(), dims, True)[0] * x.sgn(),)
+        # ties share the gradient; a NaN norm matches no element and sends none back (as torch)
+        hit = (x.abs() == out).to(g.dtype)
+        count = hit.sum(dim=dims, keepdim=True) if dims is not None else hit.sum().reshape(shape)
+        return (where(count == 0, 0.0, g / where(count == 0, 1.0, count)) * hit * x.sgn(),)
     if ord == 1:
         return (g * x.sgn(),)
     if ord == 2:
