@@ -43,6 +43,10 @@ CASES = [
     lambda m: m.tensor([[True, False, True]]),
     lambda m: m.tensor([1.5, 2.25], dtype=m.float16),
     lambda m: m.tensor([1 + 2j, 3 - 1j]),
+    lambda m: m.tensor([1.5 + 2j, -3 - 1.25j]),
+    lambda m: m.tensor([[1 + 1j, 2.5 - 3j], [0j, 1e-5j]]),
+    lambda m: m.tensor([1e10 + 1j]),
+    lambda m: m.tensor([complex("nan+1j"), 2 + 2j]),
     lambda m: m.arange(40.0) - 20,
     lambda m: m.tensor([[0.5, -100.25], [3.0, 7.125]]),
 ]
