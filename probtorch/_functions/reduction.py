@@ -164,19 +164,18 @@ def argmin(input, dim=None, keepdim=False):
 
 
 def logsumexp(input, dim=None, keepdim=False):
-    """log(sum(exp(input))) over `dim`, computed stably (shifting by the detached max)."""
-    if dim is None or dim == ():
-        dim = tuple(range(input.ndim))
+    """log(sum(exp(input))) over `dim` (all dims when None or ()), computed stably; integers go to the default
+    float dtype."""
     if not input.is_floating_point():
         input = input.to(_dtype.get_default_dtype())
-    if input.numel() == 0:
-        return sum(input.exp(), dim, keepdim).log()
-    m = amax(input.detach(), dim, keepdim=True)
-    m = E.where(m.isinf(), 0.0, m)
-    res = sum((input - m).exp(), dim, keepdim=True).log() + m
-    if not keepdim:
-        res = res.squeeze(_dims(dim, input.ndim))
-    return res
+    if dim is None or (not isinstance(dim, (int, np.integer)) and len(dim) == 0):
+        dims = tuple(range(input.ndim))
+    elif input.ndim == 0:
+        _dims(dim, 0)  # validates dim; nothing to reduce
+        dims = ()
+    else:
+        dims = _dims(dim, input.ndim)
+    return R.logsumexp(input, dims=dims, keepdim=keepdim)
 
 
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):

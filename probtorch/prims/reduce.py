@@ -109,6 +109,30 @@ amin = _prim("amin", _amin_impl, save_out=True)
 amin.defvjp(_extreme_vjp)
 
 
+def _logsumexp_impl(x, dims, keepdim=False):
+    # shift by the slice maximum (0 where it is infinite or NaN, which then propagate through exp/log as they should)
+    if x.size:
+        m = np.amax(x, axis=dims, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0)
+    else:
+        m = np.zeros(_keep_shape(x.shape, dims), x.dtype)
+    out = np.log(np.sum(np.exp(x - m), axis=dims, keepdims=True)) + m
+    return out if keepdim else np.squeeze(out, axis=dims)
+
+
+logsumexp = _prim("logsumexp", _logsumexp_impl, save_out=True)
+
+
+@logsumexp.defvjp
+def _logsumexp_vjp(g, out, x, dims, keepdim=False):
+    # d/dx log sum exp x = softmax(x) = exp(x - out)
+    if not keepdim:
+        shape = _keep_shape(x.shape, dims)
+        g = reshape(g, shape=shape)
+        out = reshape(out, shape=shape)
+    return (g * (x - out).exp(),)
+
+
 def _cumsum_impl(x, dim, dtype=None):
     if dtype is None and x.dtype.kind in "biu":
         dtype = np.int64
