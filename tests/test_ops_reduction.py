@@ -343,6 +343,17 @@ def test_prod_double_backward_with_zeros_matches_torch():
     assert_same(results[0], results[1])
 
 
+@pytest.mark.parametrize("dtype", ["int8", "int16", "int32", "int64", "uint8", "bool"])
+def test_descending_sort_of_integer_extremes_matches_torch(dtype):
+    info = np.iinfo(dtype) if dtype != "bool" else None
+    vals = [0, 1, 1, 0] if info is None else [info.min, 5, info.max, 0, info.min, info.max]
+    a = np.array(vals, dtype=dtype)
+    for fn in (lambda m, x: m.sort(x, descending=True, stable=True), lambda m, x: m.argsort(x, descending=True,
+                                                                                        stable=True),
+               lambda m, x: m.topk(x, 2).values if dtype != "bool" else m.sort(x, stable=True)):
+        assert_same(fn(probtorch, probtorch.from_numpy(a.copy())), fn(torch, torch.from_numpy(a.copy())))
+
+
 def test_max_dim_returns_namedtuple():
     r = probtorch.max(probtorch.tensor([[1.0, 3.0], [4.0, 2.0]]), 1)
     assert r.values.tolist() == [3.0, 4.0] and r.indices.tolist() == [1, 0]

@@ -250,8 +250,9 @@ argmin = _prim("argmin", _argmin_impl, differentiable=False)
 def _argsort_impl(x, dim=-1, descending=False, stable=False):
     if not descending:
         return np.argsort(x, axis=dim, kind="stable")  # NaN last, as torch
-    # stable descending order: sort the negated keys (unsigned ints: their bitwise complement)
-    key = ~x if x.dtype.kind in "bu" else -x
+    # stable descending order: sort decreasing keys; integers use the bitwise complement (~x = -x - 1 for signed,
+    # which cannot overflow at the minimum value as -x does)
+    key = ~x if x.dtype.kind in "biu" else -x
     idx = np.argsort(key, axis=dim, kind="stable")
     if x.dtype.kind == "f":
         # torch puts NaN first when descending; numpy left it last: move it to the front, keeping order
