@@ -555,3 +555,13 @@ def test_special_value_gradients_match_torch(case):
             return
         res.append([m.zeros(len(arrays[0]), dtype=m.float64) if g is None else g for g in gs])
     assert_same(res[0], res[1], rtol=1e-6, atol=1e-7, equal_nan=True, what=case.name)
+
+
+@pytest.mark.parametrize("mode", ["trunc", "floor"])
+def test_integer_division_extremes_and_scalar_dividend_match_torch(mode):
+    a = np.array([-128, -7, 7, 127, -1, 0], dtype=np.int8)
+    b = np.array([-1, 2, -2, 3, 5, -3], dtype=np.int8)
+    for fn in (lambda m, x, y: m.div(x, y, rounding_mode=mode), lambda m, x, y: m.div(7, y, rounding_mode=mode),
+               lambda m, x, y: m.remainder(-7, y), lambda m, x, y: m.fmod(x, y)):
+        assert_same(fn(probtorch, probtorch.from_numpy(a.copy()), probtorch.from_numpy(b.copy())),
+                    fn(torch, torch.from_numpy(a.copy()), torch.from_numpy(b.copy())))

@@ -105,7 +105,7 @@ def _keep_int(fn, kernel):
 def _int_divisor_check(fn):
     """Integer division by zero raises, as in torch (numpy would warn and return 0)."""
     def impl(x, y):
-        if x.dtype.kind in "iub" and np.asarray(y).dtype.kind in "iub" and np.any(np.asarray(y) == 0):
+        if np.asarray(x).dtype.kind in "iub" and np.asarray(y).dtype.kind in "iub" and np.any(np.asarray(y) == 0):
             raise RuntimeError("ZeroDivisionError")
         return fn(x, y)
     impl.__name__ = getattr(fn, "__name__", "impl")
@@ -172,9 +172,13 @@ floor_divide.defpartials(_zero_partial)
 
 
 def _trunc_div(x, y):
-    if x.dtype.kind in "iu" and getattr(y, "dtype", np.dtype(type(y))).kind in "iu":
-        q = np.abs(x) // np.abs(y)
-        return np.where((x < 0) != (y < 0), -q, q).astype(np.result_type(x, y))
+    xa, ya = np.asarray(x), np.asarray(y)
+    if xa.dtype.kind in "iu" and ya.dtype.kind in "iu":
+        # round toward zero = floor, plus one where the division is inexact and the signs differ (no abs(), which
+        # overflows at the minimum integer)
+        q = np.floor_divide(x, y)
+        inexact = (np.remainder(x, y) != 0) & ((xa < 0) != (ya < 0))
+        return np.where(inexact, q + 1, q).astype(q.dtype, copy=False)
     return np.trunc(np.true_divide(x, y))
 
 
