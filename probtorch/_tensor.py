@@ -76,6 +76,25 @@ class Tensor:
     def element_size(self):
         return self._data.itemsize
 
+    @property
+    def itemsize(self):
+        return self._data.itemsize
+
+    @property
+    def nbytes(self):
+        return self._data.nbytes
+
+    def data_ptr(self):
+        """Address of the first element (tensors sharing storage can be compared by it)."""
+        return self._data.__array_interface__["data"][0]
+
+    def storage_offset(self):
+        """Offset, in elements, of the first element from the start of the underlying storage."""
+        root = self._data
+        while isinstance(root.base, np.ndarray):
+            root = root.base
+        return (self.data_ptr() - root.__array_interface__["data"][0]) // max(self._data.itemsize, 1)
+
     def stride(self, dim=None):
         st = tuple(s // self._data.itemsize for s in self._data.strides)
         return st if dim is None else st[_wrap_dim(dim, self._data.ndim)]

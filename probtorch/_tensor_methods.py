@@ -238,6 +238,25 @@ def _setitem(self, idx, value):
                  value)
 
 
+def _inplace_view(fn):
+    """t_, transpose_, squeeze_, unsqueeze_, ...: self takes the layout (and graph place) of the view fn makes."""
+    def method(self, *args, **kwargs):
+        if _state.enabled and self._rg and self.grad_fn is None:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        # the view is taken of an alias, so the nodes it records keep the old layout while self changes
+        alias = _make(self._data, self._rg, self.grad_fn, self._output_nr)
+        alias._vc, alias._base, alias._view_chain = self._vc, self._base, self._view_chain
+        r = fn(alias, *args, **kwargs)
+        self._data = r._data
+        if r.grad_fn is not None:
+            self.grad_fn, self._output_nr = r.grad_fn, r._output_nr
+        if self._base is not None:
+            self._view_chain = r._view_chain
+        self._vc.value += 1
+        return self
+    return method
+
+
 def _make_inplace(fn, name):
     def method(self, *args, **kwargs):
         return _inplace(self, fn, *args, **kwargs)
@@ -449,6 +468,11 @@ _METHODS = {
     "diagonal_scatter": SH.diagonal_scatter, "diagflat": SH.diagflat, "flip": SH.flip, "fliplr": SH.fliplr,
     "flipud": SH.flipud, "roll": SH.roll, "rot90": SH.rot90, "repeat": SH.repeat,
     "repeat_interleave": SH.repeat_interleave, "tile": SH.tile, "nonzero": SH.nonzero, "argwhere": SH.argwhere,
+    "unfold": SH.tensor_unfold, "split_with_sizes": SH.split_with_sizes, "hsplit": SH.hsplit,
+    "vsplit": SH.vsplit, "dsplit": SH.dsplit,
+    "t_": _inplace_view(SH.t), "transpose_": _inplace_view(SH.transpose), "swapaxes_": _inplace_view(SH.transpose),
+    "swapdims_": _inplace_view(SH.transpose), "squeeze_": _inplace_view(SH.squeeze),
+    "unsqueeze_": _inplace_view(SH.unsqueeze),
     "trace": SH.trace, "unique": SH.unique, "unique_consecutive": SH.unique_consecutive, "bincount": SH.bincount,
     "histc": SH.histc, "cross": SH.cross, "kron": SH.kron, "outer": SH.outer, "ger": SH.outer, "diff": SH.diff,
     "slice_scatter": SH.slice_scatter, "select_scatter": SH.select_scatter, "renorm": SH.renorm,

@@ -309,6 +309,26 @@ def s_write_from_own_view(L):
     return [y, x.grad]
 
 
+def s_inplace_view_ops(L):
+    x = L.tensor(A, requires_grad=True)
+    y = x * 2
+    y.t_()
+    y.unsqueeze_(0)
+    y.squeeze_(0)
+    y.transpose_(0, 1)
+    (y * y).sum().backward()
+    return [y, x.grad, list(y.shape), y._version]
+
+
+def s_unfold_view_write(L):
+    x = L.tensor(np.arange(1.0, 8.0), requires_grad=True)
+    y = x * 1
+    w = y.unfold(0, 3, 2)
+    w[1].mul_(2)
+    (y * y).sum().backward()
+    return [y, x.grad]
+
+
 SCENARIOS = [v for k, v in sorted(globals().items()) if k.startswith("s_")]
 
 

@@ -191,6 +191,15 @@ CASES = [
     ("index_put_acc", lambda L, x, v: x.index_put((L.tensor([0, 0]), L.tensor([1, 1])), v, accumulate=True),
      [f64(3, 2), f64(2)]),
     ("narrow_copy", lambda L, x: x.narrow_copy(0, 1, 2), [f64(3, 2)]),
+    ("unfold_overlap", lambda L, x: x.unfold(0, 3, 2), [f64(8)]),
+    ("unfold_gap", lambda L, x: x.unfold(-1, 2, 3), [f64(2, 7)]),
+    ("unfold_middle", lambda L, x: x.unfold(1, 2, 1), [f64(2, 3, 2)]),
+    ("unfold_twice", lambda L, x: x.unfold(0, 2, 1).unfold(1, 2, 2), [f64(3, 5)]),
+    ("split_with_sizes", lambda L, x: x.split_with_sizes([1, 2], 1), [f64(2, 3)]),
+    ("hsplit", lambda L, x: L.hsplit(x, 2), [f64(2, 4)]),
+    ("vsplit", lambda L, x: L.vsplit(x, [1, 2]), [f64(3, 2)]),
+    ("dsplit", lambda L, x: x.dsplit(2), [f64(1, 2, 4)]),
+    ("row_stack", lambda L, x, y: L.row_stack([x, y]), [f64(3), f64(2, 3)]),
     ("renorm", lambda L, x: x.renorm(2, 0, 1.0), [f64(3, 4)]),
     ("vander", lambda L, x: L.vander(x, 3), [f64(4)]),
 ]
@@ -290,6 +299,10 @@ ERROR_CASES = [
     ("repeat_fewer", lambda L, x: x.repeat(2, 2)),
     ("flip_range", lambda L, x: x.flip(3)),
     ("diag_3d", lambda L, x: L.diag(x)),
+    ("unfold_too_big", lambda L, x: x.unfold(1, 4, 1)),
+    ("unfold_step0", lambda L, x: x.unfold(1, 2, 0)),
+    ("hsplit_indivisible", lambda L, x: L.hsplit(x, 2)),
+    ("vsplit_1d", lambda L, x: L.vsplit(x[0, 0], 2)),
 ]
 
 
@@ -442,6 +455,10 @@ VALUE_CASES = {
     "masked_scatter_bcast": lambda L: L.zeros(2, 3).masked_scatter(L.tensor([True, False, True]), L.arange(6.)),
     "take_along_dim_none_int": lambda L: L.take_along_dim(_I(L), L.tensor([0, 5])),
     "cumtrapz_dx": lambda L: L.cumulative_trapezoid(L.arange(4.), dx=2.),
+    "unravel_index": lambda L: L.unravel_index(L.tensor([5, 7, -1]), (2, 4)),
+    "unravel_index_2d": lambda L: L.unravel_index(L.tensor([[0, 23]]), (2, 3, 4)),
+    "unfold_int": lambda L: L.arange(10).unfold(0, 4, 3),
+    "unfold_empty_windows": lambda L: L.arange(10).reshape(2, 5).unfold(1, 0, 2),
     "broadcast_shapes": lambda L: L.tensor(list(L.broadcast_shapes((2, 1), (3, 1, 4), (1,)))),
     "unique_dim": lambda L: L.unique(L.tensor([[1, 2], [1, 2], [0, 5]]), dim=0, return_inverse=True,
                                      return_counts=True),

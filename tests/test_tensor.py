@@ -36,6 +36,9 @@ def _same(fn):
     lambda L: (L.ones(2, requires_grad=True) * 2).is_leaf,
     lambda L: (L.ones(2, requires_grad=True) * 2).requires_grad_(True).requires_grad,
     lambda L: (L.ones(2, requires_grad=True).detach().requires_grad, L.ones(2, requires_grad=True).detach().is_leaf),
+    lambda L: (L.arange(6).view(2, 3)[:, 1:].storage_offset(), L.arange(6)[4:].storage_offset(),
+               L.ones(3).nbytes, L.ones(3, dtype=L.float64).itemsize),
+    lambda L: (lambda t: (t.data_ptr() == t[0].data_ptr(), t.data_ptr() == t.clone().data_ptr()))(L.ones(2, 2)),
 ])
 def test_matches_torch(fn):
     _same(fn)

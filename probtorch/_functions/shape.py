@@ -20,7 +20,8 @@ __all__ = ["reshape", "view", "permute", "transpose", "swapaxes", "swapdims", "m
            "cartesian_prod", "combinations", "unique", "unique_consecutive", "searchsorted", "bucketize", "bincount",
            "histc", "cross", "kron", "outer", "ger", "vander", "cdist", "tensordot",
            "slice_scatter", "select_scatter", "index_put", "rot90", "narrow_copy", "cumulative_trapezoid", "trapezoid",
-           "diff", "renorm", "repeat"]
+           "diff", "renorm", "repeat", "split_with_sizes", "hsplit", "vsplit", "dsplit", "row_stack",
+           "unravel_index"]
 
 
 def _shape_arg(shape):
@@ -979,6 +980,72 @@ def select_scatter(input, src, dim, index):
     """A copy of input with position `index` of `dim` replaced by `src`."""
     dim = _wrap_dim(dim, input.ndim)
     return S.index_put(input, src, idx=(slice(None),) * dim + (index,))
+
+
+def tensor_unfold(input, dimension, size, step):
+    """Tensor.unfold: a view of all windows of `size` elements taken every `step` along `dimension`, the window
+    as a new last dimension."""
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
+    if input.ndim == 0:
+        if size > 1:
+            raise RuntimeError(f"maximum size for tensor at dimension 0 is 1 but size is {size}")
+        return S.reshape(input, shape=(1,))
+    dim = _wrap_dim(dimension, input.ndim)
+    if size > input.shape[dim]:
+        raise RuntimeError(f"maximum size for tensor at dimension {dim} is {input.shape[dim]} but size is {size}")
+    if size < 0:
+        raise RuntimeError(f"size is {size} but must be >= 0")
+    return S.unfold(input, dim=dim, size=int(size), step=int(step))
+
+
+def split_with_sizes(input, split_sizes, dim=0):
+    """Views of `dim` cut into pieces of the given sizes (which must add up to its length)."""
+    return split(input, list(split_sizes), dim)
+
+
+def _split_along(name, input, indices_or_sections, dim, min_ndim):
+    if input.ndim < min_ndim:
+        raise RuntimeError(f"torch.{name} requires a tensor with at least {min_ndim} dimension, but got a tensor "
+                           f"with {input.ndim} dimensions!")
+    if isinstance(indices_or_sections, int):
+        n = input.shape[dim]
+        if indices_or_sections == 0 or n % indices_or_sections:
+            raise RuntimeError(f"torch.{name} attempted to split along dimension {dim}, but the size of the "
+                               f"dimension {n} is not divisible by the split_size {indices_or_sections}!")
+    return tensor_split(input, indices_or_sections, dim)
+
+
+def hsplit(input, indices_or_sections):
+    """Split along dim 1 (dim 0 for 1-d input) into equal sections or at the given indices."""
+    return _split_along("hsplit", input, indices_or_sections, 0 if input.ndim == 1 else 1, 1)
+
+
+def vsplit(input, indices_or_sections):
+    """Split along dim 0 into equal sections or at the given indices (input at least 2-d)."""
+    return _split_along("vsplit", input, indices_or_sections, 0, 2)
+
+
+def dsplit(input, indices_or_sections):
+    """Split along dim 2 into equal sections or at the given indices (input at least 3-d)."""
+    return _split_along("dsplit", input, indices_or_sections, 2, 3)
+
+
+def row_stack(tensors, *, out=None):
+    """Alias of vstack."""
+    return vstack(tensors, out=out)
+
+
+def unravel_index(indices, shape):
+    """Coordinates in a tensor of `shape` of flat (row-major) `indices`, one integer tensor per dimension."""
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    idx = indices._data if isinstance(indices, Tensor) else np.asarray(indices)
+    if idx.dtype.kind not in "iu":
+        raise TypeError("expected 'indices' to be integer dtype, but got " + str(idx.dtype))
+    total = math.prod(shape)
+    if idx.size and (idx.min() < -total or idx.max() >= total):
+        raise RuntimeError("'indices' must be in range [-prod(shape), prod(shape) - 1]")
+    return tuple(_make(c.astype(np.int64)) for c in np.unravel_index(np.where(idx < 0, idx + total, idx), shape))
 
 
 def diff(input, n=1, dim=-1, prepend=None, append=None):

@@ -312,6 +312,35 @@ def _index_add_vjp(g, out, x, index, src, dim, alpha=1):
     return (g, None, gs if alpha == 1 else gs * alpha)
 
 
+# ------------------------------------------------------------------------------------------------ sliding windows
+def _unfold_impl(x, dim, size, step):
+    n = (x.shape[dim] - size) // step + 1
+    shape = x.shape[:dim] + (n,) + x.shape[dim + 1:] + (size,)
+    strides = x.strides[:dim] + (x.strides[dim] * step,) + x.strides[dim + 1:] + (x.strides[dim],)
+    return np.lib.stride_tricks.as_strided(x, shape, strides, writeable=x.flags.writeable)
+
+
+# windows of `size` every `step` along `dim`, as a new last dim (a view); its adjoint adds the windows back
+unfold = Primitive("unfold", _unfold_impl, saves=(), view=True, linear=True)
+unfold.defvjp(lambda g, out, x, dim, size, step:
+              (unfold_backward(g, shape=x.shape, dim=dim, size=size, step=step),))
+
+
+def _unfold_backward_impl(g, shape, dim, size, step):
+    out = np.zeros(shape, g.dtype)
+    n = g.shape[dim]
+    if n == 0:
+        return out
+    for k in range(size):  # offset k of every window; overlapping windows add up
+        region = (slice(None),) * dim + (slice(k, k + step * (n - 1) + 1, step),)
+        out[region] += g[..., k]
+    return out
+
+
+unfold_backward = Primitive("unfold_backward", _unfold_backward_impl, saves=(), linear=True)
+unfold_backward.defvjp(lambda g, out, x, shape, dim, size, step: (unfold(g, dim=dim, size=size, step=step),))
+
+
 # ------------------------------------------------------------------------------------------------ triangles, diagonals
 tril = Primitive("tril", lambda x, diagonal=0: np.tril(x, diagonal), saves=(), linear=True)
 tril.defvjp(lambda g, out, x, diagonal=0: (tril(g, diagonal=diagonal),))
