@@ -565,3 +565,14 @@ def test_integer_division_extremes_and_scalar_dividend_match_torch(mode):
                lambda m, x, y: m.remainder(-7, y), lambda m, x, y: m.fmod(x, y)):
         assert_same(fn(probtorch, probtorch.from_numpy(a.copy()), probtorch.from_numpy(b.copy())),
                     fn(torch, torch.from_numpy(a.copy()), torch.from_numpy(b.copy())))
+
+
+def test_heaviside_argument_checks_match_torch():
+    for fn in (lambda m: m.heaviside(m.tensor([1.0, 0.0]), m.tensor([0.5], dtype=m.float64)),
+               lambda m: m.heaviside(2.5, m.tensor([1.0]))):
+        with pytest.raises(Exception) as expected:
+            fn(torch)
+        with pytest.raises(expected.type):
+            fn(probtorch)
+    assert_same(probtorch.heaviside(probtorch.tensor([1, 0, -2]), probtorch.tensor([7])),
+                torch.heaviside(torch.tensor([1, 0, -2]), torch.tensor([7])))

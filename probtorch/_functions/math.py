@@ -325,6 +325,11 @@ def sinc(input, *, out=None):
 
 
 def heaviside(input, values, *, out=None):
+    """The Heaviside step: 0 for negatives, 1 for positives, `values` where input is 0."""
+    if not isinstance(input, Tensor) or not isinstance(values, Tensor):
+        raise TypeError("heaviside(): argument 'input' and 'values' must be Tensors")
+    if input.dtype is not values.dtype:
+        raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
     return _out(where(input == 0, values, (input > 0).to(input.dtype)), out)
 
 
