@@ -1,4 +1,6 @@
 """Shape, joining, slicing and indexing functions against torch: values, gradients, gradcheck, gradgradcheck."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -191,6 +193,12 @@ CASES = [
     ("index_put_acc", lambda L, x, v: x.index_put((L.tensor([0, 0]), L.tensor([1, 1])), v, accumulate=True),
      [f64(3, 2), f64(2)]),
     ("narrow_copy", lambda L, x: x.narrow_copy(0, 1, 2), [f64(3, 2)]),
+    ("index_reduce_prod", lambda L, x, i, s: x.index_reduce(0, i, s, "prod"), [f64(3, 2), i64(0, 2, 0), f64(3, 2)]),
+    ("index_reduce_mean", lambda L, x, i, s: x.index_reduce(1, i, s, "mean", include_self=False),
+     [f64(2, 3), i64(2, 2), f64(2, 2)]),
+    ("index_reduce_amax", lambda L, x, i, s: x.index_reduce(0, i, s, "amax"), [f64(3, 2), i64(1, 1, 0), f64(3, 2)]),
+    ("put", lambda L, x, s: L.put(x, L.tensor([4, 0, 1]), s), [f64(2, 3), f64(3)]),
+    ("put_acc", lambda L, x, s: x.put(L.tensor([[1, 1]]), s, accumulate=True), [f64(2, 2), f64(1, 2)]),
     ("unfold_overlap", lambda L, x: x.unfold(0, 3, 2), [f64(8)]),
     ("unfold_gap", lambda L, x: x.unfold(-1, 2, 3), [f64(2, 7)]),
     ("unfold_middle", lambda L, x: x.unfold(1, 2, 1), [f64(2, 3, 2)]),
@@ -231,7 +239,10 @@ def _tuple(x):
 @pytest.mark.parametrize("name,fn,arrays", CASES, ids=[c[0] for c in CASES])
 def test_against_torch(name, fn, arrays):
     pin, tin = _inputs(probtorch, arrays), _inputs(torch, arrays)
-    pout, tout = _tuple(fn(probtorch, *pin)), _tuple(fn(torch, *tin))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # torch calls index_reduce "beta"
+        tout = _tuple(fn(torch, *tin))
+    pout = _tuple(fn(probtorch, *pin))
     assert len(pout) == len(tout)
     for p, t in zip(pout, tout):
         assert tuple(p.shape) == tuple(t.shape)

@@ -21,7 +21,7 @@ __all__ = ["reshape", "view", "permute", "transpose", "swapaxes", "swapdims", "m
            "histc", "cross", "kron", "outer", "ger", "vander", "cdist", "tensordot",
            "slice_scatter", "select_scatter", "index_put", "rot90", "narrow_copy", "cumulative_trapezoid", "trapezoid",
            "diff", "renorm", "repeat", "split_with_sizes", "hsplit", "vsplit", "dsplit", "row_stack",
-           "unravel_index"]
+           "unravel_index", "index_reduce", "put"]
 
 
 def _shape_arg(shape):
@@ -505,6 +505,38 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
         cnt = S.scatter_add(_make(start(input.shape, input.dtype.np)), idx, ones, dim=dim).clamp_min(1)
         return total / cnt if input.is_floating_point() or input.is_complex() else total.div(cnt, rounding_mode="floor")
     return S.scatter_reduce(input, idx, src, dim=dim, reduce=reduce, include_self=include_self)
+
+
+def index_reduce(input, dim, index, source, reduce, *, include_self=True):
+    """A copy of input whose slices of `dim` listed in `index` are reduced ("prod", "mean", "amax", "amin") with
+    the matching slices of `source` (a scatter_reduce with the index broadcast over the other dims)."""
+    if reduce not in ("prod", "mean", "amax", "amin"):
+        raise RuntimeError(f"index_reduce(): Expected reduce to be one of prod, mean, amax or amin but got {reduce}.")
+    dim = _wrap_dim(dim, builtins.max(input.ndim, 1))
+    idx = _index_arr(index, "index_reduce")
+    if idx.ndim > 1:
+        raise IndexError("index_reduce_(): Index is supposed to be a vector")
+    if source.ndim and source.shape[dim] != idx.size:
+        raise RuntimeError("index_reduce_(): Number of indices should be equal to source.size(dim)")
+    view = [1] * builtins.max(source.ndim, 1)
+    view[dim] = idx.size
+    full = np.broadcast_to(idx.reshape(view), source.shape).copy()
+    return scatter_reduce(input, dim, _make(full), source, reduce, include_self=include_self)
+
+
+def put(input, index, source, accumulate=False):
+    """A copy of input with the elements at flat positions `index` set to (or, with `accumulate`, increased by)
+    `source`."""
+    idx = _index_arr(index, "put").reshape(-1)
+    n = input.numel()
+    if idx.size and (idx.min() < -n or idx.max() >= n):
+        bad = idx.max() if idx.max() >= n else idx.min()
+        raise IndexError(f"out of range: tried to access index {int(bad)} on a tensor of {n} elements.")
+    if source.numel() != idx.size:
+        raise RuntimeError(f"put_(): Expected source and index to have the same number of elements, but got "
+                           f"source.numel() = {source.numel()}, index.numel() = {idx.size}")
+    flat = S.index_put(input.reshape(-1), source.reshape(-1).to(input.dtype), idx=(idx,), accumulate=accumulate)
+    return flat.reshape(input.shape)
 
 
 def index_select(input, dim, index, *, out=None):
