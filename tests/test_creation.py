@@ -236,3 +236,16 @@ def test_range_includes_end():
     with pytest.warns(UserWarning):
         expected = torch.range(0, 2, 0.5)
     assert_close(probtorch.range(0, 2, 0.5), expected)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda m: m.eye(-1), lambda m: m.eye(2, -1), lambda m: m.arange(0, math.inf), lambda m: m.arange(math.nan),
+    lambda m: m.zeros((2, "a")), lambda m: m.ones(2.5), lambda m: m.logspace(0, 1, -1),
+    lambda m: m.tril_indices(-1, 2), lambda m: m.triu_indices(2, -3), lambda m: m.empty(2, dtype="float"),
+    lambda m: m.linspace(0, 1, -2), lambda m: m.arange(0, 3, 0), lambda m: m.full((2,), 1j, dtype=m.float32),
+])
+def test_factory_argument_errors_match_torch(fn):
+    with pytest.raises(Exception) as expected:
+        fn(torch)
+    with pytest.raises(expected.type):
+        fn(probtorch)

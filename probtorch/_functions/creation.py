@@ -113,9 +113,14 @@ def numel(input):
     return input.numel()
 
 
-def _size(size):
+def _size(size, name="size"):
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
+    for s in size:
+        if not isinstance(s, (builtins.int, np.integer)) and not (isinstance(s, Tensor) and s.numel() == 1 and
+                                                               s.dtype.category <= 1):
+            raise TypeError(f"argument '{name}' must be tuple of ints, but found element of type "
+                            f"{type(s).__name__}")
     size = tuple(int(s) for s in size)
     for s in size:
         if s < 0:
@@ -131,6 +136,8 @@ def _factory(arr, requires_grad):
 
 
 def _dt(dtype):
+    if dtype is not None and not isinstance(dtype, _dtype.dtype):
+        raise TypeError(f"argument 'dtype' must be probtorch.dtype, not {type(dtype).__name__}")
     return (dtype or _dtype.get_default_dtype()).np
 
 
@@ -192,6 +199,8 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
     start, end, step = _num(start), _num(end), _num(step)
     if end is None:
         start, end = 0, start
+    if not all(math.isfinite(v) for v in (start, end, step)):
+        raise RuntimeError(f"unsupported range: {start} -> {end}")
     if step == 0:
         raise RuntimeError("step must be nonzero")
     if (end - start) * step < 0:
@@ -220,11 +229,19 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
 
 
 def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    """`steps` values base ** linspace(start, end, steps)."""
     start, end = _num(start), _num(end)
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
     return _factory(np.logspace(start, end, steps, base=base).astype(_dt(dtype)), requires_grad)
 
 
 def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    """The n x m identity (ones on the main diagonal)."""
+    if n < 0:
+        raise RuntimeError(f"n must be greater or equal to 0, got {n}")
+    if m is not None and m < 0:
+        raise RuntimeError(f"m must be greater or equal to 0, got {m}")
     return _factory(np.eye(n, n if m is None else m, dtype=_dt(dtype)), requires_grad)
 
 
@@ -232,12 +249,23 @@ def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False):
     return _factory(np.asarray(s, _dt(dtype)), requires_grad)
 
 
+def _check_rows_cols(row, col):
+    if row < 0:
+        raise RuntimeError(f"row must be non-negative, got{row}")
+    if col < 0:
+        raise RuntimeError(f"col must be non-negative, got{col}")
+
+
 def tril_indices(row, col, offset=0, *, dtype=None, device=None):
+    """Coordinates (2 x N) of the lower triangle of a row x col matrix, below diagonal `offset`."""
+    _check_rows_cols(row, col)
     r, c = np.tril_indices(row, offset, col)
     return _make(np.stack([r, c]).astype((dtype or _dtype.int64).np))
 
 
 def triu_indices(row, col, offset=0, *, dtype=None, device=None):
+    """Coordinates (2 x N) of the upper triangle of a row x col matrix, above diagonal `offset`."""
+    _check_rows_cols(row, col)
     r, c = np.triu_indices(row, offset, col)
     return _make(np.stack([r, c]).astype((dtype or _dtype.int64).np))
 
