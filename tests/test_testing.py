@@ -114,3 +114,15 @@ def test_check_grads_passes_and_catches_wrong_rules():
         check_grads(WrongSecond.apply, (x,), order=2)
     with pytest.raises(ValueError, match="order"):
         check_grads(lambda t: t, (x,), order=3)
+
+
+def test_make_tensor_positional_form():
+    a = make_tensor((2, 3), probtorch.float64, -1.0, 1.0, True, 5)
+    b = make_tensor(2, 3, dtype=probtorch.float64, low=-1.0, high=1.0, requires_grad=True, seed=5)
+    assert a.shape == (2, 3) and a.dtype is probtorch.float64 and a.requires_grad
+    assert np.array_equal(a.detach().numpy(), b.detach().numpy())
+    assert np.all(np.abs(a.detach().numpy()) <= 1.0)
+    assert make_tensor([4], probtorch.int32, seed=1).dtype is probtorch.int32
+    assert make_tensor(probtorch.Size([2, 2])).shape == (2, 2)
+    with pytest.raises(TypeError):
+        make_tensor((2,), probtorch.float32, 0, 1, False, 0, "extra")

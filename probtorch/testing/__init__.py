@@ -140,25 +140,41 @@ def assert_close(actual, expected, rtol=None, atol=None, *, equal_nan=False, che
     raise AssertionError("\n".join(lines))
 
 
-def make_tensor(*shape, dtype=None, low=None, high=None, requires_grad=False, seed=None, exclude_zero=False,
+def make_tensor(*args, dtype=None, low=None, high=None, requires_grad=False, seed=None, exclude_zero=False,
                 device=None, noncontiguous=False):
-    """A tensor of `shape` filled with random values of `dtype`, uniform on [low, high).
+    """A tensor of the given shape filled with random values of `dtype`, uniform on [low, high).
 
-    Floats default to [-9, 9), integers to [-9, 10) (clipped to the dtype's range), bool to {False, True}.
-    With `seed` the values come from a private numpy generator, so they do not disturb (or depend on) the global
-    probtorch stream; without it they come from probtorch's default generator. `exclude_zero` replaces exact
-    zeros by a small non-zero value (the dtype's eps for floats, 1 for integers).
+    Call it torch's way, ``make_tensor(2, 3, dtype=..., low=...)``, or positionally as
+    ``make_tensor(shape, dtype, low, high, requires_grad, seed)``. Floats default to [-9, 9), integers to [-9, 10)
+    (clipped to the dtype's range), bool to {False, True}. With `seed` the values come from a private numpy
+    generator, so they do not disturb (or depend on) the global probtorch stream; without it they come from
+    probtorch's default generator. `exclude_zero` replaces exact zeros by a small non-zero value (the dtype's eps
+    for floats, 1 for integers).
 
     Args:
-        shape: ints or one tuple/list/Size.
+        shape: ints, or one tuple/list/Size.
         dtype (probtorch.dtype): element type; defaults to the default dtype.
         low, high (float, optional): bounds of the uniform range.
         requires_grad (bool): make the result a leaf that requires grad (floating dtypes only).
         seed (int, optional): seed a private generator.
         noncontiguous (bool): return a non-contiguous view with the same values.
     """
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = tuple(shape[0])
+    if args and isinstance(args[0], (tuple, list)):
+        shape, rest = tuple(args[0]), args[1:]
+    else:
+        k = 0
+        while k < len(args) and isinstance(args[k], (int, np.integer)) and not isinstance(args[k], bool):
+            k += 1
+        shape, rest = args[:k], args[k:]
+    if len(rest) > 5:
+        raise TypeError("make_tensor(shape, dtype, low, high, requires_grad, seed) takes at most 6 positional "
+                        "arguments")
+    positional = dict(zip(("dtype", "low", "high", "requires_grad", "seed"), rest))
+    dtype = positional.get("dtype", dtype)
+    low = positional.get("low", low)
+    high = positional.get("high", high)
+    requires_grad = positional.get("requires_grad", requires_grad)
+    seed = positional.get("seed", seed)
     shape = tuple(int(s) for s in shape)
     if dtype is None:
         dtype = _dtype.get_default_dtype()
