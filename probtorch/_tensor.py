@@ -23,8 +23,15 @@ class _Version:
 
 
 class Tensor:
-    __slots__ = ("_data", "_rg", "_grad", "grad_fn", "_output_nr", "_vc", "_base", "_view_chain", "_hooks",
-                 "_retains_grad", "_fw", "_is_inference", "__weakref__", "__dict__")
+    __slots__ = ("_data", "_rg", "_grad", "grad_fn", "_output_nr", "_vc", "__weakref__", "__dict__")
+    # Rarely set state lives in the instance __dict__ with these class-level defaults: creating a tensor (the
+    # per-op hot path) then writes only the slots above.
+    _base = None
+    _view_chain = None
+    _hooks = None
+    _retains_grad = False
+    _fw = None
+    _is_inference = False
 
     # torch.Tensor's legacy constructor: ``Tensor(2, 3)`` / ``Tensor(Size)`` give a zero-filled tensor of that shape,
     # ``Tensor(data)`` a tensor of the default float dtype. Library code uses `_make`.
@@ -391,12 +398,8 @@ def _init(t, data):
     t.grad_fn = None
     t._output_nr = 0
     t._vc = _Version()
-    t._base = None
-    t._view_chain = None
-    t._hooks = None
-    t._retains_grad = False
-    t._fw = None
-    t._is_inference = _state.inference
+    if _state.inference:
+        t._is_inference = True
 
 
 _new = object.__new__
@@ -411,12 +414,8 @@ def _make(data, requires_grad=False, grad_fn=None, output_nr=0):
     t.grad_fn = grad_fn
     t._output_nr = output_nr
     t._vc = _Version()
-    t._base = None
-    t._view_chain = None
-    t._hooks = None
-    t._retains_grad = False
-    t._fw = None
-    t._is_inference = _state.inference
+    if _state.inference:
+        t._is_inference = True
     return t
 
 
