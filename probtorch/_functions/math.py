@@ -345,6 +345,9 @@ def angle(input):
 
 
 def conj(input):
+    """The complex conjugate (the input itself for real tensors; not differentiable for complex ones yet)."""
+    if input.is_complex():
+        return _make(np.conj(input._data))
     return input
 
 

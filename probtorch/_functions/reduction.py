@@ -178,8 +178,10 @@ def logsumexp(input, dim=None, keepdim=False):
     return R.logsumexp(input, dims=dims, keepdim=keepdim)
 
 
-def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    """Variance over `dim` with `correction` (default 1, Bessel's); `unbiased` is the older spelling."""
+def _var_args(input, dim, unbiased, correction):
+    """(dims, correction) for var/std, with torch's checks and its warning when n - correction <= 0."""
+    if not (input.is_floating_point() or input.is_complex()):
+        raise RuntimeError("std and var only support floating point and complex dtypes")
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
     if isinstance(dim, bool):
@@ -188,18 +190,26 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     if n - correction <= 0:
         import warnings
         warnings.warn("var(): degrees of freedom is <= 0. Correction should be strictly less than the reduction "
-                      "factor (input numel divided by output numel).", UserWarning, stacklevel=2)
-    mu = mean(input, dim, keepdim=True)
-    d = input - mu
-    ss = sum(d * d, dim, keepdim)
-    return ss / builtins.max(n - correction, 0)
+                      "factor (input numel divided by output numel).", UserWarning, stacklevel=3)
+    dims = () if input.ndim == 0 else _dims(dim, input.ndim)
+    return dims, n, correction
+
+
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """Variance over `dim` with `correction` (default 1, Bessel's); `unbiased` is the older spelling."""
+    dims, n, correction = _var_args(input, dim, unbiased, correction)
+    if input.is_complex():  # |x - mean|^2, composed
+        d = input - mean(input, dim, keepdim=True)
+        return sum(E.real(d * d.conj()), dim, keepdim) / builtins.max(n - correction, 0)
+    return R.var(input, dims=dims, correction=correction, keepdim=keepdim)
 
 
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    """Standard deviation: sqrt of `var`; its gradient is 0 (not inf) where the result is 0, as in torch."""
-    v = var(input, dim, unbiased, keepdim, correction=correction)
-    zero = v == 0
-    return E.where(zero, 1.0, v).sqrt() * ~zero
+    """Standard deviation (sqrt of `var`); its gradient is 0 (not inf) where the result is 0, as in torch."""
+    dims, n, correction = _var_args(input, dim, unbiased, correction)
+    if input.is_complex():
+        return var(input, dim, unbiased, keepdim, correction=correction).sqrt()
+    return R.std(input, dims=dims, correction=correction, keepdim=keepdim)
 
 
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):

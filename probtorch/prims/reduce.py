@@ -1,4 +1,6 @@
 """Reduction and scan primitives."""
+import math
+
 import numpy as np
 
 from .._primitive import Primitive
@@ -131,6 +133,47 @@ def _logsumexp_vjp(g, out, x, dims, keepdim=False):
         g = reshape(g, shape=shape)
         out = reshape(out, shape=shape)
     return (g * (x - out).exp(),)
+
+
+def _var_impl(x, dims, correction=1, keepdim=False):
+    n = int(np.prod([x.shape[d] for d in dims]))
+    d = x - np.mean(x, axis=dims, keepdims=True)
+    ss = np.sum(d * d, axis=dims, keepdims=keepdim)
+    # n - correction <= 0 divides by zero: inf or NaN, as torch
+    return np.true_divide(ss, max(n - correction, 0)).astype(x.dtype, copy=False)
+
+
+def _var_scale(x, dims, correction):
+    denom = max(int(np.prod([x.shape[d] for d in dims])) - correction, 0)
+    return 1.0 / denom if denom else math.inf
+
+
+var = _prim("var", _var_impl, saves=(0,))
+
+
+@var.defvjp
+def _var_vjp(g, out, x, dims, correction=1, keepdim=False):
+    # d var / dx = 2 (x - mean) / (n - correction)
+    if not keepdim:
+        g = reshape(g, shape=_keep_shape(x.shape, dims))
+    return (g * (2.0 * _var_scale(x, dims, correction)) * (x - x.mean(dim=dims, keepdim=True)),)
+
+
+std = _prim("std", lambda x, dims, correction=1, keepdim=False: np.sqrt(_var_impl(x, dims, correction, keepdim)),
+            save_out=True)
+
+
+@std.defvjp
+def _std_vjp(g, out, x, dims, correction=1, keepdim=False):
+    from .._functions.math import where
+    # d std / dx = (x - mean) / ((n - correction) std); 0 where std is 0, as torch (not 0/0)
+    if not keepdim:
+        shape = _keep_shape(x.shape, dims)
+        g = reshape(g, shape=shape)
+        out = reshape(out, shape=shape)
+    zero = out == 0
+    scale = where(zero, 0.0, g * _var_scale(x, dims, correction) / where(zero, 1.0, out))
+    return (scale * (x - x.mean(dim=dims, keepdim=True)),)
 
 
 def _cumsum_impl(x, dim, dtype=None):
