@@ -576,3 +576,34 @@ def test_heaviside_argument_checks_match_torch():
             fn(probtorch)
     assert_same(probtorch.heaviside(probtorch.tensor([1, 0, -2]), probtorch.tensor([7])),
                 torch.heaviside(torch.tensor([1, 0, -2]), torch.tensor([7])))
+
+
+_MIXED_OPS = {
+    "where": lambda m, a, b: m.where(m.tensor([True, False, True]), a, b),
+    "clamp_min": lambda m, a, b: m.clamp(a, min=b), "clamp_max": lambda m, a, b: m.clamp(a, max=b),
+    "maximum": lambda m, a, b: m.maximum(a, b), "pow": lambda m, a, b: m.pow(a, b),
+    "xlogy": lambda m, a, b: m.xlogy(a, b), "atan2": lambda m, a, b: m.atan2(a, b), "fmod": lambda m, a, b: m.fmod(a, b),
+    "div_floor": lambda m, a, b: m.div(a, b, rounding_mode="floor"), "copysign": lambda m, a, b: m.copysign(a, b),
+    "hypot": lambda m, a, b: m.hypot(a, b), "logaddexp": lambda m, a, b: m.logaddexp(a, b),
+    "eq": lambda m, a, b: a == b, "bitwise_and": lambda m, a, b: a & b,
+}
+
+
+@pytest.mark.parametrize("name", sorted(_MIXED_OPS))
+def test_mixed_dtype_and_dim_operands_match_torch(name):
+    """Every pair of dtypes, with 1-d and 0-d operands: the result's dtype and values, or torch's exception type."""
+    fn = _MIXED_OPS[name]
+    dts = ["bool", "uint8", "int32", "int64", "float32", "float64"]
+    for da in dts:
+        for db in dts:
+            for na, nb in [(1, 1), (1, 0), (0, 1)]:
+                arrays = [np.array([1, 0, 2]).astype(da) if na else np.array(1).astype(da),
+                          np.array([2, 1, 0]).astype(db) if nb else np.array(0).astype(db)]
+                try:
+                    expected = fn(torch, *[torch.from_numpy(a.copy()) for a in arrays])
+                except Exception as e:
+                    with pytest.raises(type(e)):
+                        fn(probtorch, *[probtorch.from_numpy(a.copy()) for a in arrays])
+                    continue
+                assert_same(fn(probtorch, *[probtorch.from_numpy(a.copy()) for a in arrays]), expected,
+                            equal_nan=True, what=f"{name} {da} {db} {na} {nb}")

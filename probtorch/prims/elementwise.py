@@ -122,6 +122,22 @@ class _CheckedPrimitive(Primitive):
         return Primitive.__call__(self, *args, **params)
 
 
+def _float_kernel_only(kernel):
+    """A check refusing integer operands the way torch does for ops it has only floating kernels for."""
+    def check(*args):
+        from .. import _dtype
+        res = _dtype.result_type(*args)
+        if res.category <= _dtype._INT:
+            raise NotImplementedError(f'"{kernel}" not implemented for \'{_type_name(res.np)}\'')
+    return check
+
+
+def _float_binary(name, impl, kernel, **kw):
+    prim = _CheckedPrimitive(name, _quiet(impl), elementwise=True, dtype_rule="float", **kw)
+    prim.check = _float_kernel_only(kernel)
+    return prim
+
+
 def _is_bool(v):
     return v.__class__ is bool or (_is_t(v) and v._data.dtype == np.bool_)
 
@@ -348,7 +364,7 @@ def _atan2_vjp(g, out, y, x):
     return (scale * x, -scale * y)
 
 
-hypot = _binary("hypot", np.hypot, dtype_rule="float", saves=(0, 1), save_out=True)
+hypot = _float_binary("hypot", np.hypot, "hypot_cpu", saves=(0, 1), save_out=True)
 hypot.defvjp(lambda g, out, x, y: (g * x / out, g * y / out))
 
 # ------------------------------------------------------------------------------------------------ special
@@ -473,7 +489,7 @@ def _xlog1py_vjp(g, out, x, y):
     return (gx, gy)
 
 
-logaddexp = _binary("logaddexp", np.logaddexp, dtype_rule="float", saves=(0, 1))
+logaddexp = _float_binary("logaddexp", np.logaddexp, "logaddexp_cpu", saves=(0, 1))
 
 
 @logaddexp.defpartials
@@ -483,7 +499,7 @@ def _logaddexp_partials(out, x, y):
     return (sigmoid(x - y) if _is_t(x) else None, sigmoid(y - x) if _is_t(y) else None)
 
 
-logaddexp2 = _binary("logaddexp2", np.logaddexp2, dtype_rule="float", saves=(0, 1))
+logaddexp2 = _float_binary("logaddexp2", np.logaddexp2, "logaddexp2_cpu", saves=(0, 1))
 logaddexp2.defpartials(lambda out, x, y: (sigmoid((x - y) * _LN2) if _is_t(x) else None,
                                           sigmoid((y - x) * _LN2) if _is_t(y) else None))
 
