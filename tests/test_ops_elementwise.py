@@ -607,3 +607,18 @@ def test_mixed_dtype_and_dim_operands_match_torch(name):
                     continue
                 assert_same(fn(probtorch, *[probtorch.from_numpy(a.copy()) for a in arrays]), expected,
                             equal_nan=True, what=f"{name} {da} {db} {na} {nb}")
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32", "bool", "uint8"])
+@pytest.mark.parametrize("case", params([c for c in CASES if _arity(c) == 1]))
+def test_unary_rows_on_integer_inputs_match_torch(case, dtype):
+    """Each unary row on integer/bool input: torch's promoted result, or torch's exception type."""
+    a = np.array([1, 0, 2, 3]).astype(dtype)
+    try:
+        expected = case.fn(torch, torch.from_numpy(a.copy()))
+    except Exception as e:
+        with pytest.raises(type(e)):
+            case.fn(probtorch, probtorch.from_numpy(a.copy()))
+        return
+    assert_same(case.fn(probtorch, probtorch.from_numpy(a.copy())), expected, rtol=1e-6, atol=1e-6, equal_nan=True,
+                what=case.name)

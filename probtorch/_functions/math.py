@@ -352,6 +352,9 @@ def conj(input):
 
 
 def positive(input):
+    """The input itself (+input); refused for bool tensors, as in torch."""
+    if input.dtype is _dtype.bool:
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
     return input
 
 

@@ -133,6 +133,7 @@ def _float_kernel_only(kernel):
 
 
 def _float_binary(name, impl, kernel, **kw):
+    """An elementwise primitive over floating operands only (integer or bool operands raise, as in torch)."""
     prim = _CheckedPrimitive(name, _quiet(impl), elementwise=True, dtype_rule="float", **kw)
     prim.check = _float_kernel_only(kernel)
     return prim
@@ -311,6 +312,8 @@ trunc.defpartials(_zero_partial)
 
 def _round_impl(x, decimals=0):
     if x.dtype.kind in "iub":
+        if decimals:
+            raise NotImplementedError(f'"round_cpu" not implemented for \'{_type_name(x.dtype)}\'')
         return x.copy()
     return np.round(x, decimals)
 
@@ -653,7 +656,7 @@ def _softplus_impl(x, beta=1.0, threshold=20.0):
     return np.where(bx > threshold, x, np.logaddexp(0, bx) / beta).astype(x.dtype, copy=False)
 
 
-softplus = _unary("softplus", _softplus_impl)
+softplus = _float_binary("softplus", _softplus_impl, "softplus_cpu")  # one operand; floats only, as torch
 
 
 @softplus.defpartials
