@@ -38,14 +38,7 @@ class Beta(ExponentialFamily):
         super().__init__(batch_shape, validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Beta, _instance)
-        batch_shape = Size(batch_shape)
-        new._c1 = self._c1.expand(batch_shape)
-        new._c0 = self._c0.expand(batch_shape)
-        new.__dict__.pop("_dirichlet_cache", None)
-        super(Beta, new).__init__(batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expand_params(Beta, batch_shape, _instance, ("_c1", "_c0"))
 
     @property
     def concentration1(self):

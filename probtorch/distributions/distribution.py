@@ -84,6 +84,29 @@ class Distribution:
         """
         raise NotImplementedError
 
+    def _expand_params(self, cls, batch_shape, _instance, params, shared=()):
+        """The whole of `expand` for a distribution that is just its parameters.
+
+        Returns a new instance (of type(self), checked against `cls` as `_get_checked_instance` does) whose
+        `params` are views of this instance's, expanded to `batch_shape` followed by each one's own trailing
+        non-batch dims; a parameter derived lazily and not yet computed is skipped (the new instance derives its
+        own). Attributes named in `shared` are shared as they are. Validation follows this instance, and the
+        parameters are not checked again.
+        """
+        new = self._get_checked_instance(cls, _instance)
+        batch_shape = Size(batch_shape)
+        n_batch = len(self._batch_shape)
+        for name in params:
+            if name not in self.__dict__ and isinstance(getattr(type(self), name, None), lazy_property):
+                continue
+            value = getattr(self, name)
+            setattr(new, name, value.expand(batch_shape + value.shape[n_batch:]))
+        for name in shared:
+            setattr(new, name, getattr(self, name))
+        super(cls, new).__init__(batch_shape, self._event_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
     @property
     def batch_shape(self):
         """The shape over which parameters are batched."""
