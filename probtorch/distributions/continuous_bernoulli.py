@@ -1,6 +1,5 @@
 """Continuous Bernoulli distribution on [0, 1]."""
 import math
-import numbers
 
 from .. import constraints
 from .._tensor import Size
@@ -9,12 +8,12 @@ from .._grad_mode import no_grad
 from .._functions.creation import full_like, zeros_like, ones_like
 from ..nn.functional import binary_cross_entropy_with_logits
 from .exp_family import ExponentialFamily
-from .utils import broadcast_all, clamp_probs, lazy_property, logits_to_probs, probs_to_logits
+from .utils import _ProbsOrLogits, broadcast_all, clamp_probs, lazy_property, logits_to_probs
 
 __all__ = ["ContinuousBernoulli"]
 
 
-class ContinuousBernoulli(ExponentialFamily):
+class ContinuousBernoulli(_ProbsOrLogits, ExponentialFamily):
     r"""Continuous Bernoulli distribution (Loaiza-Ganem & Cunningham, 2019) on [0, 1]:
 
     .. math:: p(x) = C(\lambda)\, \lambda^x (1 - \lambda)^{1 - x}, \qquad
@@ -36,11 +35,8 @@ class ContinuousBernoulli(ExponentialFamily):
     has_rsample = True
 
     def __init__(self, probs=None, logits=None, lims=(0.499, 0.501), validate_args=None):
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+        self._set_probs_or_logits(probs, logits)
         if probs is not None:
-            is_scalar = isinstance(probs, numbers.Number)
-            (self.probs,) = broadcast_all(probs)
             # probs are checked before clamping (clamping would hide values outside [0, 1])
             if validate_args if validate_args is not None else self._validate_args:
                 if not bool(self.arg_constraints["probs"].check(self.probs)._data.all()):
@@ -49,33 +45,16 @@ class ContinuousBernoulli(ExponentialFamily):
                                      f"constraint {self.arg_constraints['probs']!r}, but found invalid values:\n"
                                      f"{self.probs}")
             self.probs = clamp_probs(self.probs)
-        else:
-            is_scalar = isinstance(logits, numbers.Number)
-            (self.logits,) = broadcast_all(logits)
-        self._param = self.probs if probs is not None else self.logits
         self._lims = lims
-        super().__init__(Size() if is_scalar else self._param.size(), validate_args=validate_args)
+        super().__init__(self._param.size(), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(ContinuousBernoulli, _instance)
-        new._lims = self._lims
-        batch_shape = Size(batch_shape)
-        if "probs" in self.__dict__:
-            new.probs = self.probs.expand(batch_shape)
-            new._param = new.probs
-        if "logits" in self.__dict__:
-            new.logits = self.logits.expand(batch_shape)
-            new._param = new.logits
-        super(ContinuousBernoulli, new).__init__(batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
-
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
+        return self._expand_params(ContinuousBernoulli, batch_shape, _instance, ("probs", "logits"),
+                                   shared=("_lims",))
 
     @lazy_property
     def probs(self):
+        # clamped, as given probs are: the closed forms need lambda strictly inside (0, 1)
         return clamp_probs(logits_to_probs(self.logits, is_binary=True))
 
     @property

@@ -1,6 +1,4 @@
 """Geometric distribution: the number of failures before the first success."""
-from numbers import Number
-
 import numpy as np
 
 import probtorch
@@ -9,12 +7,12 @@ from .. import constraints
 from .._random import _rng
 from .._tensor import Size, _make
 from .distribution import Distribution
-from .utils import broadcast_all, lazy_property, logits_to_probs, probs_to_logits
+from .utils import _ProbsOrLogits, broadcast_all
 
 __all__ = ["Geometric"]
 
 
-class Geometric(Distribution):
+class Geometric(_ProbsOrLogits, Distribution):
     r"""The number of failed Bernoulli(``probs``) trials before the first success.
 
     .. math:: p(k) = (1 - p)^k p, \quad k = 0, 1, 2, \dots
@@ -34,18 +32,8 @@ class Geometric(Distribution):
     support = constraints.nonnegative_integer
 
     def __init__(self, probs=None, logits=None, validate_args=None):
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
-        if probs is not None:
-            (self.probs,) = broadcast_all(probs)
-            param = self.probs
-            scalar = isinstance(probs, Number)
-        else:
-            (self.logits,) = broadcast_all(logits)
-            param = self.logits
-            scalar = isinstance(logits, Number)
-        batch_shape = Size() if scalar else param.size()
-        super().__init__(batch_shape, validate_args=validate_args)
+        self._set_probs_or_logits(probs, logits)
+        super().__init__(self._param.size(), validate_args=validate_args)
         if self._validate_args and probs is not None:
             # the unit interval admits 0, but a success probability of 0 gives no distribution
             if not bool((self.probs > 0).all()):
@@ -55,15 +43,7 @@ class Geometric(Distribution):
                     f"invalid values:\n{self.probs}")
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Geometric, _instance)
-        batch_shape = Size(batch_shape)
-        if "probs" in self.__dict__:
-            new.probs = self.probs.expand(batch_shape)
-        if "logits" in self.__dict__:
-            new.logits = self.logits.expand(batch_shape)
-        super(Geometric, new).__init__(batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expand_params(Geometric, batch_shape, _instance, ("probs", "logits"))
 
     @property
     def mean(self):
@@ -76,14 +56,6 @@ class Geometric(Distribution):
     @property
     def variance(self):
         return (1.0 / self.probs - 1.0) / self.probs
-
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self):
-        return logits_to_probs(self.logits, is_binary=True)
 
     def sample(self, sample_shape=Size()):
         shape = self._extended_shape(sample_shape)

@@ -7,7 +7,7 @@ from .. import constraints
 from .._random import _rng
 from .._tensor import Size, _make
 from .distribution import Distribution
-from .utils import broadcast_all, lazy_property, logits_to_probs, probs_to_logits
+from .utils import _ProbsOrLogits
 
 __all__ = ["NegativeBinomial"]
 
@@ -16,7 +16,7 @@ def _logsigmoid(x):
     return -probtorch.logaddexp(-x, 0.0)
 
 
-class NegativeBinomial(Distribution):
+class NegativeBinomial(_ProbsOrLogits, Distribution):
     r"""The number of successes before ``total_count`` failures, each trial succeeding with ``probs``.
 
     .. math:: p(k) = \frac{\Gamma(r + k)}{k!\,\Gamma(r)} p^k (1 - p)^r, \quad k = 0, 1, 2, \dots
@@ -40,31 +40,12 @@ class NegativeBinomial(Distribution):
     support = constraints.nonnegative_integer
 
     def __init__(self, total_count, probs=None, logits=None, validate_args=None):
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
-        if probs is not None:
-            self.total_count, self.probs = broadcast_all(total_count, probs)
-            self.total_count = self.total_count.type_as(self.probs)
-            self._param = self.probs
-        else:
-            self.total_count, self.logits = broadcast_all(total_count, logits)
-            self.total_count = self.total_count.type_as(self.logits)
-            self._param = self.logits
+        (total_count,) = self._set_probs_or_logits(probs, logits, total_count)
+        self.total_count = total_count.type_as(self._param)
         super().__init__(self._param.size(), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(NegativeBinomial, _instance)
-        batch_shape = Size(batch_shape)
-        new.total_count = self.total_count.expand(batch_shape)
-        if "probs" in self.__dict__:
-            new.probs = self.probs.expand(batch_shape)
-            new._param = new.probs
-        if "logits" in self.__dict__:
-            new.logits = self.logits.expand(batch_shape)
-            new._param = new.logits
-        super(NegativeBinomial, new).__init__(batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        return self._expand_params(NegativeBinomial, batch_shape, _instance, ("total_count", "probs", "logits"))
 
     @property
     def mean(self):
@@ -78,14 +59,6 @@ class NegativeBinomial(Distribution):
     def variance(self):
         # mean / (1 - p), with 1 - p = sigmoid(-logits)
         return self.mean / probtorch.sigmoid(-self.logits)
-
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self):
-        return logits_to_probs(self.logits, is_binary=True)
 
     @property
     def param_shape(self):

@@ -1,6 +1,4 @@
 """Relaxed (concrete / Gumbel-sigmoid) Bernoulli distributions."""
-from numbers import Number
-
 import numpy as np
 
 import probtorch
@@ -11,7 +9,7 @@ from .._tensor import Size, _make
 from ..transforms import SigmoidTransform
 from .distribution import Distribution
 from .transformed_distribution import TransformedDistribution
-from .utils import broadcast_all, lazy_property, logits_to_probs, probs_to_logits
+from .utils import _ProbsOrLogits, broadcast_all
 
 __all__ = ["LogitRelaxedBernoulli", "RelaxedBernoulli"]
 
@@ -23,7 +21,7 @@ def _uniform_open(shape, dtype):
     return _make(np.clip(u, fi.tiny, 1 - fi.eps))
 
 
-class LogitRelaxedBernoulli(Distribution):
+class LogitRelaxedBernoulli(_ProbsOrLogits, Distribution):
     r"""The logit of a :class:`RelaxedBernoulli` draw: :math:`x = (\ell + \log u - \log(1 - u)) / \tau` for
     :math:`u \sim U(0, 1)`, :math:`\ell` the logits and :math:`\tau` the temperature.
 
@@ -46,40 +44,12 @@ class LogitRelaxedBernoulli(Distribution):
 
     def __init__(self, temperature, probs=None, logits=None, validate_args=None):
         self.temperature = temperature
-        if (probs is None) == (logits is None):
-            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
-        if probs is not None:
-            scalar = isinstance(probs, Number)
-            (self.probs,) = broadcast_all(probs)
-            self._param = self.probs
-        else:
-            scalar = isinstance(logits, Number)
-            (self.logits,) = broadcast_all(logits)
-            self._param = self.logits
-        batch_shape = Size() if scalar else self._param.size()
-        super().__init__(batch_shape, validate_args=validate_args)
+        self._set_probs_or_logits(probs, logits)
+        super().__init__(self._param.size(), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(LogitRelaxedBernoulli, _instance)
-        batch_shape = Size(batch_shape)
-        new.temperature = self.temperature
-        if "probs" in self.__dict__:
-            new.probs = self.probs.expand(batch_shape)
-            new._param = new.probs
-        if "logits" in self.__dict__:
-            new.logits = self.logits.expand(batch_shape)
-            new._param = new.logits
-        super(LogitRelaxedBernoulli, new).__init__(batch_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
-
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self):
-        return logits_to_probs(self.logits, is_binary=True)
+        return self._expand_params(LogitRelaxedBernoulli, batch_shape, _instance, ("probs", "logits"),
+                                   shared=("temperature",))
 
     @property
     def param_shape(self):

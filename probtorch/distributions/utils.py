@@ -128,6 +128,47 @@ class _lazy_property_and_property(lazy_property, property):
         self.__name__ = wrapped.__name__
 
 
+class _ProbsOrLogits:
+    """Mixin for a distribution given by exactly one of ``probs`` and ``logits``.
+
+    The one given is stored under its name; the other is derived from it on first access (`lazy_property`).
+    Binary distributions use sigmoid / log-odds; a class with ``_is_binary = False`` uses softmax / log over the
+    last dim. ``expand`` passes ``("probs", "logits")`` to ``_expand_params``, which copies whichever are held.
+    """
+
+    _is_binary = True
+
+    def _set_probs_or_logits(self, probs, logits, *others):
+        """Store whichever of `probs` and `logits` is given (numbers become tensors), broadcast with `others`.
+
+        Returns:
+            list: `others` broadcast to the parameter's shape.
+
+        Raises:
+            ValueError: unless exactly one of `probs` and `logits` is given.
+        """
+        if (probs is None) == (logits is None):
+            raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+        name, value = ("probs", probs) if probs is not None else ("logits", logits)
+        *others, value = broadcast_all(*others, value)
+        setattr(self, name, value)
+        return others
+
+    @property
+    def _param(self):
+        """The parameter held: probs or logits (once both are computed, either: they share shape and dtype)."""
+        d = self.__dict__
+        return d["probs"] if "probs" in d else d["logits"]
+
+    @lazy_property
+    def logits(self):
+        return probs_to_logits(self.probs, is_binary=self._is_binary)
+
+    @lazy_property
+    def probs(self):
+        return logits_to_probs(self.logits, is_binary=self._is_binary)
+
+
 def tril_matrix_to_vec(mat, diag=0):
     """The entries of the lower triangle of `mat` (offset `diag`), row by row, as the last dim."""
     n = mat.shape[-1]
