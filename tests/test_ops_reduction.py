@@ -541,3 +541,20 @@ def test_special_values_match_torch(case, transpose):
         res.append((outs, tuple(m.zeros(a.shape, dtype=m.float64) if g is None else g for g in grads)))
     assert_same(res[0][0], res[1][0], rtol=1e-6, atol=1e-7, equal_nan=True, what=case.name)
     assert_same(res[0][1], res[1][1], rtol=1e-6, atol=1e-7, equal_nan=True, what=case.name + " grad")
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32", "bool", "uint8"])
+@pytest.mark.parametrize("case", params([c for c in CASES if c.fn.__code__.co_argcount == 2]))
+def test_rows_on_integer_inputs_match_torch(case, dtype):
+    """Each one-tensor row on integer/bool input: torch's result and dtype, or torch's exception type."""
+    a = (np.arange(12).reshape(3, 4) % 5).astype(dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            expected = case.fn(torch, torch.from_numpy(a.copy()))
+        except Exception as e:
+            with pytest.raises(type(e)):
+                case.fn(probtorch, probtorch.from_numpy(a.copy()))
+            return
+        assert_same(case.fn(probtorch, probtorch.from_numpy(a.copy())), expected, rtol=1e-6, atol=1e-6,
+                    equal_nan=True, what=case.name)

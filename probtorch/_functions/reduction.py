@@ -71,6 +71,12 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
 
 
 def nanmean(input, dim=None, keepdim=False, *, dtype=None):
+    """mean ignoring NaN (NaN only where a slice is all NaN); floating or complex input only, as torch."""
+    if dtype is not None:
+        input = input.to(dtype)
+    if not (input.is_floating_point() or input.is_complex()):
+        raise RuntimeError(f"nanmean(): expected input to have floating point or complex dtype but got "
+                           f"{E._type_name(input.dtype.np)}")
     notnan = (~input.isnan()).sum(dim, keepdim)
     return nansum(input, dim, keepdim, dtype=dtype) / notnan
 
@@ -268,7 +274,9 @@ def cummin(input, dim):
 
 
 def logcumsumexp(input, dim):
-    """log(cumsum(exp(input))) along `dim`, computed stably (shifting by the detached max)."""
+    """log(cumsum(exp(input))) along `dim`, computed stably (shifting by the detached max); floats only."""
+    if input.dtype.category <= 1:
+        raise NotImplementedError(f'"logcumsumexp_out_cpu" not implemented for \'{E._type_name(input.dtype.np)}\'')
     if input.numel() == 0:
         return cumsum(input.exp(), dim).log()
     dim = _wrap_dim(dim, input.ndim)
