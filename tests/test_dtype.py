@@ -1,6 +1,5 @@
 """dtypes and type promotion against torch: promote_types, result_type over tensors / 0-dim tensors / Python
 scalars (hypothesis), what ops actually return, can_cast, finfo/iinfo, and the default dtype."""
-import math
 
 import numpy as np
 import pytest

@@ -1,7 +1,6 @@
 """Tensor repr against torch's: the same text up to the module name in dtype=..."""
 import math
 
-import numpy as np
 import pytest
 
 import probtorch

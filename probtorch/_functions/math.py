@@ -174,7 +174,6 @@ def floor_divide(input, other, *, out=None):
 def pow(input, exponent, *, out=None):
     """input ** exponent; either may be a Python number."""
     if not isinstance(input, Tensor):
-        from .creation import tensor
         input = _make(np.asarray(input, _dtype.result_type(input, exponent).np))
     return _out(E.pow(input, exponent), out)
 

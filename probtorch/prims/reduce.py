@@ -10,7 +10,7 @@ from .elementwise import _quiet
 def _prim(name, impl, **kw):
     # reductions of inf/NaN give inf/NaN silently, as in torch (no numpy floating-point warnings)
     return Primitive(name, _quiet(impl), **kw)
-from .shape import expand, reshape, flip, sum_to_size
+from .shape import expand, reshape, flip
 
 
 def _keep_shape(shape, dims):
