@@ -88,8 +88,9 @@ class Distribution:
         """The whole of `expand` for a distribution that is just its parameters.
 
         Returns a new instance (of type(self), checked against `cls` as `_get_checked_instance` does) whose
-        `params` are views of this instance's, expanded to `batch_shape` followed by each one's own trailing
-        non-batch dims; a parameter derived lazily and not yet computed is skipped (the new instance derives its
+        `params` are this instance's expanded to `batch_shape` followed by each one's own trailing dims beyond
+        this batch shape: tensors (as views) or distributions it is built from (a distribution's trailing batch
+        dims are kept). A parameter derived lazily and not yet computed is skipped (the new instance derives its
         own). Attributes named in `shared` are shared as they are. Validation follows this instance, and the
         parameters are not checked again.
         """
@@ -100,7 +101,8 @@ class Distribution:
             if name not in self.__dict__ and isinstance(getattr(type(self), name, None), lazy_property):
                 continue
             value = getattr(self, name)
-            setattr(new, name, value.expand(batch_shape + value.shape[n_batch:]))
+            own_shape = value.batch_shape if isinstance(value, Distribution) else value.shape
+            setattr(new, name, value.expand(batch_shape + own_shape[n_batch:]))
         for name in shared:
             setattr(new, name, getattr(self, name))
         super(cls, new).__init__(batch_shape, self._event_shape, validate_args=False)
