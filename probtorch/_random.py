@@ -247,8 +247,20 @@ def _install_methods():
         return self.copy_(_make(_rng(generator).geometric(p, self.shape)))
 
     def random_(self, from_=0, to=None, *, generator=None):
+        """Integers uniform on [from_, to); random_(to) means [0, to); random_() spans the dtype: [0, max] for
+        integers, {0, 1} for bool, [0, 2**mantissa] for floats (every integer exactly representable)."""
         if to is None:
-            from_, to = 0, (from_ if from_ else 2 ** min(self._data.dtype.itemsize * 8 - 1, 53))
+            if from_:
+                from_, to = 0, from_
+            else:
+                dt = self._data.dtype
+                if dt == np.bool_:
+                    top = 1
+                elif dt.kind in "iu":
+                    top = int(np.iinfo(dt).max)
+                else:
+                    top = 2 ** (np.finfo(dt).nmant + 1)
+                return self.copy_(_make(_rng(generator).integers(0, top, self.shape, endpoint=True)))
         return self.copy_(_make(_rng(generator).integers(from_, to, self.shape)))
 
     def bernoulli_method(self, p=None, *, generator=None):

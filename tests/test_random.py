@@ -279,3 +279,13 @@ def test_sampler_errors_match_torch(fn, match):
         fn(torch)
     with pytest.raises(expected.type, match=match):
         fn(probtorch)
+
+
+@pytest.mark.parametrize("dtype, top", [("bool", 1), ("uint8", 255), ("int8", 127), ("int32", 2 ** 31 - 1),
+                                        ("float32", 2 ** 24), ("float64", 2 ** 53)])
+def test_random_default_range_spans_the_dtype(dtype, top):
+    x = probtorch.empty(N, dtype=getattr(probtorch, dtype)).random_().numpy().astype(np.float64)
+    assert x.min() >= 0 and x.max() <= top and np.all(x == np.round(x))
+    _close_mean(x, top / 2, (top + 1) / math.sqrt(12))  # uniform on {0..top}
+    r = probtorch.empty(N, dtype=probtorch.int64).random_(-2, 3).numpy()
+    assert r.min() == -2 and r.max() == 2
