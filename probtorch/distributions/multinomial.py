@@ -11,7 +11,7 @@ from .._tensor import Size, _make
 from .binomial import Binomial
 from .categorical import Categorical
 from .distribution import Distribution
-from .utils import broadcast_all
+from .utils import _forwarded, broadcast_all
 
 __all__ = ["Multinomial"]
 
@@ -63,21 +63,10 @@ class Multinomial(Distribution):
     def support(self):
         return constraints.multinomial(self.total_count)
 
-    @property
-    def _param(self):
-        return self._categorical._param
-
-    @property
-    def probs(self):
-        return self._categorical.probs
-
-    @property
-    def logits(self):
-        return self._categorical.logits
-
-    @property
-    def param_shape(self):
-        return self._categorical.param_shape
+    _param = _forwarded("_categorical", "_param")
+    probs = _forwarded("_categorical", "probs")
+    logits = _forwarded("_categorical", "logits")
+    param_shape = _forwarded("_categorical", "param_shape")
 
     @property
     def mean(self):

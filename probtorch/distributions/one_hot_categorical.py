@@ -5,6 +5,7 @@ from .. import constraints
 from .._tensor import Size
 from .categorical import Categorical
 from .distribution import Distribution
+from .utils import _forwarded
 
 __all__ = ["OneHotCategorical"]
 
@@ -38,17 +39,10 @@ class OneHotCategorical(Distribution):
     def expand(self, batch_shape, _instance=None):
         return self._expand_params(OneHotCategorical, batch_shape, _instance, ("_categorical",))
 
-    @property
-    def _param(self):
-        return self._categorical._param
-
-    @property
-    def probs(self):
-        return self._categorical.probs
-
-    @property
-    def logits(self):
-        return self._categorical.logits
+    _param = _forwarded("_categorical", "_param")
+    probs = _forwarded("_categorical", "probs")
+    logits = _forwarded("_categorical", "logits")
+    param_shape = _forwarded("_categorical", "param_shape")
 
     @property
     def mean(self):
@@ -63,10 +57,6 @@ class OneHotCategorical(Distribution):
     def variance(self):
         p = self._categorical.probs
         return p * (1 - p)
-
-    @property
-    def param_shape(self):
-        return self._categorical.param_shape
 
     def sample(self, sample_shape=Size()):
         sample_shape = Size(sample_shape)

@@ -9,7 +9,7 @@ from .._tensor import Size, _make
 from ..transforms import SigmoidTransform
 from .distribution import Distribution
 from .transformed_distribution import TransformedDistribution
-from .utils import _ProbsOrLogits, broadcast_all
+from .utils import _ProbsOrLogits, _forwarded, broadcast_all
 
 __all__ = ["LogitRelaxedBernoulli", "RelaxedBernoulli"]
 
@@ -101,14 +101,6 @@ class RelaxedBernoulli(TransformedDistribution):
         new = self._get_checked_instance(RelaxedBernoulli, _instance)
         return super().expand(batch_shape, _instance=new)
 
-    @property
-    def temperature(self):
-        return self.base_dist.temperature
-
-    @property
-    def logits(self):
-        return self.base_dist.logits
-
-    @property
-    def probs(self):
-        return self.base_dist.probs
+    temperature = _forwarded("base_dist", "temperature")
+    logits = _forwarded("base_dist", "logits")
+    probs = _forwarded("base_dist", "probs")

@@ -8,6 +8,7 @@ from .categorical import Categorical
 from .distribution import Distribution
 from .relaxed_bernoulli import _uniform_open
 from .transformed_distribution import TransformedDistribution
+from .utils import _forwarded
 
 __all__ = ["ExpRelaxedCategorical", "RelaxedOneHotCategorical"]
 
@@ -45,17 +46,9 @@ class ExpRelaxedCategorical(Distribution):
         return self._expand_params(ExpRelaxedCategorical, batch_shape, _instance, ("_categorical",),
                                    shared=("temperature",))
 
-    @property
-    def param_shape(self):
-        return self._categorical.param_shape
-
-    @property
-    def logits(self):
-        return self._categorical.logits
-
-    @property
-    def probs(self):
-        return self._categorical.probs
+    param_shape = _forwarded("_categorical", "param_shape")
+    logits = _forwarded("_categorical", "logits")
+    probs = _forwarded("_categorical", "probs")
 
     def rsample(self, sample_shape=Size()):
         shape = self._extended_shape(sample_shape)
@@ -106,14 +99,6 @@ class RelaxedOneHotCategorical(TransformedDistribution):
         new = self._get_checked_instance(RelaxedOneHotCategorical, _instance)
         return super().expand(batch_shape, _instance=new)
 
-    @property
-    def temperature(self):
-        return self.base_dist.temperature
-
-    @property
-    def logits(self):
-        return self.base_dist.logits
-
-    @property
-    def probs(self):
-        return self.base_dist.probs
+    temperature = _forwarded("base_dist", "temperature")
+    logits = _forwarded("base_dist", "logits")
+    probs = _forwarded("base_dist", "probs")

@@ -169,6 +169,16 @@ class _ProbsOrLogits:
         return logits_to_probs(self.logits, is_binary=self._is_binary)
 
 
+def _forwarded(owner, name):
+    """A read-only property returning ``self.<owner>.<name>``, for a distribution built around another one
+    (e.g. ``probs = _forwarded("_categorical", "probs")``)."""
+    def get(self):
+        return getattr(getattr(self, owner), name)
+    get.__name__ = name
+    get.__doc__ = f"The ``{name}`` of the underlying ``{owner}``."
+    return property(get)
+
+
 def tril_matrix_to_vec(mat, diag=0):
     """The entries of the lower triangle of `mat` (offset `diag`), row by row, as the last dim."""
     n = mat.shape[-1]
