@@ -104,32 +104,27 @@ def amin(input, dim=(), keepdim=False):
     return R.amin(input, dims=_ext_dims(dim, input), keepdim=keepdim)
 
 
-def _select_along(input, dim, keepdim, index_fn):
-    dim = _wrap_dim(dim, input.ndim)
+def _select_along(input, dim, keepdim, np_arg, name):
+    """(values, indices) of max/min along `dim`: the index from numpy, the values gathered (so gradients reach the
+    selected elements)."""
     if input.ndim == 0:
-        return _values_indices(input * 1 if input._rg else input.clone(), _make(np.zeros((), np.int64)))
+        return _scalar_select(input, dim)
+    dim = _wrap_dim(dim, input.ndim)
     if input.shape[dim] == 0:
-        raise IndexError(f"max(): Expected reduction dim {dim} to have non-zero size.")
-    idx = index_fn(input, dim)
-    values = S.gather(input, idx._data, dim=dim)
-    if not keepdim:
-        values = values.squeeze(dim)
-        idx = idx.squeeze(dim)
-    return _values_indices(values, idx)
-
-
-def _argext(np_fn):
-    def fn(input, dim):
-        d = input._data
-        idx = np_fn(d, axis=dim)
-        if d.dtype.kind == "f":
-            # NaN wins in the slices that hold one, as in torch: report its first position there
-            nan = np.isnan(d)
-            has_nan = nan.any(axis=dim)
-            if has_nan.any():
-                idx = np.where(has_nan, np.argmax(nan, axis=dim), idx)
-        return _make(np.expand_dims(idx, dim).astype(np.int64))
-    return fn
+        raise IndexError(f"{name}(): Expected reduction dim {dim} to have non-zero size.")
+    d = input._data
+    idx = np_arg(d, axis=dim, keepdims=True)
+    if d.dtype.kind == "f":
+        # NaN wins in the slices that hold one, as in torch: report its first position there
+        nan = np.isnan(d)
+        has_nan = nan.any(axis=dim, keepdims=True)
+        if has_nan.any():
+            idx = np.where(has_nan, np.argmax(nan, axis=dim, keepdims=True), idx)
+    idx = idx.astype(np.int64, copy=False)
+    values = S.gather(input, idx, dim=dim)
+    if keepdim:
+        return _values_indices(values, _make(idx))
+    return _values_indices(values.squeeze(dim), _make(np.squeeze(idx, dim)))
 
 
 def max(input, dim=None, keepdim=False, *, out=None):
@@ -141,7 +136,7 @@ def max(input, dim=None, keepdim=False, *, out=None):
             raise RuntimeError("max(): Expected reduction dim to be specified for input.numel() == 0. Specify "
                                "the reduction dim with the 'dim' argument.")
         return R.amax(input, dims=None, nan_share=True)
-    return _select_along(input, dim, keepdim, _argext(np.argmax))
+    return _select_along(input, dim, keepdim, np.argmax, "max")
 
 
 def min(input, dim=None, keepdim=False, *, out=None):
@@ -153,7 +148,7 @@ def min(input, dim=None, keepdim=False, *, out=None):
             raise RuntimeError("min(): Expected reduction dim to be specified for input.numel() == 0. Specify "
                                "the reduction dim with the 'dim' argument.")
         return R.amin(input, dims=None, nan_share=True)
-    return _select_along(input, dim, keepdim, _argext(np.argmin))
+    return _select_along(input, dim, keepdim, np.argmin, "min")
 
 
 def aminmax(input, *, dim=None, keepdim=False):
