@@ -1,8 +1,5 @@
 """Beta distribution."""
-import numbers
-
 from .. import constraints
-from .._tensor import Size
 from .._functions.shape import stack
 from .exp_family import ExponentialFamily
 from .dirichlet import Dirichlet
@@ -31,11 +28,7 @@ class Beta(ExponentialFamily):
     def __init__(self, concentration1, concentration0, validate_args=None):
         c1, c0 = broadcast_all(concentration1, concentration0)
         self._c1, self._c0 = c1, c0
-        if isinstance(concentration1, numbers.Number) and isinstance(concentration0, numbers.Number):
-            batch_shape = Size()
-        else:
-            batch_shape = c1.size()
-        super().__init__(batch_shape, validate_args=validate_args)
+        super().__init__(c1.size(), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
         return self._expand_params(Beta, batch_shape, _instance, ("_c1", "_c0"))

@@ -1,6 +1,5 @@
 """Fisher-Snedecor (F) distribution."""
 import math
-import numbers
 
 from .. import constraints, _dtype
 from .._tensor import Size
@@ -30,11 +29,7 @@ class FisherSnedecor(Distribution):
 
     def __init__(self, df1, df2, validate_args=None):
         self.df1, self.df2 = broadcast_all(df1, df2)
-        if isinstance(df1, numbers.Number) and isinstance(df2, numbers.Number):
-            batch_shape = Size()
-        else:
-            batch_shape = self.df1.size()
-        super().__init__(batch_shape, validate_args=validate_args)
+        super().__init__(self.df1.size(), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
         return self._expand_params(FisherSnedecor, batch_shape, _instance, ("df1", "df2"))

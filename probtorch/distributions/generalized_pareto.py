@@ -1,6 +1,5 @@
 """Generalized Pareto distribution."""
 import math
-import numbers
 
 from .. import constraints
 from .._tensor import Size
@@ -38,11 +37,7 @@ class GeneralizedPareto(Distribution):
 
     def __init__(self, loc, scale, concentration, validate_args=None):
         self.loc, self.scale, self.concentration = broadcast_all(loc, scale, concentration)
-        if all(isinstance(v, numbers.Number) for v in (loc, scale, concentration)):
-            batch_shape = Size()
-        else:
-            batch_shape = self.loc.size()
-        super().__init__(batch_shape, validate_args=validate_args)
+        super().__init__(self.loc.size(), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
         return self._expand_params(GeneralizedPareto, batch_shape, _instance, ("loc", "scale", "concentration"))

@@ -1,5 +1,4 @@
 """Continuous uniform distribution on a half-open interval."""
-import numbers
 
 from .. import constraints
 from .._tensor import Size
@@ -24,11 +23,7 @@ class Uniform(Distribution):
 
     def __init__(self, low, high, validate_args=None):
         self.low, self.high = broadcast_all(low, high)
-        if isinstance(low, numbers.Number) and isinstance(high, numbers.Number):
-            batch_shape = Size()
-        else:
-            batch_shape = self.low.size()
-        super().__init__(batch_shape, validate_args=validate_args)
+        super().__init__(self.low.size(), validate_args=validate_args)
         if self._validate_args and not bool((self.low._data < self.high._data).all()):
             raise ValueError("Uniform is not defined when low>= high")
 
