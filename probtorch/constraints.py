@@ -64,6 +64,7 @@ class Constraint:
 
     is_discrete = False
     event_dim = 0
+    _repr_attrs = ()  # the attributes (bounds) that __repr__ lists as keyword arguments
 
     def check(self, value):
         """Return a bool Tensor of shape ``sample_shape + batch_shape``: whether each event of ``value`` is valid."""
@@ -71,7 +72,8 @@ class Constraint:
 
     def __repr__(self):
         # Private classes are named with a leading underscore; the repr drops it, like torch.
-        return self.__class__.__name__[1:] + "()"
+        args = ", ".join(f"{name}={getattr(self, name)}" for name in self._repr_attrs)
+        return f"{self.__class__.__name__[1:]}({args})"
 
 
 class _Dependent(Constraint):
@@ -234,6 +236,7 @@ class _IntegerInterval(Constraint):
     """Integers in ``[lower_bound, upper_bound]``."""
 
     is_discrete = True
+    _repr_attrs = ("lower_bound", "upper_bound")
 
     def __init__(self, lower_bound, upper_bound):
         self.lower_bound = lower_bound
@@ -244,14 +247,12 @@ class _IntegerInterval(Constraint):
         value = _as_tensor(value)
         return _is_integral(value) & (value >= self.lower_bound) & (value <= self.upper_bound)
 
-    def __repr__(self):
-        return f"{self.__class__.__name__[1:]}(lower_bound={self.lower_bound}, upper_bound={self.upper_bound})"
-
 
 class _IntegerLessThan(Constraint):
     """Integers in ``(-inf, upper_bound]``."""
 
     is_discrete = True
+    _repr_attrs = ("upper_bound",)
 
     def __init__(self, upper_bound):
         self.upper_bound = upper_bound
@@ -261,14 +262,12 @@ class _IntegerLessThan(Constraint):
         value = _as_tensor(value)
         return _is_integral(value) & (value <= self.upper_bound)
 
-    def __repr__(self):
-        return f"{self.__class__.__name__[1:]}(upper_bound={self.upper_bound})"
-
 
 class _IntegerGreaterThan(Constraint):
     """Integers in ``[lower_bound, inf)``."""
 
     is_discrete = True
+    _repr_attrs = ("lower_bound",)
 
     def __init__(self, lower_bound):
         self.lower_bound = lower_bound
@@ -277,9 +276,6 @@ class _IntegerGreaterThan(Constraint):
     def check(self, value):
         value = _as_tensor(value)
         return _is_integral(value) & (value >= self.lower_bound)
-
-    def __repr__(self):
-        return f"{self.__class__.__name__[1:]}(lower_bound={self.lower_bound})"
 
 
 class _Real(Constraint):
@@ -293,6 +289,8 @@ class _Real(Constraint):
 class _GreaterThan(Constraint):
     """The open ray ``(lower_bound, inf]``."""
 
+    _repr_attrs = ("lower_bound",)
+
     def __init__(self, lower_bound):
         self.lower_bound = lower_bound
         super().__init__()
@@ -301,12 +299,11 @@ class _GreaterThan(Constraint):
         value = _as_tensor(value)
         return value > self.lower_bound
 
-    def __repr__(self):
-        return f"{self.__class__.__name__[1:]}(lower_bound={self.lower_bound})"
-
 
 class _GreaterThanEq(Constraint):
     """The closed ray ``[lower_bound, inf]``."""
+
+    _repr_attrs = ("lower_bound",)
 
     def __init__(self, lower_bound):
         self.lower_bound = lower_bound
@@ -316,12 +313,11 @@ class _GreaterThanEq(Constraint):
         value = _as_tensor(value)
         return value >= self.lower_bound
 
-    def __repr__(self):
-        return f"{self.__class__.__name__[1:]}(lower_bound={self.lower_bound})"
-
 
 class _LessThan(Constraint):
     """The open ray ``[-inf, upper_bound)``."""
+
+    _repr_attrs = ("upper_bound",)
 
     def __init__(self, upper_bound):
         self.upper_bound = upper_bound
@@ -331,12 +327,11 @@ class _LessThan(Constraint):
         value = _as_tensor(value)
         return value < self.upper_bound
 
-    def __repr__(self):
-        return f"{self.__class__.__name__[1:]}(upper_bound={self.upper_bound})"
-
 
 class _Interval(Constraint):
     """The closed interval ``[lower_bound, upper_bound]``."""
+
+    _repr_attrs = ("lower_bound", "upper_bound")
 
     def __init__(self, lower_bound, upper_bound):
         self.lower_bound = lower_bound
@@ -347,12 +342,11 @@ class _Interval(Constraint):
         value = _as_tensor(value)
         return (value >= self.lower_bound) & (value <= self.upper_bound)
 
-    def __repr__(self):
-        return f"{self.__class__.__name__[1:]}(lower_bound={self.lower_bound}, upper_bound={self.upper_bound})"
-
 
 class _HalfOpenInterval(Constraint):
     """The half-open interval ``[lower_bound, upper_bound)``."""
+
+    _repr_attrs = ("lower_bound", "upper_bound")
 
     def __init__(self, lower_bound, upper_bound):
         self.lower_bound = lower_bound
@@ -362,9 +356,6 @@ class _HalfOpenInterval(Constraint):
     def check(self, value):
         value = _as_tensor(value)
         return (value >= self.lower_bound) & (value < self.upper_bound)
-
-    def __repr__(self):
-        return f"{self.__class__.__name__[1:]}(lower_bound={self.lower_bound}, upper_bound={self.upper_bound})"
 
 
 class _Simplex(Constraint):
