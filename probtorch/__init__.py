@@ -17,6 +17,7 @@ from . import autograd, linalg, nn, optim
 from . import distributions
 from . import constraints, transforms  # noqa: E402
 from . import special
+from . import random  # noqa: F401  (torch.random namespace)
 from .special import gammainc as igamma, gammaincc as igammac
 from .linalg import matmul, dot, inner
 from .linalg import (einsum, det, slogdet, logdet, inv as inverse, cholesky_ as cholesky, cholesky_solve,

@@ -56,6 +56,33 @@ def _rng(generator):
     return (generator or default_generator)._rng
 
 
+class fork_rng:
+    """Context manager (and decorator) that restores the default generator's state on exit, so random draws inside
+    do not change the stream seen afterwards. `devices` is accepted for torch compatibility (CPU only here)."""
+
+    def __init__(self, devices=None, enabled=True, device_type="cuda"):
+        self.enabled = enabled
+
+    def __enter__(self):
+        if self.enabled:
+            self._state = default_generator.get_state()
+        return None
+
+    def __exit__(self, *exc):
+        if self.enabled:
+            default_generator.set_state(self._state)
+        return False
+
+    def __call__(self, fn):
+        import functools
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with fork_rng(enabled=self.enabled):
+                return fn(*args, **kwargs)
+        return wrapper
+
+
 def manual_seed(seed):
     """Seed the default generator; returns it."""
     return default_generator.manual_seed(seed)

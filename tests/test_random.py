@@ -289,3 +289,25 @@ def test_random_default_range_spans_the_dtype(dtype, top):
     _close_mean(x, top / 2, (top + 1) / math.sqrt(12))  # uniform on {0..top}
     r = probtorch.empty(N, dtype=probtorch.int64).random_(-2, 3).numpy()
     assert r.min() == -2 and r.max() == 2
+
+
+def test_fork_rng_restores_the_default_stream():
+    probtorch.manual_seed(3)
+    with probtorch.random.fork_rng():
+        inside = probtorch.rand(3)
+    after = probtorch.rand(3)
+    probtorch.manual_seed(3)
+    assert np.array_equal(probtorch.rand(3).numpy(), after.numpy())
+    assert np.array_equal(inside.numpy(), after.numpy())  # the fork started from the same state
+
+    @probtorch.random.fork_rng()
+    def draw():
+        return probtorch.randn(2)
+    probtorch.manual_seed(4)
+    draw()
+    x = probtorch.randn(2)
+    probtorch.manual_seed(4)
+    assert np.array_equal(probtorch.randn(2).numpy(), x.numpy())
+    with probtorch.random.fork_rng(enabled=False):
+        probtorch.rand(1)
+    assert probtorch.random.manual_seed is probtorch.manual_seed
