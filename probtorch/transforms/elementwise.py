@@ -12,8 +12,10 @@ __all__ = ["AbsTransform", "AffineTransform", "CumulativeDistributionTransform",
            "SigmoidTransform", "SoftplusTransform", "TanhTransform"]
 
 
-def _shape_of(v):
-    return tuple(v.shape) if isinstance(v, Tensor) else ()
+def _broadcast_with(shape, *params):
+    """`shape` broadcast against the shapes of the tensor `params` (a number broadcasts like shape ())."""
+    from .._functions.shape import broadcast_shapes
+    return broadcast_shapes(shape, *(tuple(p.shape) for p in params if isinstance(p, Tensor)))
 
 
 class ExpTransform(Transform):
@@ -85,12 +87,10 @@ class PowerTransform(Transform):
         return p.abs().log() + (p - 1) * x.log()
 
     def forward_shape(self, shape):
-        from .._functions.shape import broadcast_shapes
-        return broadcast_shapes(shape, _shape_of(self.exponent))
+        return _broadcast_with(shape, self.exponent)
 
     def inverse_shape(self, shape):
-        from .._functions.shape import broadcast_shapes
-        return broadcast_shapes(shape, _shape_of(self.exponent))
+        return _broadcast_with(shape, self.exponent)
 
 
 def _clipped_sigmoid(x):
@@ -274,12 +274,10 @@ class AffineTransform(Transform):
         return result.expand(broadcast_shapes(tuple(result.shape), batch))
 
     def forward_shape(self, shape):
-        from .._functions.shape import broadcast_shapes
-        return broadcast_shapes(shape, _shape_of(self.loc), _shape_of(self.scale))
+        return _broadcast_with(shape, self.loc, self.scale)
 
     def inverse_shape(self, shape):
-        from .._functions.shape import broadcast_shapes
-        return broadcast_shapes(shape, _shape_of(self.loc), _shape_of(self.scale))
+        return _broadcast_with(shape, self.loc, self.scale)
 
 
 class CumulativeDistributionTransform(Transform):

@@ -126,6 +126,14 @@ class ReshapeTransform(Transform):
         return self._swap(shape, self.out_shape, self.in_shape)
 
 
+def _parts(tseq, cache_size):
+    """`tseq` as a list of Transforms, each given `cache_size` (when nonzero); AssertionError for a non-Transform."""
+    tseq = list(tseq)
+    if not all(isinstance(t, Transform) for t in tseq):
+        raise AssertionError("All elements of tseq must be Transform instances")
+    return [t.with_cache(cache_size) for t in tseq] if cache_size else tseq
+
+
 def _check_dim(dim, x):
     if not -x.dim() <= dim < x.dim():
         raise AssertionError(f"dim {dim} out of range for a tensor with {x.dim()} dimensions")
@@ -147,14 +155,9 @@ class CatTransform(Transform):
     """
 
     def __init__(self, tseq, dim=0, lengths=None, cache_size=0):
-        tseq = list(tseq)
-        if not all(isinstance(t, Transform) for t in tseq):
-            raise AssertionError("All elements of tseq must be Transform instances")
-        if cache_size:
-            tseq = [t.with_cache(cache_size) for t in tseq]
         super().__init__(cache_size=cache_size)
-        self.transforms = tseq
-        self.lengths = [1] * len(tseq) if lengths is None else list(lengths)
+        self.transforms = _parts(tseq, cache_size)
+        self.lengths = [1] * len(self.transforms) if lengths is None else list(lengths)
         if len(self.lengths) != len(self.transforms):
             raise AssertionError(f"lengths ({len(self.lengths)}) must match the number of transforms "
                              f"({len(self.transforms)})")
@@ -234,13 +237,8 @@ class StackTransform(Transform):
     """
 
     def __init__(self, tseq, dim=0, cache_size=0):
-        tseq = list(tseq)
-        if not all(isinstance(t, Transform) for t in tseq):
-            raise AssertionError("All elements of tseq must be Transform instances")
-        if cache_size:
-            tseq = [t.with_cache(cache_size) for t in tseq]
         super().__init__(cache_size=cache_size)
-        self.transforms = tseq
+        self.transforms = _parts(tseq, cache_size)
         self.dim = dim
 
     def with_cache(self, cache_size=1):
