@@ -89,18 +89,22 @@ def manual_seed(seed):
 
 
 def seed():
+    """Seed the default generator from fresh entropy; returns the seed."""
     return default_generator.seed()
 
 
 def initial_seed():
+    """The seed the default generator was last seeded with."""
     return default_generator.initial_seed()
 
 
 def get_rng_state():
+    """The default generator's state as a uint8 tensor."""
     return default_generator.get_state()
 
 
 def set_rng_state(new_state):
+    """Restore the default generator's state from get_rng_state()."""
     default_generator.set_state(new_state)
 
 
@@ -139,6 +143,7 @@ def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, 
 
 
 def rand_like(input, *, dtype=None, generator=None, requires_grad=False, **kw):
+    """Uniform [0, 1) samples with input's shape (and dtype unless given)."""
     return rand(input.shape, generator=generator, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
@@ -149,6 +154,7 @@ def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
 
 
 def randn_like(input, *, dtype=None, generator=None, requires_grad=False, **kw):
+    """Standard normal samples with input's shape (and dtype unless given)."""
     return randn(input.shape, generator=generator, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
@@ -165,6 +171,7 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
 
 
 def randint_like(input, low=0, high=None, *, dtype=None, generator=None):
+    """Integers uniform on [low, high) with input's shape (and dtype unless given)."""
     if high is None:
         low, high = 0, low
     return randint(low, high, tuple(input.shape), generator=generator, dtype=dtype or input.dtype)

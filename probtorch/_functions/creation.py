@@ -106,10 +106,12 @@ def from_numpy(ndarray):
 
 
 def is_tensor(obj):
+    """Whether `obj` is a probtorch Tensor."""
     return isinstance(obj, Tensor)
 
 
 def numel(input):
+    """The number of elements of `input`."""
     return input.numel()
 
 
@@ -142,19 +144,23 @@ def _dt(dtype):
 
 
 def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    """A tensor of zeros of the given size (default dtype unless `dtype`)."""
     return _factory(np.zeros(_size(size), _dt(dtype)), requires_grad)
 
 
 def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    """A tensor of ones of the given size (default dtype unless `dtype`)."""
     return _factory(np.ones(_size(size), _dt(dtype)), requires_grad)
 
 
 def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False,
           memory_format=None):
+    """An uninitialized tensor of the given size."""
     return _factory(np.empty(_size(size), _dt(dtype)), requires_grad)
 
 
 def empty_strided(size, stride, *, dtype=None, device=None, requires_grad=False):
+    """An uninitialized tensor of `size` (strides are not controllable here; the result is contiguous)."""
     return empty(*size, dtype=dtype, requires_grad=requires_grad)
 
 
@@ -175,18 +181,22 @@ def _like(input, dtype):
 
 
 def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    """Zeros with input's shape (and dtype unless given)."""
     return _factory(np.zeros(input.shape, _like(input, dtype)), requires_grad)
 
 
 def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    """Ones with input's shape (and dtype unless given)."""
     return _factory(np.ones(input.shape, _like(input, dtype)), requires_grad)
 
 
 def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    """An uninitialized tensor with input's shape (and dtype unless given)."""
     return _factory(np.empty(input.shape, _like(input, dtype)), requires_grad)
 
 
 def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    """`fill_value` with input's shape (and dtype unless given)."""
     return _factory(np.full(input.shape, fill_value, _like(input, dtype)), requires_grad)
 
 
@@ -222,6 +232,7 @@ def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=F
 
 
 def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    """`steps` evenly spaced values from start to end inclusive."""
     start, end = _num(start), _num(end)
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
@@ -246,6 +257,7 @@ def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_g
 
 
 def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False):
+    """A 0-d tensor holding `s` (default float dtype unless `dtype`)."""
     return _factory(np.asarray(s, _dt(dtype)), requires_grad)
 
 
@@ -271,9 +283,11 @@ def triu_indices(row, col, offset=0, *, dtype=None, device=None):
 
 
 def complex(real, imag):
+    """A complex tensor from real and imaginary parts."""
     from .math import add, mul
     return add(real.to(real.dtype.to_complex()), mul(imag.to(imag.dtype.to_complex()), 1j))
 
 
 def polar(abs, angle):
+    """A complex tensor abs * (cos(angle) + i sin(angle))."""
     return complex(abs * angle.cos(), abs * angle.sin())

@@ -93,7 +93,12 @@ isposinf = _u(E.isposinf)
 isneginf = _u(E.isneginf)
 logical_not = _u(E.logical_not)
 bitwise_not = _u(E.bitwise_not)
-clone = lambda input, *, memory_format=None: E.clone(input)  # noqa: E731
+
+
+def clone(input, *, memory_format=None):
+    """A copy of `input` with its own storage (differentiable: the gradient passes through)."""
+    return E.clone(input)
+
 
 
 def _b(prim):
@@ -145,6 +150,7 @@ subtract = sub
 
 
 def rsub(input, other, *, alpha=1):
+    """other - alpha * input."""
     return sub(other, input, alpha=alpha)
 
 
@@ -164,10 +170,12 @@ divide = div
 
 
 def true_divide(input, other, *, out=None):
+    """input / other in floating point (alias of div without rounding)."""
     return _out(E.div(input, other), out)
 
 
 def floor_divide(input, other, *, out=None):
+    """input / other rounded toward minus infinity (integer division by zero raises)."""
     return _out(E.floor_divide(input, other), out)
 
 
@@ -179,6 +187,7 @@ def pow(input, exponent, *, out=None):
 
 
 def float_power(input, exponent, *, out=None):
+    """input ** exponent computed in float64 (complex128 for complex input)."""
     dt = _dtype.complex128 if (isinstance(input, Tensor) and input.is_complex()) else _dtype.float64
     x = input.to(dt) if isinstance(input, Tensor) else input
     y = exponent.to(dt) if isinstance(exponent, Tensor) else exponent
@@ -193,6 +202,7 @@ def square(input, *, out=None):
 
 
 def round(input, *, decimals=0, out=None):
+    """Round half to even, to `decimals` decimal places (integers unchanged)."""
     return _out(E.round(input, decimals=decimals) if decimals else E.round(input), out)
 
 
@@ -228,10 +238,12 @@ clip = clamp
 
 
 def clamp_min(input, min):
+    """clamp(input, min=min)."""
     return clamp(input, min=min)
 
 
 def clamp_max(input, max):
+    """clamp(input, max=max)."""
     return clamp(input, max=max)
 
 
@@ -268,14 +280,17 @@ def masked_fill(input, mask, value):
 
 
 def lerp(input, end, weight, *, out=None):
+    """input + weight * (end - input)."""
     return _out(input + weight * (end - input), out)
 
 
 def addcmul(input, tensor1, tensor2, *, value=1, out=None):
+    """input + value * tensor1 * tensor2."""
     return _out(input + value * tensor1 * tensor2, out)
 
 
 def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
+    """input + value * tensor1 / tensor2."""
     return _out(input + value * tensor1 / tensor2, out)
 
 
@@ -288,6 +303,7 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """True when every element is close in isclose's sense."""
     return builtins_bool(isclose(input, other, rtol, atol, equal_nan)._data.all())
 
 
@@ -295,24 +311,29 @@ builtins_bool = bool
 
 
 def equal(input, other):
+    """True when both tensors have the same shape and elements."""
     return input.shape == other.shape and builtins_bool((input._data == other._data).all())
 
 
 def isreal(input):
+    """Elementwise: is the imaginary part zero (always True for real dtypes)."""
     if input.is_complex():
         return _make(np.imag(input._data) == 0)
     return _make(np.ones(input.shape, bool))
 
 
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
+    """Replace NaN by `nan`, +inf by `posinf` and -inf by `neginf` (the dtype's extremes by default)."""
     return _out(E.nan_to_num(input, nan=nan, posinf=posinf, neginf=neginf), out)
 
 
 def deg2rad(input, *, out=None):
+    """Degrees to radians."""
     return _out(input * (_math.pi / 180.0), out)
 
 
 def rad2deg(input, *, out=None):
+    """Radians to degrees."""
     return _out(input * (180.0 / _math.pi), out)
 
 
@@ -333,6 +354,7 @@ def heaviside(input, values, *, out=None):
 
 
 def real(input):
+    """The real part (the input itself for real tensors)."""
     return E.real(input) if input.is_complex() else input
 
 
@@ -358,15 +380,18 @@ def positive(input):
 
 
 def dist(input, other, p=2):
+    """The p-norm of input - other."""
     return (input - other).norm(p)
 
 
 def cosine_similarity_(x1, x2, dim=1, eps=1e-8):
+    """Cosine similarity along `dim`, with the norms' product clamped below by `eps`."""
     n = (x1.norm(dim=dim) * x2.norm(dim=dim)).clamp_min(eps)
     return (x1 * x2).sum(dim) / n
 
 
 def sigmoid_(x):
+    """The logistic sigmoid (the primitive behind nn.functional.sigmoid)."""
     return E.sigmoid(x)
 
 

@@ -40,6 +40,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
 
 
 def nansum(input, dim=None, keepdim=False, *, dtype=None):
+    """Sum over `dim` treating NaN as zero."""
     return sum(E.where(input.isnan(), 0.0, input) if input.is_floating_point() else input, dim, keepdim, dtype=dtype)
 
 
@@ -82,6 +83,7 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None):
 
 
 def prod(input, dim=None, keepdim=False, *, dtype=None):
+    """Product over `dim` (all elements when None); integers and bool multiply in int64; exact gradients with zeros."""
     if dim is not None:
         dim = _wrap_dim(dim, input.ndim)
     return R.prod(input, dim=dim, keepdim=keepdim, dtype=None if dtype is None else dtype.np)
@@ -152,15 +154,18 @@ def min(input, dim=None, keepdim=False, *, out=None):
 
 
 def aminmax(input, *, dim=None, keepdim=False):
+    """(min, max) over `dim` (all elements when None) as a named tuple."""
     return _min_max(amin(input, dim if dim is not None else (), keepdim), amax(input, dim if dim is not None else (),
                                                                               keepdim))
 
 
 def argmax(input, dim=None, keepdim=False):
+    """Index of the largest value over `dim` (of the flattened input when None); NaN counts as largest."""
     return R.argmax(input, dim=None if dim is None else _wrap_dim(dim, input.ndim), keepdim=keepdim)
 
 
 def argmin(input, dim=None, keepdim=False):
+    """Index of the smallest value over `dim` (of the flattened input when None); NaN counts as smallest."""
     return R.argmin(input, dim=None if dim is None else _wrap_dim(dim, input.ndim), keepdim=keepdim)
 
 
@@ -214,10 +219,12 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(var, mean) over `dim`, with var's `correction`."""
     return var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
 
 
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(std, mean) over `dim`, with std's `correction`."""
     return std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
 
 
@@ -261,10 +268,12 @@ def _cum_ext(input, dim, np_fn):
 
 
 def cummax(input, dim):
+    """Running maximum along `dim` and the index where it was reached (the latest among equal values)."""
     return _cum_ext(input, dim, np.greater)
 
 
 def cummin(input, dim):
+    """Running minimum along `dim` and the index where it was reached (the latest among equal values)."""
     return _cum_ext(input, dim, np.less)
 
 
@@ -305,6 +314,7 @@ def vector_norm(input, ord=2, dim=None, keepdim=False, *, dtype=None):
 
 
 def all(input, dim=None, keepdim=False):
+    """Whether every element over `dim` is non-zero (bool; uint8 for uint8 input, as torch)."""
     dims = None if dim is None else _dims(dim, input.ndim)
     if input.ndim == 0:  # torch accepts dim 0/-1 on a 0-d tensor; numpy has no axis to reduce
         dims = None
@@ -312,6 +322,7 @@ def all(input, dim=None, keepdim=False):
 
 
 def any(input, dim=None, keepdim=False):
+    """Whether any element over `dim` is non-zero (bool; uint8 for uint8 input, as torch)."""
     dims = None if dim is None else _dims(dim, input.ndim)
     if input.ndim == 0:  # torch accepts dim 0/-1 on a 0-d tensor; numpy has no axis to reduce
         dims = None
@@ -341,6 +352,7 @@ def sort(input, dim=-1, descending=False, stable=False):
 
 
 def msort(input):
+    """Sort along the first dimension (the values of sort(input, 0))."""
     return sort(input, 0).values
 
 
