@@ -80,6 +80,20 @@ def _prepare_v(v, ref, ref_is_tuple, create_graph, fn_name, what):
     return v
 
 
+def _prepare_inputs_and_v(inputs, v, create_graph, fn_name):
+    """The start of the functions whose `v` is an input tangent (jvp, vhp, hvp): returns whether `inputs` was a
+    tuple, the inputs as a tuple ready to record a graph, and `v` checked against them."""
+    inputs_tuple, inputs = _as_tuple(inputs, "inputs", fn_name)
+    inputs = _prepare(inputs, create_graph, need_graph=True)
+    v = _prepare_v(v, inputs, inputs_tuple, create_graph, fn_name, "input to the user-provided function is")
+    return inputs_tuple, inputs, v
+
+
+def _finish_pair(outputs, outputs_tuple, res, res_tuple, create_graph):
+    """What vjp/jvp/vhp/hvp return: (outputs, res), each detached unless `create_graph` and unpacked as given."""
+    return _unpack(_finish(outputs, create_graph), outputs_tuple), _unpack(_finish(res, create_graph), res_tuple)
+
+
 _STRICT_MESSAGES = {
     "outputs": "Output {i} of the user-provided function does not require gradients. The outputs must be computed "
                "in a differentiable manner from the input when running in strict mode.",
@@ -201,7 +215,7 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
     with set_grad_enabled(True if create_graph else _state.enabled):
         grads = _grad_of(outputs, inputs, v, create_graph=create_graph)
         res = _fill_in_zeros(grads, inputs, strict, create_graph, "back")
-    return _unpack(_finish(outputs, create_graph), outputs_tuple), _unpack(_finish(res, create_graph), inputs_tuple)
+    return _finish_pair(outputs, outputs_tuple, res, inputs_tuple, create_graph)
 
 
 def jvp(func, inputs, v=None, create_graph=False, strict=False):
@@ -228,9 +242,7 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
     if _fw._Level.current is not None:  # inside a forward-AD level (e.g. a nested jvp): one level only
         return _jvp_double_backward(func, inputs, v, create_graph, strict)
     with enable_grad():
-        inputs_tuple, inputs = _as_tuple(inputs, "inputs", "jvp")
-        inputs = _prepare(inputs, create_graph, need_graph=True)
-        v = _prepare_v(v, inputs, inputs_tuple, create_graph, "jvp", "input to the user-provided function is")
+        inputs_tuple, inputs, v = _prepare_inputs_and_v(inputs, v, create_graph, "jvp")
         with _recording_tangents(create_graph), _fw.dual_level():
             duals = tuple(_fw.make_dual(x, t) for x, t in zip(inputs, v))
             outputs = func(*duals)
@@ -245,15 +257,13 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
                     raise RuntimeError(f"The output of the user-provided function is independent of input {i}. "
                                        "This is not allowed in strict mode.")
         res = _fill_in_zeros(tangents, outputs, strict, create_graph, "back_trick")
-    return _unpack(_finish(outputs, create_graph), outputs_tuple), _unpack(_finish(res, create_graph), outputs_tuple)
+    return _finish_pair(outputs, outputs_tuple, res, outputs_tuple, create_graph)
 
 
 def _jvp_double_backward(func, inputs, v=None, create_graph=False, strict=False):
     """`jvp` by the double-backward trick: ``J v = d/du <J^T u, v>`` (what torch does), kept to cross-check."""
     with enable_grad():
-        inputs_tuple, inputs = _as_tuple(inputs, "inputs", "jvp")
-        inputs = _prepare(inputs, create_graph, need_graph=True)
-        v = _prepare_v(v, inputs, inputs_tuple, create_graph, "jvp", "input to the user-provided function is")
+        inputs_tuple, inputs, v = _prepare_inputs_and_v(inputs, v, create_graph, "jvp")
         outputs = func(*inputs)
         outputs_tuple, outputs = _as_tuple(outputs, "outputs of the user-provided function", "jvp")
         _check_requires_grad(outputs, "outputs", strict)
@@ -263,7 +273,7 @@ def _jvp_double_backward(func, inputs, v=None, create_graph=False, strict=False)
     with set_grad_enabled(True if create_graph else _state.enabled):
         res = _grad_of(grad_inputs, dummies, v, create_graph=create_graph)
         res = _fill_in_zeros(res, outputs, strict, create_graph, "back_trick")
-    return _unpack(_finish(outputs, create_graph), outputs_tuple), _unpack(_finish(res, create_graph), outputs_tuple)
+    return _finish_pair(outputs, outputs_tuple, res, outputs_tuple, create_graph)
 
 
 # ------------------------------------------------------------------------------------------------ jacobian
@@ -449,9 +459,7 @@ def vhp(func, inputs, v=None, create_graph=False, strict=False):
         tuple: ``(func_output, vhp)``; `vhp` is structured like `inputs`.
     """
     with enable_grad():
-        inputs_tuple, inputs = _as_tuple(inputs, "inputs", "vhp")
-        inputs = _prepare(inputs, create_graph, need_graph=True)
-        v = _prepare_v(v, inputs, inputs_tuple, create_graph, "vhp", "input to the user-provided function is")
+        inputs_tuple, inputs, v = _prepare_inputs_and_v(inputs, v, create_graph, "vhp")
         outputs_tuple, outputs = _call(func, inputs, "vhp")
         _check_requires_grad(outputs, "outputs", strict)
         _single_scalar_output(outputs, outputs_tuple, "vhp")
@@ -460,7 +468,7 @@ def vhp(func, inputs, v=None, create_graph=False, strict=False):
     with set_grad_enabled(True if create_graph else _state.enabled):
         res = _grad_of(jac, inputs, v, create_graph=create_graph)
         res = _fill_in_zeros(res, inputs, strict, create_graph, "double_back")
-    return _unpack(_finish(outputs, create_graph), outputs_tuple), _unpack(_finish(res, create_graph), inputs_tuple)
+    return _finish_pair(outputs, outputs_tuple, res, inputs_tuple, create_graph)
 
 
 def hvp(func, inputs, v=None, create_graph=False, strict=False):
@@ -485,9 +493,7 @@ def hvp(func, inputs, v=None, create_graph=False, strict=False):
     if _fw._Level.current is not None:  # inside a forward-AD level: one level only
         return _hvp_double_backward(func, inputs, v, create_graph, strict)
     with enable_grad():
-        inputs_tuple, inputs = _as_tuple(inputs, "inputs", "hvp")
-        inputs = _prepare(inputs, create_graph, need_graph=True)
-        v = _prepare_v(v, inputs, inputs_tuple, create_graph, "hvp", "input to the user-provided function is")
+        inputs_tuple, inputs, v = _prepare_inputs_and_v(inputs, v, create_graph, "hvp")
         with _recording_tangents(create_graph), _fw.dual_level():
             duals = tuple(_fw.make_dual(x, t) for x, t in zip(inputs, v))
             outputs_tuple, outputs = _call(func, duals, "hvp")
@@ -497,15 +503,13 @@ def hvp(func, inputs, v=None, create_graph=False, strict=False):
             _check_requires_grad(jac, "jacobian", strict)
             tangents = [None if g is None else g._fw for g in jac]
         res = _fill_in_zeros(tangents, inputs, strict, create_graph, "double_back_trick")
-    return _unpack(_finish(outputs, create_graph), outputs_tuple), _unpack(_finish(res, create_graph), inputs_tuple)
+    return _finish_pair(outputs, outputs_tuple, res, inputs_tuple, create_graph)
 
 
 def _hvp_double_backward(func, inputs, v=None, create_graph=False, strict=False):
     """`hvp` by reverse-over-reverse with the double-backward trick (torch's method), kept to cross-check."""
     with enable_grad():
-        inputs_tuple, inputs = _as_tuple(inputs, "inputs", "hvp")
-        inputs = _prepare(inputs, create_graph, need_graph=True)
-        v = _prepare_v(v, inputs, inputs_tuple, create_graph, "hvp", "input to the user-provided function is")
+        inputs_tuple, inputs, v = _prepare_inputs_and_v(inputs, v, create_graph, "hvp")
         outputs_tuple, outputs = _call(func, inputs, "hvp")
         _check_requires_grad(outputs, "outputs", strict)
         _single_scalar_output(outputs, outputs_tuple, "hvp")
@@ -516,4 +520,4 @@ def _hvp_double_backward(func, inputs, v=None, create_graph=False, strict=False)
     with set_grad_enabled(True if create_graph else _state.enabled):
         res = _grad_of(double_back, dummies, v, create_graph=create_graph)
         res = _fill_in_zeros(res, inputs, strict, create_graph, "double_back_trick")
-    return _unpack(_finish(outputs, create_graph), outputs_tuple), _unpack(_finish(res, create_graph), inputs_tuple)
+    return _finish_pair(outputs, outputs_tuple, res, inputs_tuple, create_graph)
