@@ -185,10 +185,6 @@ def _x_log_x(x):
     return probtorch.xlogy(x, x)
 
 
-def _neg_entropy_plus_normal(p, q, mean, var):
-    """KL(p || Normal) = -H(p) + log(sigma sqrt(2 pi)) + E_p[(x - mu)^2] / (2 sigma^2)."""
-    return (-p.entropy() + probtorch.log(q.scale) + _HALF_LOG_2PI
-            + (var + (mean - q.loc).pow(2)) / (2 * q.scale.pow(2)))
 
 
 def _gamma_log_density_mean(q, mean, mean_log):
@@ -223,6 +219,28 @@ def _uniform_mean_log(low, high):
 def _uniform_mean_log1m(low, high):
     """E[log(1 - x)] for x ~ Uniform(low, high) with high <= 1."""
     return (_x_log_x(1 - low) - _x_log_x(1 - high)) / (high - low) - 1
+
+
+# ---------------------------------------------------------------------------------------- rules shared by several p
+@_register("Beta", "Normal")
+@_register("ContinuousBernoulli", "Normal")
+@_register("Exponential", "Normal")
+@_register("Gamma", "Normal")
+@_register("Gumbel", "Normal")
+@_register("Laplace", "Normal")
+def _kl_by_moments_normal(p, q):
+    """KL(p || Normal) = -H(p) + log(sigma sqrt(2 pi)) + E_p[(x - mu)^2] / (2 sigma^2), from p's mean and variance."""
+    return (-p.entropy() + probtorch.log(q.scale) + _HALF_LOG_2PI
+            + (p.variance + (p.mean - q.loc).pow(2)) / (2 * q.scale.pow(2)))
+
+
+@_register("Beta", "Uniform")
+@_register("ContinuousBernoulli", "Uniform")
+def _kl_unit_interval_uniform(p, q):
+    """KL(p || Uniform(low, high)) for p supported on [0, 1]: -H(p) + log(high - low), inf unless [0, 1] is
+    inside [low, high]."""
+    result = -p.entropy() + probtorch.log(q.high - q.low)
+    return _inf_where((q.low > 0) | (q.high < 1), result)
 
 
 # ----------------------------------------------------------------------------------------------------------- Bernoulli
@@ -268,17 +286,6 @@ def _kl_beta_gamma(p, q):
     a, b = p.concentration1, p.concentration0
     mean_log = probtorch.digamma(a) - probtorch.digamma(a + b)
     return -p.entropy() - _gamma_log_density_mean(q, p.mean, mean_log)
-
-
-@_register("Beta", "Normal")
-def _kl_beta_normal(p, q):
-    return _neg_entropy_plus_normal(p, q, p.mean, p.variance)
-
-
-@_register("Beta", "Uniform")
-def _kl_beta_uniform(p, q):
-    result = -p.entropy() + probtorch.log(q.high - q.low)
-    return _inf_where((q.low > 0) | (q.high < 1), result)
 
 
 # ------------------------------------------------------------------------------------------------------------ Binomial
@@ -335,17 +342,6 @@ def _kl_continuous_bernoulli_exponential(p, q):
     return -p.entropy() - probtorch.log(q.rate) + q.rate * p.mean
 
 
-@_register("ContinuousBernoulli", "Normal")
-def _kl_continuous_bernoulli_normal(p, q):
-    return _neg_entropy_plus_normal(p, q, p.mean, p.variance)
-
-
-@_register("ContinuousBernoulli", "Uniform")
-def _kl_continuous_bernoulli_uniform(p, q):
-    result = -p.entropy() + probtorch.log(q.high - q.low)
-    return _inf_where((q.low > 0) | (q.high < 1), result)
-
-
 # ----------------------------------------------------------------------------------------------------------- Dirichlet
 @_register("Dirichlet", "Dirichlet")
 def _kl_dirichlet_dirichlet(p, q):
@@ -376,11 +372,6 @@ def _kl_exponential_gumbel(p, q):
     z_mean = (p.rate.reciprocal() - q.loc) / q.scale
     exp_mean = probtorch.exp(q.loc / q.scale) * p.rate / (p.rate + q.scale.reciprocal())
     return -p.entropy() + probtorch.log(q.scale) + z_mean + exp_mean
-
-
-@_register("Exponential", "Normal")
-def _kl_exponential_normal(p, q):
-    return _neg_entropy_plus_normal(p, q, p.mean, p.variance)
 
 
 # ------------------------------------------------------------------------------------------------ exponential families
@@ -431,11 +422,6 @@ def _kl_gamma_gumbel(p, q):
     return -p.entropy() + probtorch.log(q.scale) + z_mean + probtorch.exp(log_exp_mean)
 
 
-@_register("Gamma", "Normal")
-def _kl_gamma_normal(p, q):
-    return _neg_entropy_plus_normal(p, q, p.mean, p.variance)
-
-
 # ----------------------------------------------------------------------------------------------------------- Geometric
 @_register("Geometric", "Geometric")
 def _kl_geometric_geometric(p, q):
@@ -451,11 +437,6 @@ def _kl_gumbel_gumbel(p, q):
     shift = (q.loc - p.loc) / q.scale
     return (-probtorch.log(t) - shift + t * _EULER + probtorch.exp(shift + probtorch.lgamma(1 + t))
             - (1 + _EULER))
-
-
-@_register("Gumbel", "Normal")
-def _kl_gumbel_normal(p, q):
-    return _neg_entropy_plus_normal(p, q, p.mean, p.variance)
 
 
 # ---------------------------------------------------------------------------------------------------------- HalfNormal
@@ -481,11 +462,6 @@ def _kl_laplace_laplace(p, q):
     ratio = p.scale / q.scale
     dist = (p.loc - q.loc).abs()
     return -probtorch.log(ratio) - 1 + dist / q.scale + ratio * probtorch.exp(-dist / p.scale)
-
-
-@_register("Laplace", "Normal")
-def _kl_laplace_normal(p, q):
-    return _neg_entropy_plus_normal(p, q, p.mean, p.variance)
 
 
 # ------------------------------------------------------------------------------------------------ multivariate normals
