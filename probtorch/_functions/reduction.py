@@ -66,9 +66,11 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
         input = input.to(dtype)
     if not (input.is_floating_point() or input.is_complex()):
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a floating point or "
-                           f"complex dtype. Got: {input.dtype.name.title()}")
-    n = _count(input, dim) if input.ndim else 1
-    return sum(input, dim, keepdim) / n
+                           f"complex dtype. Got: {E._type_name(input.dtype.np)}")
+    if input.ndim == 0:
+        _dims(dim, 0)  # validates dim
+        return R.mean(input, dims=(), keepdim=keepdim)
+    return R.mean(input, dims=_dims(dim, input.ndim), keepdim=keepdim)
 
 
 def nanmean(input, dim=None, keepdim=False, *, dtype=None):

@@ -33,6 +33,22 @@ def _sum_vjp(g, out, x, dims, keepdim=False, dtype=None):
     return (expand(g, shape=x.shape),)
 
 
+def _mean_impl(x, dims, keepdim=False):
+    n = math.prod([x.shape[d] for d in dims])
+    return np.true_divide(np.sum(x, axis=dims, keepdims=keepdim), n)  # n = 0: NaN, as torch
+
+
+mean = _prim("mean", _mean_impl, saves=(), linear=True)
+
+
+@mean.defvjp
+def _mean_vjp(g, out, x, dims, keepdim=False):
+    if not keepdim:
+        g = reshape(g, shape=_keep_shape(x.shape, dims))
+    n = math.prod([x.shape[d] for d in dims])
+    return (expand(g / max(n, 1), shape=x.shape),)
+
+
 def _prod_impl(x, dim=None, keepdim=False, dtype=None):
     if dtype is None and x.dtype.kind in "biu":
         dtype = np.int64
@@ -136,7 +152,7 @@ def _logsumexp_vjp(g, out, x, dims, keepdim=False):
 
 
 def _var_impl(x, dims, correction=1, keepdim=False):
-    n = int(np.prod([x.shape[d] for d in dims]))
+    n = math.prod([x.shape[d] for d in dims])
     d = x - np.mean(x, axis=dims, keepdims=True)
     ss = np.sum(d * d, axis=dims, keepdims=keepdim)
     # n - correction <= 0 divides by zero: inf or NaN, as torch
@@ -144,7 +160,7 @@ def _var_impl(x, dims, correction=1, keepdim=False):
 
 
 def _var_scale(x, dims, correction):
-    denom = max(int(np.prod([x.shape[d] for d in dims])) - correction, 0)
+    denom = max(math.prod([x.shape[d] for d in dims]) - correction, 0)
     return 1.0 / denom if denom else math.inf
 
 
