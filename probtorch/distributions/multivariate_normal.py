@@ -6,7 +6,7 @@ import probtorch
 from .. import constraints
 from .._tensor import Size
 from .distribution import Distribution
-from .utils import _standard_normal, lazy_property
+from .utils import _one_matrix_parameter, _standard_normal, lazy_property
 
 __all__ = ["MultivariateNormal"]
 
@@ -113,12 +113,7 @@ class MultivariateNormal(Distribution):
     def __init__(self, loc, covariance_matrix=None, precision_matrix=None, scale_tril=None, validate_args=None):
         if loc.dim() < 1:
             raise ValueError("loc must be at least one-dimensional.")
-        if (covariance_matrix is not None) + (scale_tril is not None) + (precision_matrix is not None) != 1:
-            raise ValueError("Exactly one of covariance_matrix or precision_matrix or scale_tril may be specified.")
-        given = scale_tril if scale_tril is not None else (
-            covariance_matrix if covariance_matrix is not None else precision_matrix)
-        name = "scale_tril" if scale_tril is not None else (
-            "covariance_matrix" if covariance_matrix is not None else "precision_matrix")
+        name, given = _one_matrix_parameter(covariance_matrix, precision_matrix, scale_tril)
         if given.dim() < 2:
             raise ValueError(f"{name} matrix must be at least two-dimensional, with optional leading batch "
                              "dimensions")

@@ -169,6 +169,19 @@ class _ProbsOrLogits:
         return logits_to_probs(self.logits, is_binary=self._is_binary)
 
 
+def _one_matrix_parameter(covariance_matrix, precision_matrix, scale_tril):
+    """The one matrix parameter given (MultivariateNormal, Wishart), as ``(name, value)``.
+
+    Raises:
+        ValueError: unless exactly one of the three is given.
+    """
+    given = [(name, value) for name, value in (("scale_tril", scale_tril), ("covariance_matrix", covariance_matrix),
+                                               ("precision_matrix", precision_matrix)) if value is not None]
+    if len(given) != 1:
+        raise ValueError("Exactly one of covariance_matrix or precision_matrix or scale_tril may be specified.")
+    return given[0]
+
+
 def _forwarded(owner, name):
     """A read-only property returning ``self.<owner>.<name>``, for a distribution built around another one
     (e.g. ``probs = _forwarded("_categorical", "probs")``)."""

@@ -12,7 +12,7 @@ from .._tensor import Size, _make
 from .chi2 import Chi2
 from .exp_family import ExponentialFamily
 from .multivariate_normal import _precision_to_scale_tril
-from .utils import _standard_normal, lazy_property
+from .utils import _one_matrix_parameter, _standard_normal, lazy_property
 
 __all__ = ["Wishart"]
 
@@ -60,12 +60,7 @@ class Wishart(ExponentialFamily):
                 "scale_tril": constraints.lower_cholesky, "df": constraints.greater_than(p - 1)}
 
     def __init__(self, df, covariance_matrix=None, precision_matrix=None, scale_tril=None, validate_args=None):
-        if (covariance_matrix is not None) + (scale_tril is not None) + (precision_matrix is not None) != 1:
-            raise ValueError("Exactly one of covariance_matrix or precision_matrix or scale_tril may be specified.")
-        given = scale_tril if scale_tril is not None else (
-            covariance_matrix if covariance_matrix is not None else precision_matrix)
-        name = "scale_tril" if scale_tril is not None else (
-            "covariance_matrix" if covariance_matrix is not None else "precision_matrix")
+        name, given = _one_matrix_parameter(covariance_matrix, precision_matrix, scale_tril)
         if given.dim() < 2:
             raise ValueError(f"{name} must be at least two-dimensional, with optional leading batch dimensions")
         if given.shape[-1] != given.shape[-2]:
