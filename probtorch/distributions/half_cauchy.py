@@ -2,15 +2,16 @@
 import math
 
 from .. import constraints
-from .._functions.creation import full, full_like, zeros_like
+from .._functions.creation import full, zeros_like
 from ..transforms import AbsTransform
+from ._folded import _FoldedAtZero
 from .cauchy import Cauchy
 from .transformed_distribution import TransformedDistribution
 
 __all__ = ["HalfCauchy"]
 
 
-class HalfCauchy(TransformedDistribution):
+class HalfCauchy(_FoldedAtZero, TransformedDistribution):
     r"""Half-Cauchy distribution: :math:`|X|` for :math:`X \sim \mathrm{Cauchy}(0, \gamma)`,
     :math:`p(x) = \frac{2}{\pi\gamma(1 + (x/\gamma)^2)}` for :math:`x \ge 0`.
 
@@ -44,20 +45,3 @@ class HalfCauchy(TransformedDistribution):
     @property
     def variance(self):
         return self.base_dist.variance
-
-    def log_prob(self, value):
-        if self._validate_args:
-            self._validate_sample(value)
-        lp = self.base_dist.log_prob(value) + math.log(2)
-        return lp.where(value >= 0, full_like(lp, -math.inf))
-
-    def cdf(self, value):
-        if self._validate_args:
-            self._validate_sample(value)
-        return 2 * self.base_dist.cdf(value) - 1
-
-    def icdf(self, prob):
-        return self.base_dist.icdf((prob + 1) / 2)
-
-    def entropy(self):
-        return self.base_dist.entropy() - math.log(2)

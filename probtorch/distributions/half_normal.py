@@ -2,15 +2,16 @@
 import math
 
 from .. import constraints
-from .._functions.creation import full_like, zeros_like
+from .._functions.creation import zeros_like
 from ..transforms import AbsTransform
+from ._folded import _FoldedAtZero
 from .normal import Normal
 from .transformed_distribution import TransformedDistribution
 
 __all__ = ["HalfNormal"]
 
 
-class HalfNormal(TransformedDistribution):
+class HalfNormal(_FoldedAtZero, TransformedDistribution):
     r"""Half-normal distribution: :math:`|X|` for :math:`X \sim \mathcal{N}(0, \sigma)`,
     :math:`p(x) = \frac{\sqrt 2}{\sigma\sqrt\pi} e^{-x^2 / (2\sigma^2)}` for :math:`x \ge 0`.
 
@@ -44,20 +45,3 @@ class HalfNormal(TransformedDistribution):
     @property
     def variance(self):
         return self.scale.pow(2) * (1 - 2 / math.pi)
-
-    def log_prob(self, value):
-        if self._validate_args:
-            self._validate_sample(value)
-        lp = self.base_dist.log_prob(value) + math.log(2)
-        return lp.where(value >= 0, full_like(lp, -math.inf))
-
-    def cdf(self, value):
-        if self._validate_args:
-            self._validate_sample(value)
-        return 2 * self.base_dist.cdf(value) - 1
-
-    def icdf(self, prob):
-        return self.base_dist.icdf((prob + 1) / 2)
-
-    def entropy(self):
-        return self.base_dist.entropy() - math.log(2)
