@@ -348,6 +348,29 @@ def primitive(name, **kwargs):
 
 def _promote(args, rule):
     """The ndarrays (or weak Python scalars) to feed an impl, cast to the promoted dtype."""
+    # fast paths for the per-op hot cases: one tensor, two tensors of one dtype, a tensor and a Python float
+    n = len(args)
+    a = args[0]
+    if a.__class__ is Tensor and n <= 2:
+        da = a._data
+        kind = da.dtype.kind
+        if rule != "float" or kind in _FLOAT_KINDS:
+            if n == 1:
+                return [da]
+            b = args[1]
+            cb = b.__class__
+            if cb is Tensor:
+                if b._data.dtype is da.dtype:
+                    return [da, b._data]
+            elif cb is float:
+                if kind in _FLOAT_KINDS:
+                    return [da, b]
+            elif cb is int and kind in _FLOAT_KINDS:  # (an int tensor may need torch's wrap-around)
+                return [da, b]
+    return _promote_general(args, rule)
+
+
+def _promote_general(args, rule):
     dt = None
     uniform = True
     for a in args:
