@@ -71,11 +71,7 @@ class Bernoulli(_ProbsOrLogits, ExponentialFamily):
         return probtorch.logaddexp(logits, 0.0) - probs * logits
 
     def enumerate_support(self, expand=True):
-        values = probtorch.arange(2, dtype=self._param.dtype)
-        values = values.view((-1,) + (1,) * len(self._batch_shape))
-        if expand:
-            values = values.expand((-1,) + tuple(self._batch_shape))
-        return values
+        return self._support_over_batch(probtorch.arange(2, dtype=self._param.dtype), expand)
 
     @property
     def _natural_params(self):

@@ -99,8 +99,4 @@ class Binomial(_ProbsOrLogits, Distribution):
 
     def enumerate_support(self, expand=True):
         total = self._homogeneous_count("enumerate_support")
-        values = probtorch.arange(1 + total, dtype=self._param.dtype)
-        values = values.view((-1,) + (1,) * len(self._batch_shape))
-        if expand:
-            values = values.expand((-1,) + tuple(self._batch_shape))
-        return values
+        return self._support_over_batch(probtorch.arange(1 + total, dtype=self._param.dtype), expand)

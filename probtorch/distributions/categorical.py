@@ -107,8 +107,4 @@ class Categorical(_ProbsOrLogits, Distribution):
         return -(logits * self.probs).sum(-1)
 
     def enumerate_support(self, expand=True):
-        values = probtorch.arange(self._num_events, dtype=probtorch.int64)
-        values = values.view((-1,) + (1,) * len(self._batch_shape))
-        if expand:
-            values = values.expand((-1,) + tuple(self._batch_shape))
-        return values
+        return self._support_over_batch(probtorch.arange(self._num_events, dtype=probtorch.int64), expand)

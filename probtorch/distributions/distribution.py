@@ -175,6 +175,13 @@ class Distribution:
         """All values of a discrete support, along a new leading dim (expanded over the batch if `expand`)."""
         raise NotImplementedError
 
+    def _support_over_batch(self, values, expand):
+        """`enumerate_support` from the support's values (along the leading dim, each of event_shape): viewed with
+        a singleton dim per batch dim, or expanded over the batch if `expand`."""
+        lead, event = (values.shape[0],), tuple(self._event_shape)
+        values = values.view(lead + (1,) * len(self._batch_shape) + event)
+        return values.expand(lead + tuple(self._batch_shape) + event) if expand else values
+
     def entropy(self):
         """Entropy, batched over batch_shape."""
         raise NotImplementedError
