@@ -441,8 +441,19 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False, out
 
 
 # ------------------------------------------------------------------------------------------------ hvp / vhp
-def _call(func, inputs, fn_name):
-    return _as_tuple(func(*inputs), "outputs of the user-provided function", fn_name)
+def _scalar_and_gradient(func, args, inputs, create_graph, strict, fn_name):
+    """The first half of vhp/hvp: ``func(*args)``, checked to be one single-element Tensor, and its gradient with
+    respect to `inputs` (strict mode checks that both depend on the inputs).
+
+    Returns:
+        (outputs_tuple, outputs, gradient)
+    """
+    outputs_tuple, outputs = _as_tuple(func(*args), "outputs of the user-provided function", fn_name)
+    _check_requires_grad(outputs, "outputs", strict)
+    _single_scalar_output(outputs, outputs_tuple, fn_name)
+    jac = _grad_of(outputs, inputs, create_graph=create_graph)
+    _check_requires_grad(jac, "jacobian", strict)
+    return outputs_tuple, outputs, jac
 
 
 def vhp(func, inputs, v=None, create_graph=False, strict=False):
@@ -460,11 +471,7 @@ def vhp(func, inputs, v=None, create_graph=False, strict=False):
     """
     with enable_grad():
         inputs_tuple, inputs, v = _prepare_inputs_and_v(inputs, v, create_graph, "vhp")
-        outputs_tuple, outputs = _call(func, inputs, "vhp")
-        _check_requires_grad(outputs, "outputs", strict)
-        _single_scalar_output(outputs, outputs_tuple, "vhp")
-        jac = _grad_of(outputs, inputs, create_graph=True)
-        _check_requires_grad(jac, "jacobian", strict)
+        outputs_tuple, outputs, jac = _scalar_and_gradient(func, inputs, inputs, True, strict, "vhp")
     with set_grad_enabled(True if create_graph else _state.enabled):
         res = _grad_of(jac, inputs, v, create_graph=create_graph)
         res = _fill_in_zeros(res, inputs, strict, create_graph, "double_back")
@@ -496,11 +503,8 @@ def hvp(func, inputs, v=None, create_graph=False, strict=False):
         inputs_tuple, inputs, v = _prepare_inputs_and_v(inputs, v, create_graph, "hvp")
         with _recording_tangents(create_graph), _fw.dual_level():
             duals = tuple(_fw.make_dual(x, t) for x, t in zip(inputs, v))
-            outputs_tuple, outputs = _call(func, duals, "hvp")
-            _check_requires_grad(outputs, "outputs", strict)
-            _single_scalar_output(outputs, outputs_tuple, "hvp")
-            jac = _grad_of(outputs, inputs, create_graph=create_graph or strict)
-            _check_requires_grad(jac, "jacobian", strict)
+            outputs_tuple, outputs, jac = _scalar_and_gradient(func, duals, inputs, create_graph or strict, strict,
+                                                               "hvp")
             tangents = [None if g is None else g._fw for g in jac]
         res = _fill_in_zeros(tangents, inputs, strict, create_graph, "double_back_trick")
     return _finish_pair(outputs, outputs_tuple, res, inputs_tuple, create_graph)
@@ -510,11 +514,7 @@ def _hvp_double_backward(func, inputs, v=None, create_graph=False, strict=False)
     """`hvp` by reverse-over-reverse with the double-backward trick (torch's method), kept to cross-check."""
     with enable_grad():
         inputs_tuple, inputs, v = _prepare_inputs_and_v(inputs, v, create_graph, "hvp")
-        outputs_tuple, outputs = _call(func, inputs, "hvp")
-        _check_requires_grad(outputs, "outputs", strict)
-        _single_scalar_output(outputs, outputs_tuple, "hvp")
-        jac = _grad_of(outputs, inputs, create_graph=True)
-        _check_requires_grad(jac, "jacobian", strict)
+        outputs_tuple, outputs, jac = _scalar_and_gradient(func, inputs, inputs, True, strict, "hvp")
         dummies = tuple(_make(np.zeros_like(x._data), True) for x in inputs)
         double_back = _grad_of(jac, inputs, dummies, create_graph=True)
     with set_grad_enabled(True if create_graph else _state.enabled):
