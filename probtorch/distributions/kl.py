@@ -480,7 +480,12 @@ def _mvn_factor(d):
     return L, probtorch.diagonal(L, dim1=-2, dim2=-1).log().sum(-1)
 
 
+@_register("MultivariateNormal", "MultivariateNormal")
+@_register("MultivariateNormal", "LowRankMultivariateNormal")
+@_register("LowRankMultivariateNormal", "MultivariateNormal")
+@_register("LowRankMultivariateNormal", "LowRankMultivariateNormal")
 def _kl_gaussians(p, q):
+    """KL between multivariate Gaussians, each full-rank (scale_tril) or low-rank plus diagonal."""
     # 0.5 [tr(S_q^-1 S_p) + |L_q^-1 (mu_q - mu_p)|^2 - n] + log|L_q| - log|L_p|, with S_q = L_q L_q^T
     _check_event_shapes(p, q)
     from .. import linalg
@@ -499,26 +504,6 @@ def _kl_gaussians(p, q):
     diff = diff.expand(batch + (n,)).unsqueeze(-1)
     maha = linalg.solve_triangular(Lq, diff, upper=False).squeeze(-1).pow(2).sum(-1)
     return half_logdet_q - half_logdet_p + 0.5 * (trace + maha - n)
-
-
-@_register("MultivariateNormal", "MultivariateNormal")
-def _kl_multivariatenormal_multivariatenormal(p, q):
-    return _kl_gaussians(p, q)
-
-
-@_register("MultivariateNormal", "LowRankMultivariateNormal")
-def _kl_multivariatenormal_lowrankmultivariatenormal(p, q):
-    return _kl_gaussians(p, q)
-
-
-@_register("LowRankMultivariateNormal", "MultivariateNormal")
-def _kl_lowrankmultivariatenormal_multivariatenormal(p, q):
-    return _kl_gaussians(p, q)
-
-
-@_register("LowRankMultivariateNormal", "LowRankMultivariateNormal")
-def _kl_lowrankmultivariatenormal_lowrankmultivariatenormal(p, q):
-    return _kl_gaussians(p, q)
 
 
 # -------------------------------------------------------------------------------------------------------------- Normal
