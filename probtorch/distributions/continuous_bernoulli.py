@@ -4,7 +4,6 @@ import math
 from .. import constraints
 from .._tensor import Size
 from .._random import rand
-from .._grad_mode import no_grad
 from .._functions.creation import full_like, zeros_like, ones_like
 from ..nn.functional import binary_cross_entropy_with_logits
 from .exp_family import ExponentialFamily
@@ -90,21 +89,12 @@ class ContinuousBernoulli(_ProbsOrLogits, ExponentialFamily):
         return closed.where(self._stable(), taylor)
 
     @property
-    def stddev(self):
-        return self.variance.sqrt()
-
-    @property
     def variance(self):
         p = self._cut_probs()
         closed = p * (p - 1.0) / (1.0 - 2.0 * p).pow(2) + 1.0 / ((-p).log1p() - p.log()).pow(2)
         x2 = (self.probs - 0.5).pow(2)
         taylor = 1.0 / 12.0 - (1.0 / 15.0 - 128.0 / 945.0 * x2) * x2
         return closed.where(self._stable(), taylor)
-
-    def sample(self, sample_shape=Size()):
-        u = rand(self._extended_shape(sample_shape), dtype=self.probs.dtype)
-        with no_grad():
-            return self.icdf(u)
 
     def rsample(self, sample_shape=Size()):
         u = rand(self._extended_shape(sample_shape), dtype=self.probs.dtype)
