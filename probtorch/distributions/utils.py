@@ -1,5 +1,6 @@
-"""Helpers shared by the distributions: parameter broadcasting, lazy attributes, probs <-> logits, triangular
-packing."""
+"""Helpers shared by the distributions: parameter broadcasting, lazy attributes, probs <-> logits (and the
+probs-or-logits parameterisation), the covariance/precision/scale_tril choice, properties forwarded to an underlying
+distribution, triangular packing."""
 import numbers
 
 import numpy as np
