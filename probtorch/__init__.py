@@ -59,8 +59,7 @@ def detach(input):
     return input.detach()
 
 
-def set_printoptions(**kwargs):
-    pass
+from ._format import set_printoptions  # noqa: E402
 
 
 def use_deterministic_algorithms(mode, *, warn_only=False):

@@ -9,10 +9,41 @@ import math
 
 import numpy as np
 
-_LINEWIDTH = 80
-_THRESHOLD = 1000
-_EDGEITEMS = 3
-_PRECISION = 4
+class _Options:
+    """Print options (set_printoptions); read at every repr."""
+    precision = 4
+    threshold = 1000
+    edgeitems = 3
+    linewidth = 80
+    sci_mode = None  # None: automatic; True / False: always / never scientific
+
+
+_PROFILES = {"default": dict(precision=4, threshold=1000, edgeitems=3, linewidth=80),
+             "short": dict(precision=2, threshold=1000, edgeitems=2, linewidth=80),
+             "full": dict(precision=4, threshold=math.inf, edgeitems=3, linewidth=80)}
+
+
+def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None, sci_mode=None):
+    """Set how tensors print, as torch.set_printoptions.
+
+    Args:
+        precision (int): digits after the decimal point (default 4).
+        threshold (int): elements above which the repr is summarized with ``...`` (default 1000).
+        edgeitems (int): items shown at each edge of a summarized dimension (default 3).
+        linewidth (int): characters per line before wrapping (default 80).
+        profile (str): "default", "short" or "full" (never summarize); explicit arguments override it.
+        sci_mode (bool, optional): force (True) or forbid (False) scientific notation; None chooses.
+    """
+    if profile is not None:
+        if profile not in _PROFILES:
+            raise ValueError(f"unknown print profile {profile!r}; expected one of {sorted(_PROFILES)}")
+        for k, v in _PROFILES[profile].items():
+            setattr(_Options, k, v)
+    for k, v in (("precision", precision), ("threshold", threshold), ("edgeitems", edgeitems),
+                 ("linewidth", linewidth)):
+        if v is not None:
+            setattr(_Options, k, v)
+    _Options.sci_mode = sci_mode
 
 
 class _NumberFormat:
@@ -27,7 +58,9 @@ class _NumberFormat:
             finite = values[np.isfinite(values)].astype(np.float64)
             nonzero = np.abs(finite[finite != 0])
             self.integral = bool(np.all(finite == np.ceil(finite)))
-            if nonzero.size:
+            if _Options.sci_mode is not None:
+                self.sci = _Options.sci_mode
+            elif nonzero.size:
                 lo, hi = nonzero.min(), nonzero.max()
                 self.sci = hi / lo > 1000.0 or hi > 1e8 or (not self.integral and lo < 1e-4)
         # the common width comes from the finite values; nan/inf are padded to it but never set it
@@ -45,10 +78,10 @@ class _NumberFormat:
         if math.isinf(v):
             return "inf" if v > 0 else "-inf"
         if self.sci:
-            return f"{v:.{_PRECISION}e}"
+            return f"{v:.{_Options.precision}e}"
         if self.integral:
             return f"{v:.0f}."
-        return f"{v:.{_PRECISION}f}"
+        return f"{v:.{_Options.precision}f}"
 
     def __call__(self, v):
         return self.text(v).rjust(self.width)
@@ -76,11 +109,11 @@ def _shown(d, summarize):
 
     def walk(a):
         if a.ndim == 1:
-            parts.append(a[:_EDGEITEMS] if a.shape[0] <= 2 * _EDGEITEMS else
-                         np.concatenate([a[:_EDGEITEMS], a[-_EDGEITEMS:]]))
+            parts.append(a[:_Options.edgeitems] if a.shape[0] <= 2 * _Options.edgeitems else
+                         np.concatenate([a[:_Options.edgeitems], a[-_Options.edgeitems:]]))
             return
-        idx = range(a.shape[0]) if a.shape[0] <= 2 * _EDGEITEMS else \
-            list(range(_EDGEITEMS)) + list(range(a.shape[0] - _EDGEITEMS, a.shape[0]))
+        idx = range(a.shape[0]) if a.shape[0] <= 2 * _Options.edgeitems else \
+            list(range(_Options.edgeitems)) + list(range(a.shape[0] - _Options.edgeitems, a.shape[0]))
         for i in idx:
             walk(a[i])
     walk(d)
@@ -92,17 +125,17 @@ def _body(d, fmt, indent, summarize):
     if d.ndim == 0:
         return fmt(d.item() if d.dtype.kind != "c" else complex(d))
     n = d.shape[0]
-    cut = summarize and n > 2 * _EDGEITEMS
+    cut = summarize and n > 2 * _Options.edgeitems
     if d.ndim == 1:
-        items = [fmt(v) for v in (d[:_EDGEITEMS] if cut else d)]
+        items = [fmt(v) for v in (d[:_Options.edgeitems] if cut else d)]
         if cut:
-            items += [" ..."] + [fmt(v) for v in d[-_EDGEITEMS:]]
-        per_line = max(1, (_LINEWIDTH - indent) // (fmt.width + 2))
+            items += [" ..."] + [fmt(v) for v in d[-_Options.edgeitems:]]
+        per_line = max(1, (_Options.linewidth - indent) // (fmt.width + 2))
         lines = [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
         return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
-    rows = [_body(d[i], fmt, indent + 1, summarize) for i in (range(_EDGEITEMS) if cut else range(n))]
+    rows = [_body(d[i], fmt, indent + 1, summarize) for i in (range(_Options.edgeitems) if cut else range(n))]
     if cut:
-        rows += ["..."] + [_body(d[i], fmt, indent + 1, summarize) for i in range(n - _EDGEITEMS, n)]
+        rows += ["..."] + [_body(d[i], fmt, indent + 1, summarize) for i in range(n - _Options.edgeitems, n)]
     sep = "," + "\n" * (d.ndim - 1) + " " * (indent + 1)
     return "[" + sep.join(rows) + "]"
 
@@ -122,7 +155,7 @@ def format_tensor(t):
             suffix.append(f"size={tuple(d.shape)}")
         show_dtype = d.dtype != get_default_dtype().np  # an empty tensor cannot show its kind of values
     else:
-        summarize = d.size > _THRESHOLD
+        summarize = d.size > _Options.threshold
         shown = _shown(d, summarize)
         fmt = _ComplexFormat(shown) if d.dtype.kind == "c" else _NumberFormat(shown)
         body = _body(d, fmt, len(prefix), summarize)

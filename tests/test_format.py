@@ -93,3 +93,25 @@ def test_format_spec_of_nd_tensor():
         torch.tensor([1.5]).__format__(".2f")
     with pytest.raises(TypeError):
         format(probtorch.tensor([1.5]), ".2f")
+
+
+@pytest.mark.parametrize("opts", [dict(precision=2), dict(threshold=5), dict(edgeitems=1, threshold=4),
+                                  dict(linewidth=30), dict(profile="short"), dict(profile="full"),
+                                  dict(sci_mode=True), dict(sci_mode=False), dict(precision=6, sci_mode=True)])
+def test_set_printoptions_matches_torch(opts):
+    cases = [lambda m: m.tensor([0.123456, -2.5, 1e-5]), lambda m: m.arange(12.0).reshape(3, 4) / 3,
+             lambda m: m.arange(20), lambda m: m.tensor([1.0, 2.0]), lambda m: m.arange(2000.0)]
+    try:
+        probtorch.set_printoptions(**opts)
+        torch.set_printoptions(**opts)
+        for fn in cases:
+            assert repr(fn(probtorch)) == repr(fn(torch)).replace("torch.", "probtorch."), opts
+    finally:
+        probtorch.set_printoptions(profile="default")
+        torch.set_printoptions(profile="default")
+    assert repr(probtorch.tensor([0.5])) == "tensor([0.5000])"
+
+
+def test_set_printoptions_rejects_unknown_profile():
+    with pytest.raises(ValueError, match="profile"):
+        probtorch.set_printoptions(profile="verbose")
