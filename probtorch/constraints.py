@@ -487,15 +487,25 @@ class _PositiveDefinite(_Symmetric):
         return _bool_tensor(ok.reshape(batch))
 
 
+def _constraint_list(cseq):
+    """`cseq` as a list, checked to hold only Constraints (AssertionError otherwise, like torch)."""
+    cseq = list(cseq)
+    if not all(isinstance(c, Constraint) for c in cseq):
+        raise AssertionError("All elements of cseq must be Constraint instances")
+    return cseq
+
+
+def _check_dim(dim, value):
+    if not -value.dim() <= dim < value.dim():
+        raise AssertionError(f"dim {dim} out of range for value with {value.dim()} dimensions")
+
+
 class _Cat(Constraint):
     """Apply constraints ``cseq`` to consecutive slices along ``dim`` of lengths ``lengths`` (as ``cat`` joins them)."""
 
     def __init__(self, cseq, dim=0, lengths=None):
-        cseq = list(cseq)
-        if not all(isinstance(c, Constraint) for c in cseq):
-            raise AssertionError("All elements of cseq must be Constraint instances")
-        self.cseq = cseq
-        self.lengths = [1] * len(cseq) if lengths is None else list(lengths)
+        self.cseq = _constraint_list(cseq)
+        self.lengths = [1] * len(self.cseq) if lengths is None else list(lengths)
         if len(self.lengths) != len(self.cseq):
             raise AssertionError(f"lengths ({len(self.lengths)}) must match cseq ({len(self.cseq)})")
         self.dim = dim
@@ -511,8 +521,7 @@ class _Cat(Constraint):
 
     def check(self, value):
         value = _as_tensor(value)
-        if not -value.dim() <= self.dim < value.dim():
-            raise AssertionError(f"dim {self.dim} out of range for value with {value.dim()} dimensions")
+        _check_dim(self.dim, value)
         from ._functions.shape import cat as _cat
         event_dim = self.event_dim
         pieces, start = [], 0
@@ -534,10 +543,7 @@ class _Stack(Constraint):
     """Apply constraint ``cseq[i]`` to ``value.select(dim, i)`` (as ``stack`` joins them)."""
 
     def __init__(self, cseq, dim=0):
-        cseq = list(cseq)
-        if not all(isinstance(c, Constraint) for c in cseq):
-            raise AssertionError("All elements of cseq must be Constraint instances")
-        self.cseq = cseq
+        self.cseq = _constraint_list(cseq)
         self.dim = dim
         super().__init__()
 
@@ -556,8 +562,7 @@ class _Stack(Constraint):
 
     def check(self, value):
         value = _as_tensor(value)
-        if not -value.dim() <= self.dim < value.dim():
-            raise AssertionError(f"dim {self.dim} out of range for value with {value.dim()} dimensions")
+        _check_dim(self.dim, value)
         from ._functions.shape import stack as _stack
         parts = [value.select(self.dim, i) for i in range(value.size(self.dim))]
         return _stack([c.check(v) for v, c in zip(parts, self.cseq)], self.dim)
