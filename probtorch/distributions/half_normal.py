@@ -7,6 +7,7 @@ from ..transforms import AbsTransform
 from ._folded import _FoldedAtZero
 from .normal import Normal
 from .transformed_distribution import TransformedDistribution
+from .utils import _forwarded
 
 __all__ = ["HalfNormal"]
 
@@ -30,9 +31,7 @@ class HalfNormal(_FoldedAtZero, TransformedDistribution):
         new = self._get_checked_instance(HalfNormal, _instance)
         return super().expand(batch_shape, _instance=new)
 
-    @property
-    def scale(self):
-        return self.base_dist.scale
+    scale = _forwarded("base_dist", "scale")
 
     @property
     def mean(self):
