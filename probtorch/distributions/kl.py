@@ -234,6 +234,14 @@ def _kl_by_moments_normal(p, q):
             + (p.variance + (p.mean - q.loc).pow(2)) / (2 * q.scale.pow(2)))
 
 
+@_register("Beta", "Exponential")
+@_register("ContinuousBernoulli", "Exponential")
+@_register("Gamma", "Exponential")
+def _kl_nonnegative_exponential(p, q):
+    """KL(p || Exponential(rate)) for p supported on [0, inf): -H(p) - log(rate) + rate E_p[x]."""
+    return -p.entropy() - probtorch.log(q.rate) + q.rate * p.mean
+
+
 @_register("Beta", "Uniform")
 @_register("ContinuousBernoulli", "Uniform")
 def _kl_unit_interval_uniform(p, q):
@@ -274,11 +282,6 @@ def _kl_beta_beta(p, q):
 @_register("Beta", "ContinuousBernoulli")
 def _kl_beta_continuous_bernoulli(p, q):
     return -p.entropy() - _cb_mean_log_density(q, p.mean)
-
-
-@_register("Beta", "Exponential")
-def _kl_beta_exponential(p, q):
-    return -p.entropy() - probtorch.log(q.rate) + q.rate * p.mean
 
 
 @_register("Beta", "Gamma")
@@ -335,11 +338,6 @@ def _kl_continuous_bernoulli_continuous_bernoulli(p, q):
     t2 = _cb_log_norm(p.probs) + probtorch.log1p(-p.probs)
     t3 = -_cb_log_norm(q.probs) - probtorch.log1p(-q.probs)
     return t1 + t2 + t3
-
-
-@_register("ContinuousBernoulli", "Exponential")
-def _kl_continuous_bernoulli_exponential(p, q):
-    return -p.entropy() - probtorch.log(q.rate) + q.rate * p.mean
 
 
 # ----------------------------------------------------------------------------------------------------------- Dirichlet
@@ -401,11 +399,6 @@ def _kl_expfamily_expfamily(p, q):
 
 
 # --------------------------------------------------------------------------------------------------------------- Gamma
-@_register("Gamma", "Exponential")
-def _kl_gamma_exponential(p, q):
-    return -p.entropy() - probtorch.log(q.rate) + q.rate * p.mean
-
-
 @_register("Gamma", "Gamma")
 def _kl_gamma_gamma(p, q):
     a1, b1, a2, b2 = p.concentration, p.rate, q.concentration, q.rate
