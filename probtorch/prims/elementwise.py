@@ -43,36 +43,12 @@ _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 _SQRT_PI_OVER_2 = math.sqrt(math.pi) / 2.0
 
 
-try:  # numpy >= 2 keeps its error state in a context variable; setting it directly costs ~0.2 us, errstate ~3 us
-    from numpy._core._ufunc_config import _extobj_contextvar as _NP_ERRSTATE, _make_extobj
-    _IGNORE_ALL = _make_extobj(all="ignore")
-except Exception:  # pragma: no cover - other numpy layouts
-    _NP_ERRSTATE = None
-
-
-def _quiet(impl):
-    """Run `impl` without numpy's floating-point warnings: log(0) = -inf and 0/0 = NaN are results, as in torch."""
-    if _NP_ERRSTATE is None:
-        def f(*args, **params):
-            with np.errstate(all="ignore"):
-                return impl(*args, **params)
-    else:
-        def f(*args, **params):
-            token = _NP_ERRSTATE.set(_IGNORE_ALL)
-            try:
-                return impl(*args, **params)
-            finally:
-                _NP_ERRSTATE.reset(token)
-    f.__name__ = getattr(impl, "__name__", "impl")
-    return f
-
-
 def _unary(name, impl, dtype_rule="float", **kw):
-    return Primitive(name, _quiet(impl), elementwise=True, dtype_rule=dtype_rule, **kw)
+    return Primitive(name, impl, elementwise=True, dtype_rule=dtype_rule, **kw)
 
 
 def _binary(name, impl, dtype_rule="promote", **kw):
-    return Primitive(name, _quiet(impl), elementwise=True, dtype_rule=dtype_rule, **kw)
+    return Primitive(name, impl, elementwise=True, dtype_rule=dtype_rule, **kw)
 
 
 _TORCH_TYPE_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "complex64": "ComplexFloat",
@@ -134,7 +110,7 @@ def _float_kernel_only(kernel):
 
 def _float_binary(name, impl, kernel, **kw):
     """An elementwise primitive over floating operands only (integer or bool operands raise, as in torch)."""
-    prim = _CheckedPrimitive(name, _quiet(impl), elementwise=True, dtype_rule="float", **kw)
+    prim = _CheckedPrimitive(name, impl, elementwise=True, dtype_rule="float", **kw)
     prim.check = _float_kernel_only(kernel)
     return prim
 
@@ -174,7 +150,7 @@ def _sub_check(x, y):
                            "invert a mask, use the `~` or `logical_not()` operator instead.")
 
 
-sub = _CheckedPrimitive("sub", _quiet(_sub_impl), elementwise=True, dtype_rule="promote", saves=())
+sub = _CheckedPrimitive("sub", _sub_impl, elementwise=True, dtype_rule="promote", saves=())
 sub.check = _sub_check
 sub.defpartials(lambda out, x, y, alpha=1: (1, -alpha))
 
@@ -230,7 +206,7 @@ def _pow_check(x, y):
             raise NotImplementedError("\"pow\" not implemented for 'Bool'")
 
 
-pow = _CheckedPrimitive("pow", _quiet(_pow_impl), elementwise=True, dtype_rule="promote", save_out=True)
+pow = _CheckedPrimitive("pow", _pow_impl, elementwise=True, dtype_rule="promote", save_out=True)
 pow.check = _pow_check
 
 
