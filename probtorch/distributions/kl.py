@@ -193,6 +193,12 @@ def _gamma_log_density_mean(q, mean, mean_log):
     return a * probtorch.log(b) - probtorch.lgamma(a) + (a - 1) * mean_log - b * mean
 
 
+def _kl_to_gumbel(p, q, mean, exp_mean):
+    """KL(p || Gumbel(mu, beta)) = -H(p) + log(beta) + E_p[(x - mu) / beta] + E_p[exp(-(x - mu) / beta)], from
+    E_p[x] and the last expectation."""
+    return -p.entropy() + probtorch.log(q.scale) + (mean - q.loc) / q.scale + exp_mean
+
+
 def _cb_log_norm(probs):
     """log C(lambda) of the continuous Bernoulli, C = 2 atanh(1 - 2 lambda) / (1 - 2 lambda) (2 at lambda = 1/2)."""
     near = (probs - 0.5).abs() < 1e-3
@@ -367,9 +373,8 @@ def _kl_exponential_gamma(p, q):
 @_register("Exponential", "Gumbel")
 def _kl_exponential_gumbel(p, q):
     # E[(x - mu)/beta] and E[exp(-(x - mu)/beta)] = exp(mu/beta) rate / (rate + 1/beta)
-    z_mean = (p.rate.reciprocal() - q.loc) / q.scale
     exp_mean = probtorch.exp(q.loc / q.scale) * p.rate / (p.rate + q.scale.reciprocal())
-    return -p.entropy() + probtorch.log(q.scale) + z_mean + exp_mean
+    return _kl_to_gumbel(p, q, p.rate.reciprocal(), exp_mean)
 
 
 # ------------------------------------------------------------------------------------------------ exponential families
@@ -409,10 +414,9 @@ def _kl_gamma_gamma(p, q):
 @_register("Gamma", "Gumbel")
 def _kl_gamma_gumbel(p, q):
     # E[exp(-x/beta)] is the Gamma Laplace transform (rate / (rate + 1/beta))^a
-    z_mean = (p.mean - q.loc) / q.scale
     log_exp_mean = q.loc / q.scale + p.concentration * (
         probtorch.log(p.rate) - probtorch.log(p.rate + q.scale.reciprocal()))
-    return -p.entropy() + probtorch.log(q.scale) + z_mean + probtorch.exp(log_exp_mean)
+    return _kl_to_gumbel(p, q, p.mean, probtorch.exp(log_exp_mean))
 
 
 # ----------------------------------------------------------------------------------------------------------- Geometric
@@ -503,9 +507,8 @@ def _kl_gaussians(p, q):
 @_register("Normal", "Gumbel")
 def _kl_normal_gumbel(p, q):
     # E[exp(-(x - mu_q)/beta)] = exp((mu_q - mu_p)/beta + sigma^2 / (2 beta^2))
-    z_mean = (p.loc - q.loc) / q.scale
     log_exp_mean = (q.loc - p.loc) / q.scale + 0.5 * (p.scale / q.scale).pow(2)
-    return -p.entropy() + probtorch.log(q.scale) + z_mean + probtorch.exp(log_exp_mean)
+    return _kl_to_gumbel(p, q, p.loc, probtorch.exp(log_exp_mean))
 
 
 @_register("Normal", "Laplace")
@@ -627,9 +630,8 @@ def _kl_uniform_gamma(p, q):
 def _kl_uniform_gumbel(p, q):
     # E[exp(-(x - mu)/beta)] = exp(mu/beta) beta (e^{-a/beta} - e^{-b/beta}) / (b - a)
     a, b, mu, beta = p.low, p.high, q.loc, q.scale
-    z_mean = ((a + b) / 2 - mu) / beta
     exp_mean = beta * (probtorch.exp((mu - a) / beta) - probtorch.exp((mu - b) / beta)) / (b - a)
-    return -p.entropy() + probtorch.log(beta) + z_mean + exp_mean
+    return _kl_to_gumbel(p, q, (a + b) / 2, exp_mean)
 
 
 @_register("Uniform", "Normal")
