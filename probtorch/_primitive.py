@@ -159,13 +159,13 @@ class Node:
         if prim.saves == () and not prim.save_out and self.saved is not None:
             # the rule reads only shapes/dtypes of its tensor inputs: drop their values, keep the metadata, so a
             # second backward still works (as in torch for ops that save no tensors)
-            self.saved = _MetaOnly(a if a.__class__ is not Tensor and not isinstance(a, Tensor) else None
-                                   for a in self.saved)
+            self.saved = _MetaOnly([None if isinstance(a, Tensor) else a for a in self.saved])
             self.versions = ()
             return
         self.saved = None
         self.versions = ()
-        self.out_data = self.out_data if not self.prim.save_out else tuple(np.empty(0) for _ in self.out_data)
+        if prim.save_out:
+            self.out_data = tuple(np.empty(0) for _ in self.out_data)
 
 
 def _check_broadcast(args):
@@ -318,11 +318,10 @@ class Primitive:
             node.metadata = None
             edges = []
             metas = []
-            versions = []
-            saves = self.saves
-            for i, a in enumerate(args):
+            for a in args:
                 if isinstance(a, Tensor):
-                    metas.append((a._data.shape, a._data.dtype))
+                    d = a._data
+                    metas.append((d.shape, d.dtype))
                     if a._rg:
                         fn = a.grad_fn
                         edges.append((a, 0) if fn is None else (fn, a._output_nr))
@@ -331,6 +330,9 @@ class Primitive:
                 else:
                     metas.append(None)
                     edges.append(None)
+            node.edges = edges
+            node.metas = metas
+            saves = self.saves
             reads = self.reads
             if reads is not None:
                 # only the inputs that the gradients actually needed will read (torch saves no more either)
@@ -338,19 +340,20 @@ class Primitive:
                 for i, e in enumerate(edges):
                     if e is not None:
                         saves.update(reads[i])
-            for i, a in enumerate(args):
-                if (saves is None or i in saves) and isinstance(a, Tensor):
-                    if a._is_inference:
-                        raise RuntimeError("Inference tensors cannot be saved for backward. To work around you can "
-                                           "make a clone to get a normal tensor and use it in autograd.")
-                    versions.append((a, a._vc.value, -1))
-            node.edges = edges
-            node.metas = metas
+            versions = []
+            if saves != ():
+                for i, a in enumerate(args):
+                    if (saves is None or i in saves) and isinstance(a, Tensor):
+                        if a._is_inference:
+                            raise RuntimeError("Inference tensors cannot be saved for backward. To work around you "
+                                               "can make a clone to get a normal tensor and use it in autograd.")
+                        versions.append((a, a._vc.value, -1))
+            save_out = self.save_out
             for k, t in enumerate(outs):
                 if t._data.dtype.kind in _FLOAT_KINDS:
                     t._rg = True
                     t.grad_fn = node
-                if self.save_out:
+                if save_out:
                     versions.append((t, t._vc.value, k))
             node.versions = versions
         if _Forward.active:
