@@ -266,10 +266,9 @@ def test_against_torch(name, fn, arrays):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-10, atol=1e-12)
 
 
-@pytest.mark.parametrize("name,fn,arrays", CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize("name,fn,arrays", [c for c in CASES if c[0] not in NO_FINITE_DIFFERENCES],
+                         ids=[c[0] for c in CASES if c[0] not in NO_FINITE_DIFFERENCES])
 def test_gradcheck(name, fn, arrays):
-    if name in NO_FINITE_DIFFERENCES:
-        pytest.skip("not differentiable at this input")
     pin = _inputs(probtorch, arrays)
     f = lambda *xs: fn(probtorch, *xs)  # noqa: E731
     assert gradcheck(f, pin)
