@@ -114,9 +114,12 @@ def _extreme_vjp(g, out, x, dims, keepdim=False, nan_share=False):
     hit = x == out
     if nan_share:
         hit = hit | (x.isnan() & out.isnan())
-    mask = hit.to(g.dtype)
-    count = mask.sum(dim=dims, keepdim=True) if dims is not None else mask.sum().reshape(shape)
-    return (g * mask / count,)
+    count = hit.sum(dim=dims, keepdim=True) if dims is not None else hit.sum().reshape(shape)
+    share = g / count
+    # share * 0 rather than 0 off the hits: an inf/NaN share (no hit, or an inf gradient) makes NaN there, as the
+    # mask product g * mask / count does; this way no full-size float mask is built
+    from .._functions.math import where
+    return (where(hit, share, share * 0.0),)
 
 
 amax = _prim("amax", _amax_impl, save_out=True)
