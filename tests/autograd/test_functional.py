@@ -449,8 +449,6 @@ LOG_DENSITIES = {
 @pytest.mark.parametrize("name", list(LOG_DENSITIES))
 def test_log_density_derivatives_like_torch(name):
     """hvp (forward-over-reverse), forward-mode hessian and jvp of distribution log densities against torch."""
-    if not hasattr(probtorch, "distributions") or not hasattr(probtorch.distributions, "Normal"):
-        pytest.skip("probtorch.distributions not available")
     probtorch.set_default_dtype(probtorch.float64)
     torch_default = torch.get_default_dtype()
     torch.set_default_dtype(torch.float64)

@@ -130,3 +130,30 @@ def test_dropout_statistics():
     assert abs(keep - 0.7) < 5 * se
     assert np.allclose(y[y != 0].numpy(), 1 / 0.7)
     assert pt.nn.functional.dropout(x, 0.3, training=False) is x
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+@pytest.mark.parametrize("shape,pad", [((2, 3, 5), (2, 1)), ((1, 2, 4, 5), (1, 2, 3, 0)), ((2, 3, 4), (0, 3)),
+                                       ((1, 1, 3, 3, 4), (1, 1, 2, 1, 0, 2))])
+def test_pad_modes_against_torch(mode, shape, pad):
+    x = np.random.default_rng(4).standard_normal(shape)
+    if mode == "reflect" and any(p >= s for p, s in zip(pad[::2] + pad[1::2], list(shape[::-1]) * 2)):
+        pad = tuple(min(p, 1) for p in pad)
+    fn = lambda lib, F, t: F.pad(t, pad, mode=mode)  # noqa: E731
+    out, grads = _run(pt, fn, [x])
+    tout, tgrads = _run(torch, fn, [x])
+    np.testing.assert_allclose(out, tout)
+    np.testing.assert_allclose(grads[0], tgrads[0], rtol=1e-12)
+    t = pt.tensor(x[..., :3] if x.shape[-1] > 3 else x, dtype=pt.float64, requires_grad=True)
+    small = tuple(min(p, 1) for p in pad)
+    assert gradgradcheck(lambda v: pt.nn.functional.pad(v, small, mode=mode), (t,))
+
+
+def test_pad_mode_errors():
+    F = pt.nn.functional
+    with pytest.raises(RuntimeError, match="Padding size should be less than"):
+        F.pad(pt.zeros(1, 1, 3), (3, 0), mode="reflect")
+    with pytest.raises(ValueError, match="doesn't take in value"):
+        F.pad(pt.zeros(1, 1, 3), (1, 0), mode="replicate", value=2.0)
+    with pytest.raises(NotImplementedError, match="Unrecognised padding mode"):
+        F.pad(pt.zeros(1, 1, 3), (1, 0), mode="wrap")
