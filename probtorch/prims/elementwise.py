@@ -396,6 +396,9 @@ log_ndtr = _unary("log_ndtr", _scipy("log_ndtr"), save_out=True)
 log_ndtr.defpartials(lambda out, x: ((-0.5 * x * x - out).exp() / math.sqrt(2 * math.pi),))
 
 def _lgamma_impl(x):
+    from .._kernels import special as K
+    if K.usable(x):  # large float32 arrays: a compiled pass, ~2.5x faster than scipy's loop
+        return K.lgamma_positive(x, _lgamma_impl)
     res = sc.gammaln(x)
     if res.dtype != x.dtype:
         res = res.astype(x.dtype)
@@ -408,7 +411,14 @@ def _lgamma_impl(x):
 
 lgamma = _unary("lgamma", _lgamma_impl)
 lgamma.defpartials(lambda out, x: (digamma(x),))
-digamma = _unary("digamma", _scipy("psi"))
+def _digamma_impl(x):
+    from .._kernels import special as K
+    if K.usable(x):
+        return K.digamma_positive(x, _digamma_impl)
+    return _scipy("psi")(x)
+
+
+digamma = _unary("digamma", _digamma_impl)
 digamma.defpartials(lambda out, x: (polygamma(x, n=1),))
 
 
