@@ -455,7 +455,15 @@ def _i1e_partial(out, x):
     return (where(x == 0, 0.5, i0e(x) - out * (x.sgn() + 1 / safe)),)
 
 
-xlogy = _binary("xlogy", _scipy("xlogy"), dtype_rule="float")
+def _xlogy_impl(x, y):
+    from .._kernels import special as K
+    if isinstance(x, np.ndarray) and isinstance(y, np.ndarray) and x.shape == y.shape and K.usable(x) \
+            and y.dtype == np.float32:
+        return K.xlogy_same_shape(x, y)
+    return _scipy("xlogy")(x, y)
+
+
+xlogy = _binary("xlogy", _xlogy_impl, dtype_rule="float")
 
 
 @xlogy.defvjp
