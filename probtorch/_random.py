@@ -136,10 +136,17 @@ def _out(arr, requires_grad):
     return t
 
 
+def _draw(method, shape, dt):
+    """Draw directly in float32/float64 (numpy's generators support both: no float64 draw-and-cast)."""
+    if dt.np == np.float32 or dt.np == np.float64:
+        return method(shape, dtype=dt.np)
+    return method(shape).astype(dt.np)
+
+
 def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     """Uniform samples on [0, 1)."""
     dt = _float_dtype(dtype)
-    return _out(_rng(generator).random(_size(size), dtype=np.float64).astype(dt.np), requires_grad)
+    return _out(_draw(_rng(generator).random, _size(size), dt), requires_grad)
 
 
 def rand_like(input, *, dtype=None, generator=None, requires_grad=False, **kw):
@@ -150,7 +157,7 @@ def rand_like(input, *, dtype=None, generator=None, requires_grad=False, **kw):
 def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     """Standard normal samples."""
     dt = _float_dtype(dtype)
-    return _out(_rng(generator).standard_normal(_size(size)).astype(dt.np), requires_grad)
+    return _out(_draw(_rng(generator).standard_normal, _size(size), dt), requires_grad)
 
 
 def randn_like(input, *, dtype=None, generator=None, requires_grad=False, **kw):
