@@ -622,3 +622,18 @@ def test_unary_rows_on_integer_inputs_match_torch(case, dtype):
         return
     assert_same(case.fn(probtorch, probtorch.from_numpy(a.copy())), expected, rtol=1e-6, atol=1e-6, equal_nan=True,
                 what=case.name)
+
+
+@pytest.mark.parametrize("name", ["xlogy", "xlog1py"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_xlogy_family_special_values_match_scipy(name, dtype):
+    import scipy.special as sc
+    rng = np.random.default_rng(5)
+    x = np.concatenate([rng.uniform(-3, 3, 50), [0.0, 0.0, 0.0, -0.0, 2.0, 1.0, 0.0, np.nan]]).astype(dtype)
+    y = np.concatenate([rng.uniform(-0.5, 5, 50), [0.0, np.nan, np.inf, 3.0, -1.0, np.nan, -2.0, 1.0]]).astype(dtype)
+    fn = probtorch.xlogy if name == "xlogy" else probtorch.special.xlog1py
+    with np.errstate(all="ignore"):
+        ref = getattr(sc, name)(x, y)
+    got = fn(probtorch.tensor(x), probtorch.tensor(y)).numpy()
+    assert got.dtype == dtype
+    np.testing.assert_allclose(got, ref.astype(dtype), rtol=4 * np.finfo(dtype).eps, atol=0, equal_nan=True)

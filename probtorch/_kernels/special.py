@@ -14,7 +14,7 @@ import numpy as np
 
 from ._jit import available, kernel
 
-__all__ = ["lgamma_positive", "digamma_positive", "xlogy_same_shape", "FAST_MIN_SIZE"]
+__all__ = ["lgamma_positive", "digamma_positive", "FAST_MIN_SIZE"]
 
 FAST_MIN_SIZE = 4096  # below this the compiled call's overhead is not worth it
 _HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
@@ -47,15 +47,6 @@ def _digamma(x, out):
         out[i] = math.log(z) - 0.5 * r - series - h
 
 
-@kernel
-def _xlogy(x, y, out):
-    for i in range(x.size):
-        a = x[i]
-        b = y[i]
-        # 0 * log(y) is 0 unless y is NaN (then NaN), as scipy and torch define xlogy
-        out[i] = 0.0 if a == 0.0 and b == b else a * math.log(b)
-
-
 def _positive_fast(kernel_fn, reference, x):
     """kernel_fn on the finite positive elements of a float32 array, `reference` (scipy) on the others."""
     flat = np.ascontiguousarray(x).reshape(-1)
@@ -78,11 +69,3 @@ def lgamma_positive(x, reference):
 def digamma_positive(x, reference):
     return _positive_fast(_digamma, reference, x)
 
-
-def xlogy_same_shape(x, y):
-    """xlogy of two float32 arrays of one shape (a single compiled pass; numpy would make three temporaries)."""
-    xf = np.ascontiguousarray(x).reshape(-1)
-    yf = np.ascontiguousarray(y).reshape(-1)
-    out = np.empty(xf.shape, np.float32)
-    _xlogy(xf, yf, out)
-    return out.reshape(x.shape)

@@ -455,12 +455,21 @@ def _i1e_partial(out, x):
     return (where(x == 0, 0.5, i0e(x) - out * (x.sgn() + 1 / safe)),)
 
 
-def _xlogy_impl(x, y):
-    from .._kernels import special as K
-    if isinstance(x, np.ndarray) and isinstance(y, np.ndarray) and x.shape == y.shape and K.usable(x) \
-            and y.dtype == np.float32:
-        return K.xlogy_same_shape(x, y)
-    return _scipy("xlogy")(x, y)
+def _times_log(log):
+    """x * log(y) with 0 where x == 0 and y is not NaN (scipy's and torch's xlogy / xlog1py); numpy's SIMD log
+    makes this composition several times faster than scipy's element loop."""
+    def impl(x, y):
+        dt = x.dtype if isinstance(x, np.ndarray) else y.dtype
+        x, y = np.asarray(x, dt), np.asarray(y, dt)  # a Python scalar operand takes the tensor's dtype
+        res = np.multiply(x, log(y))
+        zero = np.equal(x, 0)
+        if zero.any():
+            res = np.where(zero & ~np.isnan(y), 0, res).astype(res.dtype, copy=False)
+        return res
+    return impl
+
+
+_xlogy_impl = _times_log(np.log)
 
 
 xlogy = _binary("xlogy", _xlogy_impl, dtype_rule="float")
@@ -475,7 +484,7 @@ def _xlogy_vjp(g, out, x, y):
     return (gx, gy)
 
 
-xlog1py = _binary("xlog1py", _scipy("xlog1py"), dtype_rule="float")
+xlog1py = _binary("xlog1py", _times_log(np.log1p), dtype_rule="float")
 
 
 @xlog1py.defvjp
