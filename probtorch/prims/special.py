@@ -1,10 +1,18 @@
 """Special-function primitives not in prims.elementwise: entr, the regularized incomplete gamma functions, Hurwitz
 zeta, and torch.special's Bessel family (which torch does not differentiate either)."""
 import numpy as np
-import scipy.special as sc
 
 from .._primitive import Primitive
 from . import elementwise as E
+from .elementwise import sc  # scipy.special, imported on first use (keeps `import probtorch` fast)
+
+
+def _late(name):
+    """scipy.special.<name>, looked up when first called."""
+    def impl(*args):
+        return getattr(sc, name)(*args)
+    impl.__name__ = name
+    return impl
 
 
 def _unary(name, impl, **kw):
@@ -19,7 +27,7 @@ def _cast_like(fn):
     return impl
 
 
-entr = _unary("special_entr", sc.entr)
+entr = _unary("special_entr", _late("entr"))
 # d/dx (-x log x) = -(log x + 1): +inf at 0, NaN for x < 0, as torch
 entr.defpartials(lambda out, x: (-(E.log(x) + 1),))
 
@@ -52,7 +60,7 @@ def _igamma_density(a, x):
     return E.exp(E.xlogy(a - 1, x) - x - lg)
 
 
-gammainc = Primitive("special_gammainc", _cast_like(sc.gammainc), elementwise=True, dtype_rule="float")
+gammainc = Primitive("special_gammainc", _cast_like(_late("gammainc")), elementwise=True, dtype_rule="float")
 
 
 @gammainc.defvjp
@@ -61,7 +69,7 @@ def _gammainc_vjp(g, out, a, x):
     return (_placeholder(a), gx)
 
 
-gammaincc = Primitive("special_gammaincc", _cast_like(sc.gammaincc), elementwise=True, dtype_rule="float")
+gammaincc = Primitive("special_gammaincc", _cast_like(_late("gammaincc")), elementwise=True, dtype_rule="float")
 
 
 @gammaincc.defvjp
@@ -70,7 +78,7 @@ def _gammaincc_vjp(g, out, a, x):
     return (_placeholder(a), gx)
 
 
-zeta = Primitive("special_zeta", _cast_like(sc.zeta), elementwise=True, dtype_rule="float")
+zeta = Primitive("special_zeta", _cast_like(_late("zeta")), elementwise=True, dtype_rule="float")
 
 
 @zeta.defvjp
@@ -84,16 +92,16 @@ def _nondiff(name, impl):
     return Primitive(name, _cast_like(impl), elementwise=True, dtype_rule="float", differentiable=False)
 
 
-bessel_j0 = _nondiff("special_bessel_j0", sc.j0)
-bessel_j1 = _nondiff("special_bessel_j1", sc.j1)
-bessel_y0 = _nondiff("special_bessel_y0", sc.y0)
-bessel_y1 = _nondiff("special_bessel_y1", sc.y1)
-modified_bessel_i0 = _nondiff("special_modified_bessel_i0", sc.i0)
-modified_bessel_i1 = _nondiff("special_modified_bessel_i1", sc.i1)
-modified_bessel_k0 = _nondiff("special_modified_bessel_k0", sc.k0)
-modified_bessel_k1 = _nondiff("special_modified_bessel_k1", sc.k1)
-scaled_modified_bessel_k0 = _nondiff("special_scaled_modified_bessel_k0", sc.k0e)
-scaled_modified_bessel_k1 = _nondiff("special_scaled_modified_bessel_k1", sc.k1e)
+bessel_j0 = _nondiff("special_bessel_j0", _late("j0"))
+bessel_j1 = _nondiff("special_bessel_j1", _late("j1"))
+bessel_y0 = _nondiff("special_bessel_y0", _late("y0"))
+bessel_y1 = _nondiff("special_bessel_y1", _late("y1"))
+modified_bessel_i0 = _nondiff("special_modified_bessel_i0", _late("i0"))
+modified_bessel_i1 = _nondiff("special_modified_bessel_i1", _late("i1"))
+modified_bessel_k0 = _nondiff("special_modified_bessel_k0", _late("k0"))
+modified_bessel_k1 = _nondiff("special_modified_bessel_k1", _late("k1"))
+scaled_modified_bessel_k0 = _nondiff("special_scaled_modified_bessel_k0", _late("k0e"))
+scaled_modified_bessel_k1 = _nondiff("special_scaled_modified_bessel_k1", _late("k1e"))
 spherical_bessel_j0 = _nondiff("special_spherical_bessel_j0", lambda x: sc.spherical_jn(0, x))
 airy_ai = _nondiff("special_airy_ai", lambda x: sc.airy(x)[0])
 
