@@ -3,3 +3,4 @@ from .activation import *  # noqa: F401,F403
 from .padding import *  # noqa: F401,F403
 from .linear import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
+from .normalization import *  # noqa: F401,F403

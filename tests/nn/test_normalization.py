@@ -1,0 +1,91 @@
+"""Normalization ops and modules: values and gradients against torch, gradcheck/gradgradcheck."""
+import numpy as np
+import pytest
+
+import probtorch as pt
+from probtorch.autograd import gradcheck, gradgradcheck
+
+torch = pytest.importorskip("torch")
+
+RNG = np.random.default_rng(0)
+X3 = RNG.standard_normal((2, 4, 3))
+X4 = RNG.standard_normal((2, 4, 2, 3))
+W4 = RNG.standard_normal(4)
+B4 = RNG.standard_normal(4)
+W3 = RNG.standard_normal(3)
+B3 = RNG.standard_normal(3)
+RM = RNG.standard_normal(4)
+RV = np.exp(RNG.standard_normal(4))
+
+CASES = {
+    "layer_norm": (lambda lib, F, x, w, b: F.layer_norm(x, (3,), w, b), [X3, W3, B3]),
+    "layer_norm_2d": (lambda lib, F, x: F.layer_norm(x, (4, 3), eps=1e-3), [X3]),
+    "rms_norm": (lambda lib, F, x, w: F.rms_norm(x, [3], w), [X3, W3]),
+    "rms_norm_eps": (lambda lib, F, x: F.rms_norm(x, (4, 3), eps=0.1), [X3]),
+    "group_norm": (lambda lib, F, x, w, b: F.group_norm(x, 2, w, b), [X4, W4, B4]),
+    "group_norm_1": (lambda lib, F, x: F.group_norm(x, 1), [X3]),
+    "instance_norm": (lambda lib, F, x, w, b: F.instance_norm(x, weight=w, bias=b), [X4, W4, B4]),
+    "batch_norm_train": (lambda lib, F, x, w, b: F.batch_norm(x, None, None, w, b, training=True), [X4, W4, B4]),
+    "batch_norm_eval": (lambda lib, F, x, w, b: F.batch_norm(x, lib.tensor(RM), lib.tensor(RV), w, b), [X3, W4, B4]),
+    "local_response_norm": (lambda lib, F, x: F.local_response_norm(x, 3, alpha=0.5, beta=0.6, k=1.5), [X4]),
+    "local_response_norm_even": (lambda lib, F, x: F.local_response_norm(x, 2), [X3]),
+}
+
+
+def _run(lib, fn, arrays):
+    ts = [lib.tensor(a, dtype=lib.float64, requires_grad=True) for a in arrays]
+    out = fn(lib, lib.nn.functional, *ts)
+    w = lib.tensor(np.random.default_rng(1).standard_normal(tuple(out.shape)), dtype=lib.float64)
+    grads = lib.autograd.grad((out * w).sum(), ts, allow_unused=True)
+    return out.detach().numpy(), [None if g is None else g.numpy() for g in grads]
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_against_torch(name):
+    fn, arrays = CASES[name]
+    out, grads = _run(pt, fn, arrays)
+    tout, tgrads = _run(torch, fn, arrays)
+    np.testing.assert_allclose(out, tout, rtol=1e-9, atol=1e-12)
+    for g, tg in zip(grads, tgrads):
+        np.testing.assert_allclose(g, tg, rtol=1e-7, atol=1e-10)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_gradcheck(name):
+    fn, arrays = CASES[name]
+    ts = [pt.tensor(a, dtype=pt.float64, requires_grad=True) for a in arrays]
+    f = lambda *xs: fn(pt, pt.nn.functional, *xs)  # noqa: E731
+    assert gradcheck(f, ts)
+    assert gradgradcheck(f, ts)
+
+
+@pytest.mark.parametrize("fname", ["batch_norm", "instance_norm"])
+def test_running_stats_update(fname):
+    x = X4 * 2 + 1
+    stats = {}
+    for lib in (pt, torch):
+        rm, rv = lib.tensor(RM.copy()), lib.tensor(RV.copy())
+        if fname == "batch_norm":
+            lib.nn.functional.batch_norm(lib.tensor(x), rm, rv, training=True, momentum=0.3)
+        else:
+            lib.nn.functional.instance_norm(lib.tensor(x), rm, rv, momentum=0.3)
+        stats[lib.__name__] = (rm.numpy(), rv.numpy())
+    for a, b in zip(stats["probtorch"], stats["torch"]):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+def test_errors():
+    F = pt.nn.functional
+    x = pt.randn(2, 4, 3)
+    with pytest.raises(RuntimeError, match="normalized_shape"):
+        F.layer_norm(x, (4,))
+    with pytest.raises(RuntimeError, match="weight"):
+        F.layer_norm(x, (3,), weight=pt.ones(4))
+    with pytest.raises(RuntimeError, match="divisible by num_groups"):
+        F.group_norm(x, 3)
+    with pytest.raises(RuntimeError, match="running_mean should contain 4 elements"):
+        F.batch_norm(x, pt.zeros(3), pt.ones(4))
+    with pytest.raises(ValueError, match="more than 1 value per channel"):
+        F.batch_norm(pt.randn(1, 4), None, None, training=True)
+    with pytest.raises(RuntimeError, match="normalized_shape"):
+        F.rms_norm(x, (2, 3))
