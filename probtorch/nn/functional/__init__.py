@@ -4,3 +4,4 @@ from .padding import *  # noqa: F401,F403
 from .linear import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
+from .embedding import *  # noqa: F401,F403
