@@ -89,3 +89,78 @@ def test_errors():
         F.batch_norm(pt.randn(1, 4), None, None, training=True)
     with pytest.raises(RuntimeError, match="normalized_shape"):
         F.rms_norm(x, (2, 3))
+
+
+def _pair(make):
+    """Same module in probtorch and torch (float64), torch's parameters copied from ours."""
+    m, tm = make(pt), make(torch).double()
+    m.double()
+    g = np.random.default_rng(3)
+    with pt.no_grad():
+        for p in m.parameters():
+            p.copy_(pt.tensor(g.standard_normal(tuple(p.shape))))
+    tm.load_state_dict({k: torch.tensor(v.numpy()) for k, v in m.state_dict().items()})
+    return m, tm
+
+
+def _compare(m, tm, x, rtol=1e-10):
+    xp, xt = pt.tensor(x, dtype=pt.float64, requires_grad=True), torch.tensor(x, requires_grad=True)
+    y, ty = m(xp), tm(xt)
+    np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=rtol, atol=1e-12)
+    w = np.random.default_rng(5).standard_normal(tuple(ty.shape))
+    (y * pt.tensor(w)).sum().backward()
+    (ty * torch.tensor(w)).sum().backward()
+    np.testing.assert_allclose(xp.grad.numpy(), xt.grad.numpy(), rtol=1e-8, atol=1e-12)
+    for (n, p), tp in zip(m.named_parameters(), tm.parameters()):
+        np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), rtol=1e-8, atol=1e-12, err_msg=n)
+    for (n, b), tb in zip(m.named_buffers(), tm.buffers()):
+        np.testing.assert_allclose(b.numpy(), tb.numpy(), rtol=1e-12, err_msg=n)
+
+
+MODULES = {
+    "LayerNorm": (lambda lib: lib.nn.LayerNorm((4, 3)), X3),
+    "LayerNorm_nobias": (lambda lib: lib.nn.LayerNorm(3, bias=False), X3),
+    "LayerNorm_noaffine": (lambda lib: lib.nn.LayerNorm(3, elementwise_affine=False), X3),
+    "RMSNorm": (lambda lib: lib.nn.RMSNorm(3), X3),
+    "RMSNorm_eps": (lambda lib: lib.nn.RMSNorm([4, 3], eps=1e-3), X3),
+    "GroupNorm": (lambda lib: lib.nn.GroupNorm(2, 4), X4),
+    "BatchNorm1d": (lambda lib: lib.nn.BatchNorm1d(4), X3),
+    "BatchNorm1d_2d": (lambda lib: lib.nn.BatchNorm1d(4, momentum=0.3), X4[:, :, 0, 0]),
+    "BatchNorm1d_cma": (lambda lib: lib.nn.BatchNorm1d(4, momentum=None), X3),
+    "BatchNorm2d": (lambda lib: lib.nn.BatchNorm2d(4), X4),
+    "BatchNorm2d_noaffine": (lambda lib: lib.nn.BatchNorm2d(4, affine=False), X4),
+    "BatchNorm2d_untracked": (lambda lib: lib.nn.BatchNorm2d(4, track_running_stats=False), X4),
+    "InstanceNorm1d": (lambda lib: lib.nn.InstanceNorm1d(4, affine=True), X3),
+    "InstanceNorm2d_tracked": (lambda lib: lib.nn.InstanceNorm2d(4, track_running_stats=True), X4),
+    "LocalResponseNorm": (lambda lib: lib.nn.LocalResponseNorm(3), X4),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MODULES))
+def test_module_train_then_eval_against_torch(name):
+    make, x = MODULES[name]
+    m, tm = _pair(make)
+    assert [n for n, _ in m.named_parameters()] == [n for n, _ in tm.named_parameters()]
+    assert list(m.state_dict()) == list(tm.state_dict())
+    for step in range(3):  # several training steps exercise the running averages
+        _compare(m, tm, x * (step + 1) + step)
+        m.zero_grad()
+        tm.zero_grad()
+    m.eval()
+    tm.eval()
+    _compare(m, tm, x[::-1].copy())
+
+
+def test_batchnorm_module_errors_and_reset():
+    with pytest.raises(ValueError, match="expected 4D input"):
+        pt.nn.BatchNorm2d(3)(pt.randn(2, 3))
+    with pytest.raises(ValueError, match="expected 2D or 3D input"):
+        pt.nn.BatchNorm1d(3)(pt.randn(2, 3, 1, 1))
+    with pytest.raises(ValueError, match="divisible by num_groups"):
+        pt.nn.GroupNorm(3, 4)
+    bn = pt.nn.BatchNorm1d(3)
+    bn(pt.randn(5, 3) * 3 + 2)
+    assert bn.num_batches_tracked.item() == 1 and not np.allclose(bn.running_mean.numpy(), 0)
+    bn.reset_running_stats()
+    assert np.all(bn.running_mean.numpy() == 0) and np.all(bn.running_var.numpy() == 1)
+    assert bn.num_batches_tracked.item() == 0
