@@ -137,3 +137,35 @@ def test_errors():
         F.pixel_unshuffle(pt.randn(1, 1, 3, 4), 2)
     with pytest.raises(RuntimeError, match="Mismatch of parameter numbers"):
         F.prelu(pt.randn(2, 3), pt.ones(4))
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"padding_idx": 2}, {"max_norm": 1.0}])
+def test_embedding_module_against_torch(kwargs):
+    m = pt.nn.Embedding(6, 3, **kwargs).double()
+    tm = torch.nn.Embedding(6, 3, **kwargs).double()
+    tm.load_state_dict({k: torch.tensor(v.numpy()) for k, v in m.state_dict().items()})
+    y, ty = m(pt.tensor(IDX)), tm(torch.tensor(IDX))
+    np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-12)
+    w = np.random.default_rng(2).standard_normal(tuple(ty.shape))
+    (y * pt.tensor(w)).sum().backward()
+    (ty * torch.tensor(w)).sum().backward()
+    np.testing.assert_allclose(m.weight.grad.numpy(), tm.weight.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(m.weight.detach().numpy(), tm.weight.detach().numpy(), rtol=1e-12)
+
+
+def test_embedding_module_init_and_from_pretrained():
+    m = pt.nn.Embedding(50, 40, padding_idx=-1)
+    assert m.padding_idx == 49 and np.all(m.weight.detach().numpy()[49] == 0)
+    rest = m.weight.detach().numpy()[:49].ravel()
+    assert abs(rest.mean()) < 5 / np.sqrt(rest.size) and abs(rest.std() - 1) < 5 / np.sqrt(2 * rest.size)
+    table = pt.tensor(EW)
+    frozen = pt.nn.Embedding.from_pretrained(table)
+    assert not frozen.weight.requires_grad and frozen.num_embeddings == 6 and frozen.embedding_dim == 3
+    np.testing.assert_array_equal(frozen(pt.tensor([4, 1])).numpy(), EW[[4, 1]])
+    trainable = pt.nn.Embedding.from_pretrained(table, freeze=False, padding_idx=0)
+    trainable(pt.tensor(IDX)).sum().backward()
+    assert trainable.weight.grad is not None and np.all(trainable.weight.grad.numpy()[0] == 0)
+    with pytest.raises(AssertionError, match="2-dimensional"):
+        pt.nn.Embedding.from_pretrained(pt.zeros(3))
+    with pytest.raises(AssertionError, match="Padding_idx"):
+        pt.nn.Embedding(3, 2, padding_idx=3)
