@@ -137,6 +137,8 @@ def test_errors():
         F.pixel_unshuffle(pt.randn(1, 1, 3, 4), 2)
     with pytest.raises(RuntimeError, match="Mismatch of parameter numbers"):
         F.prelu(pt.randn(2, 3), pt.ones(4))
+    with pytest.raises(RuntimeError, match="channel size = 1"):
+        F.prelu(pt.randn(3), pt.ones(3))
 
 
 @pytest.mark.parametrize("kwargs", [{}, {"padding_idx": 2}, {"max_norm": 1.0}])
@@ -162,6 +164,8 @@ def test_embedding_module_init_and_from_pretrained():
     frozen = pt.nn.Embedding.from_pretrained(table)
     assert not frozen.weight.requires_grad and frozen.num_embeddings == 6 and frozen.embedding_dim == 3
     np.testing.assert_array_equal(frozen(pt.tensor([4, 1])).numpy(), EW[[4, 1]])
+    table[4, 0] = 9.0  # the table is shared, as in torch
+    assert frozen(pt.tensor([4])).numpy()[0, 0] == 9.0
     trainable = pt.nn.Embedding.from_pretrained(table, freeze=False, padding_idx=0)
     trainable(pt.tensor(IDX)).sum().backward()
     assert trainable.weight.grad is not None and np.all(trainable.weight.grad.numpy()[0] == 0)

@@ -97,10 +97,11 @@ def prelu(input, weight):
     """max(0, x) + weight * min(0, x) with one slope or one per channel (dim 1)."""
     k = weight.numel()
     if k != 1:
-        if input.dim() == 0 or input.dim() < 2 and input.shape[0] != k or input.dim() >= 2 and input.shape[1] != k:
+        channels = input.shape[1] if input.dim() >= 2 else 1
+        if channels != k:
             raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found parameter numbers = "
-                               f"{k} and channel size = {input.shape[1] if input.dim() >= 2 else 1}.")
-        weight = weight.reshape((-1,) + (1,) * (input.dim() - 2)) if input.dim() >= 2 else weight.reshape(-1)
+                               f"{k} and channel size = {channels}.")
+        weight = weight.reshape((-1,) + (1,) * (input.dim() - 2))
     elif weight.dim() > 0:
         weight = weight.reshape(())
     return where(input > 0, input, weight * input)
