@@ -164,3 +164,14 @@ def test_batchnorm_module_errors_and_reset():
     bn.reset_running_stats()
     assert np.all(bn.running_mean.numpy() == 0) and np.all(bn.running_var.numpy() == 1)
     assert bn.num_batches_tracked.item() == 0
+
+
+@pytest.mark.parametrize("make", [lambda lib: lib.nn.BatchNorm2d(4), lambda lib: lib.nn.GroupNorm(2, 4),
+                                  lambda lib: lib.nn.LayerNorm([2, 3]), lambda lib: lib.nn.RMSNorm(3),
+                                  lambda lib: lib.nn.InstanceNorm2d(4)])
+def test_float32_default_modules(make):
+    x = X4.astype(np.float32)
+    m, tm = make(pt), make(torch)
+    y, ty = m(pt.tensor(x)), tm(torch.tensor(x))
+    assert y.dtype == pt.float32 and all(b.dtype in (pt.float32, pt.int64) for b in m.buffers())
+    np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-5, atol=1e-5)
