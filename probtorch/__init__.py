@@ -28,7 +28,31 @@ from ._functions.math import softplus_ as _softplus  # noqa: F401
 
 __version__ = "0.1.0"
 
-FloatTensor = DoubleTensor = LongTensor = None
+
+
+class _LegacyTensorType(type):
+    """torch.FloatTensor and friends: calling one builds a tensor of its dtype; isinstance checks the dtype."""
+
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, Tensor) and obj.dtype is cls.dtype
+
+    def __call__(cls, *args):
+        return Tensor(*args, dtype=cls.dtype)
+
+
+def _legacy_type(name, dt):
+    return _LegacyTensorType(name, (), {"dtype": dt, "__doc__": f"Legacy constructor/type check for {dt}."})
+
+
+FloatTensor = _legacy_type("FloatTensor", float32)
+DoubleTensor = _legacy_type("DoubleTensor", float64)
+HalfTensor = _legacy_type("HalfTensor", float16)
+LongTensor = _legacy_type("LongTensor", int64)
+IntTensor = _legacy_type("IntTensor", int32)
+ShortTensor = _legacy_type("ShortTensor", int16)
+CharTensor = _legacy_type("CharTensor", int8)
+ByteTensor = _legacy_type("ByteTensor", uint8)
+BoolTensor = _legacy_type("BoolTensor", bool)
 
 
 def is_floating_point(input):
@@ -62,17 +86,41 @@ def detach(input):
 from ._format import set_printoptions  # noqa: E402
 
 
+import builtins as _builtins  # noqa: E402  (this namespace's `bool`, `int` and `float` are dtypes)
+
+_settings = {"deterministic": False, "warn_only": False, "threads": None}
+
+
 def use_deterministic_algorithms(mode, *, warn_only=False):
-    pass
+    """Recorded for torch compatibility: every probtorch kernel is already deterministic."""
+    _settings["deterministic"] = _builtins.bool(mode)
+    _settings["warn_only"] = _builtins.bool(warn_only)
+
+
+def are_deterministic_algorithms_enabled():
+    return _settings["deterministic"]
+
+
+def is_deterministic_algorithms_warn_only_enabled():
+    return _settings["warn_only"]
 
 
 def get_num_threads():
+    """Threads available to probtorch's compiled kernels (the CPU count unless set_num_threads chose fewer)."""
     import os
-    return os.cpu_count() or 1
+    return _settings["threads"] or os.cpu_count() or 1
 
 
 def set_num_threads(n):
-    pass
+    """Limit the threads of probtorch's compiled kernels (numba); numpy's BLAS threads are set by its environment."""
+    n = _builtins.int(n)
+    if n < 1:
+        raise RuntimeError(f"set_num_threads expects a positive integer, got {n}")
+    _settings["threads"] = n
+    import sys
+    if "numba" in sys.modules:
+        import numba
+        numba.set_num_threads(_builtins.min(n, numba.config.NUMBA_NUM_THREADS))
 
 
 import math as _math
