@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 import probtorch as pt
+from nn_oracle import run_case
 from probtorch.autograd import gradcheck, gradgradcheck
 
 torch = pytest.importorskip("torch")
@@ -27,19 +28,11 @@ CASES = {
 }
 
 
-def _run(lib, fn, arrays):
-    ts = [lib.tensor(a, dtype=lib.float64, requires_grad=True) for a in arrays]
-    out = fn(lib, lib.nn.functional, *ts)
-    w = lib.tensor(np.random.default_rng(1).standard_normal(tuple(out.shape)), dtype=lib.float64)
-    grads = lib.autograd.grad((out * w).sum(), ts, allow_unused=True)
-    return out.detach().numpy(), [None if g is None else g.numpy() for g in grads]
-
-
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_against_torch(name):
     fn, arrays = CASES[name]
-    out, grads = _run(pt, fn, arrays)
-    tout, tgrads = _run(torch, fn, arrays)
+    out, grads = run_case(pt, fn, arrays)
+    tout, tgrads = run_case(torch, fn, arrays)
     np.testing.assert_allclose(out, tout, rtol=1e-12, atol=1e-14)
     for g, tg in zip(grads, tgrads):
         np.testing.assert_allclose(g, tg, rtol=1e-10, atol=1e-12)

@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 import probtorch as pt
+from nn_oracle import run_case
 from probtorch.autograd import gradcheck, gradgradcheck
 
 torch = pytest.importorskip("torch")
@@ -72,19 +73,11 @@ CASES = {
 }
 
 
-def _run(lib, fn, arrays):
-    ts = [lib.tensor(a, dtype=lib.float64, requires_grad=True) for a in arrays]
-    out = fn(lib, lib.nn.functional, *ts)
-    w = lib.tensor(np.random.default_rng(1).standard_normal(tuple(out.shape)), dtype=lib.float64)
-    grads = lib.autograd.grad((out * w).sum(), ts, allow_unused=True)
-    return out.detach().numpy(), [None if g is None else g.numpy() for g in grads]
-
-
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_against_torch(name):
     fn, arrays = CASES[name]
-    out, grads = _run(pt, fn, arrays)
-    tout, tgrads = _run(torch, fn, arrays)
+    out, grads = run_case(pt, fn, arrays)
+    tout, tgrads = run_case(torch, fn, arrays)
     np.testing.assert_allclose(out, tout, rtol=1e-9, atol=1e-12)
     for g, tg in zip(grads, tgrads):
         if tg is None:
@@ -140,8 +133,8 @@ def test_pad_modes_against_torch(mode, shape, pad):
     if mode == "reflect" and any(p >= s for p, s in zip(pad[::2] + pad[1::2], list(shape[::-1]) * 2)):
         pad = tuple(min(p, 1) for p in pad)
     fn = lambda lib, F, t: F.pad(t, pad, mode=mode)  # noqa: E731
-    out, grads = _run(pt, fn, [x])
-    tout, tgrads = _run(torch, fn, [x])
+    out, grads = run_case(pt, fn, [x])
+    tout, tgrads = run_case(torch, fn, [x])
     np.testing.assert_allclose(out, tout)
     np.testing.assert_allclose(grads[0], tgrads[0], rtol=1e-12)
     t = pt.tensor(x[..., :3] if x.shape[-1] > 3 else x, dtype=pt.float64, requires_grad=True)
