@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from ._jit import available, kernel
+from ._parallel import parallel_chunks
 
 __all__ = ["lgamma_positive", "digamma_positive", "FAST_MIN_SIZE"]
 
@@ -51,7 +52,7 @@ def _positive_fast(kernel_fn, reference, x):
     """kernel_fn on the finite positive elements of a float32 array, `reference` (scipy) on the others."""
     flat = np.ascontiguousarray(x).reshape(-1)
     out = np.empty(flat.shape, np.float32)
-    kernel_fn(flat, out)
+    parallel_chunks(kernel_fn, flat, out)
     bad = ~(flat > 0) | np.isinf(flat)
     if bad.any():
         out[bad] = reference(flat[bad])
