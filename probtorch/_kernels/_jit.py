@@ -42,6 +42,8 @@ class kernel:
         f = self._compiled
         if f is None:
             import numba
+            from . import _vmath
+            _vmath.register()  # kernels may call the vectorizable scalar functions of _vmath
             # error_model="numpy": x / 0 gives inf or NaN instead of raising, as in numpy
             f = self._compiled = numba.njit(cache=True, nogil=True, error_model="numpy")(self.py)
         return f(*args)

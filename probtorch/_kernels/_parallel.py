@@ -38,19 +38,18 @@ def parallel_chunks(kernel_fn, *arrays, min_rows=MIN_ROWS_PER_THREAD):
     """Run ``kernel_fn`` on row ranges of ``arrays`` (all with the same leading length), one range per thread.
 
     ``min_rows``: the fewest rows worth a thread of their own (lower it for kernels costly per row).
-    The calling thread runs the first range itself; the call returns when every range is done and re-raises the
-    first error.
+    The calling thread runs the first range itself; the call returns when every range is done, with the list of
+    the ranges' return values in order, and re-raises the first error.
     """
     n = len(arrays[0])
     parts = min(_threads(), n // max(min_rows, 1))
     if parts <= 1:
-        kernel_fn(*arrays)
-        return
+        return [kernel_fn(*arrays)]
     bounds = [n * k // parts for k in range(parts + 1)]
     pool = _executor(parts - 1)
     futures = [pool.submit(kernel_fn, *[a[lo:hi] for a in arrays]) for lo, hi in zip(bounds[1:-1], bounds[2:])]
     try:
-        kernel_fn(*[a[:bounds[1]] for a in arrays])
+        first = kernel_fn(*[a[:bounds[1]] for a in arrays])
     finally:
-        for f in futures:
-            f.result()
+        rest = [f.result() for f in futures]
+    return [first] + rest
