@@ -5,6 +5,7 @@ import probtorch
 
 from .. import constraints
 from .._tensor import Size
+from ..prims.mahalanobis import mahalanobis
 from .distribution import Distribution
 from .utils import _one_matrix_parameter, _standard_normal, lazy_property
 
@@ -22,44 +23,10 @@ def _batch_mahalanobis(L, x):
     r"""The squared Mahalanobis norms :math:`|L^{-1} x|^2` for a batch of lower-triangular factors.
 
     ``L`` has shape ``bL + (n, n)`` and ``x`` has shape ``lead + (n,)`` with ``bL`` broadcastable to ``lead``.
-    ``L`` is never broadcast: the dims of ``lead`` along which ``L`` is shared (size 1 or absent in ``bL``) are
-    moved into the columns of one right-hand side, so each distinct factor is used by a single triangular solve.
+    ``L`` is never broadcast: each distinct factor is used once, with the vectors that share it (see
+    ``probtorch.prims.mahalanobis``).
     """
-    n = x.shape[-1]
-    lead = tuple(x.shape[:-1])
-    bL = tuple(L.shape[:-2])
-    bLp = (1,) * (len(lead) - len(bL)) + bL
-    if len(bLp) > len(lead):  # L has more batch dims than x: broadcast x (it is the small one)
-        lead = tuple(probtorch.broadcast_shapes(lead, bL))
-        x = x.expand(lead + (n,))
-        bLp = bL
-    shared = [i for i, (a, b) in enumerate(zip(bLp, lead)) if a == 1 and b != 1]
-    if not shared:
-        if bLp != lead:
-            L = L.expand(lead + (n, n))
-        y = probtorch.linalg.solve_triangular(L, x.unsqueeze(-1), upper=False).squeeze(-1)
-        return (y * y).sum(-1)
-    own = [i for i in range(len(lead)) if i not in shared]
-    own_shape = tuple(lead[i] for i in own)
-    shared_shape = tuple(lead[i] for i in shared)
-    nb, ns = math.prod(own_shape), math.prod(shared_shape)
-    k = len(lead)
-    # x: lead + (n,) -> own + (n,) + shared -> (nb, n, ns)
-    rhs = x.permute(tuple(own) + (k,) + tuple(shared)).reshape((nb, n, ns))
-    Lf = L.reshape(bLp + (n, n))
-    Lf = Lf.reshape(tuple(bLp[i] for i in own) + (n, n)).expand(own_shape + (n, n)).reshape((nb, n, n))
-    if ns >= n:
-        # many right-hand sides per factor: invert each (small) factor once and multiply, as a matrix product over
-        # the ns columns runs far faster than a triangular solve with them (and so does its backward pass)
-        eye = probtorch.eye(n, dtype=Lf.dtype)
-        y = probtorch.matmul(probtorch.linalg.solve_triangular(Lf, eye, upper=False), rhs)
-    else:
-        y = probtorch.linalg.solve_triangular(Lf, rhs, upper=False)
-    m = (y * y).sum(-2).reshape(own_shape + shared_shape)
-    # back to lead order
-    order = own + shared
-    inverse = [order.index(i) for i in range(k)]
-    return m.permute(tuple(inverse))
+    return mahalanobis(L, x, 0.0)
 
 
 def _precision_to_scale_tril(P, Lf=None):
@@ -204,8 +171,8 @@ class MultivariateNormal(Distribution):
     def log_prob(self, value):
         if self._validate_args:
             self._validate_sample(value)
-        diff = value - self.loc
-        M = _batch_mahalanobis(self._unbroadcasted_scale_tril, diff)
+        # one primitive for |L^-1 (value - loc)|^2: its gradient w.r.t. loc and L contracts over the values first
+        M = mahalanobis(self._unbroadcasted_scale_tril, value, self.loc)
         n = self._event_shape[0]
         return -0.5 * (n * _LOG_2PI + M) - self._half_log_det()
 
