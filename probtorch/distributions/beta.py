@@ -2,6 +2,7 @@
 from .. import constraints
 from .._functions.shape import stack
 from .exp_family import ExponentialFamily
+from ..prims.densities import beta_log_prob
 from .dirichlet import Dirichlet
 from .gamma import _standard_gamma_log
 from .utils import broadcast_all
@@ -73,8 +74,7 @@ class Beta(ExponentialFamily):
     def log_prob(self, value):
         if self._validate_args:
             self._validate_sample(value)
-        a, b = self._c1, self._c0
-        return (a - 1).xlogy(value) + (b - 1).xlogy(1 - value) + (a + b).lgamma() - a.lgamma() - b.lgamma()
+        return beta_log_prob(self._c1, self._c0, value)
 
     def entropy(self):
         return self._dirichlet.entropy()

@@ -2,6 +2,7 @@
 from .. import constraints
 from .._tensor import Size
 from ..nn.functional import softmax, one_hot
+from ..prims.densities import dirichlet_log_prob
 from .exp_family import ExponentialFamily
 from .gamma import _standard_gamma_log
 
@@ -42,8 +43,7 @@ class Dirichlet(ExponentialFamily):
     def log_prob(self, value):
         if self._validate_args:
             self._validate_sample(value)
-        c = self.concentration
-        return (c - 1).xlogy(value).sum(-1) + c.sum(-1).lgamma() - c.lgamma().sum(-1)
+        return dirichlet_log_prob(self.concentration, value)
 
     @property
     def mean(self):

@@ -2,6 +2,7 @@
 
 from .. import constraints, _dtype
 from .._tensor import Size
+from ..prims.densities import gamma_log_prob
 from ..prims.gamma import standard_gamma_log, gammainc, gammaincinv
 from .exp_family import ExponentialFamily
 from .utils import broadcast_all
@@ -73,8 +74,7 @@ class Gamma(ExponentialFamily):
     def log_prob(self, value):
         if self._validate_args:
             self._validate_sample(value)
-        a, b = self.concentration, self.rate
-        return a.xlogy(b) + (a - 1).xlogy(value) - b * value - a.lgamma()
+        return gamma_log_prob(self.concentration, self.rate, value)
 
     def entropy(self):
         a = self.concentration
