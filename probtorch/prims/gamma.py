@@ -14,18 +14,23 @@ from .elementwise import sc
 # ------------------------------------------------------------------------------------------------ standard gamma
 def _standard_gamma_log_impl(concentration):
     from .._random import _rng
-    a = np.asarray(concentration, np.float64)
     rng = _rng(None)
-    small = a < 1
+    # float32 draws numpy's float32 sampler directly (no float64 pass and cast); other dtypes go through float64
+    dt = concentration.dtype if concentration.dtype.type in (np.float32, np.float64) else np.dtype(np.float64)
+    a = np.asarray(concentration, dt)
+    small = np.flatnonzero(a < 1)
     with np.errstate(divide="ignore"):  # a zero concentration (validation off) gives log(0) = -inf
-        if not small.any():
-            out = np.log(rng.standard_gamma(a))
+        if not small.size:
+            out = np.log(rng.standard_gamma(a, dtype=dt))
         else:
             # a < 1: x = G(a + 1) * U^(1/a), kept in log space so that tiny concentrations (where x underflows even
-            # in float64) still give finite, distinct log-samples and finite gradients
-            g = rng.standard_gamma(np.where(small, a + 1, a))
-            u = 1.0 - rng.random(a.shape)  # in (0, 1]
-            out = np.log(g) + np.where(small, np.log(u) / np.where(small, a, 1.0), 0.0)
+            # in float64) still give finite, distinct log-samples and finite gradients; only those elements draw U
+            shifted = a.copy()
+            shifted.flat[small] += 1
+            out = np.log(rng.standard_gamma(shifted, dtype=dt))
+            a_small = a.flat[small].astype(np.float64)
+            u = 1.0 - rng.random(small.size)  # in (0, 1]
+            out.flat[small] += np.log(u) / a_small
     return out.astype(concentration.dtype, copy=False)
 
 
@@ -37,7 +42,7 @@ def _dlogx_impl(log_x, concentration):
     from .._kernels.gamma import standard_gamma_dlogx
     dtype = np.result_type(log_x, concentration)
     eps = 1e-15 if dtype.itemsize >= 8 else 1e-8
-    return standard_gamma_dlogx(log_x, concentration, eps).astype(dtype, copy=False)
+    return standard_gamma_dlogx(log_x, concentration, eps, dtype)
 
 
 standard_gamma_dlogx = Primitive("_standard_gamma_grad", _dlogx_impl, elementwise=True, dtype_rule="float")
