@@ -1,7 +1,10 @@
 """Random number generation: Generator, manual_seed and the random factories (rand, randn, ...)."""
+import math
+
 import numpy as np
 
 from . import _dtype
+from ._kernels import _jit
 from ._tensor import Tensor, _make
 
 __all__ = ["Generator", "manual_seed", "seed", "initial_seed", "get_rng_state", "set_rng_state", "default_generator",
@@ -143,6 +146,33 @@ def _draw(method, shape, dt):
     return method(shape).astype(dt.np)
 
 
+_KERNEL_MIN_SIZE = 4096  # below this numpy's own sampler wins over the kernel's call overhead
+
+
+def _normal_draw_dtype(np_dtype):
+    """The dtype standard-normal noise is drawn in: float64 stays, every other float (16-bit ones) goes via float32."""
+    return np.dtype(np.float64) if np.dtype(np_dtype) == np.float64 else np.dtype(np.float32)
+
+
+def standard_normal(shape, np_dtype, generator=None):
+    """An ndarray of standard-normal draws of `shape` and float ``np_dtype`` from `generator` (default: the global one).
+
+    Large draws use the ziggurat kernel (`_kernels.normal`, on several threads, the same values for any thread count);
+    small ones and runs without numba use numpy's sampler. 16-bit floats are drawn in float32 and rounded.
+    """
+    shape = tuple(int(s) for s in shape)
+    np_dtype = np.dtype(np_dtype)
+    draw = _normal_draw_dtype(np_dtype)
+    rng = _rng(generator)
+    n = math.prod(shape)
+    if n >= _KERNEL_MIN_SIZE and _jit.available():
+        from ._kernels.normal import fill_standard_normal
+        z = fill_standard_normal(rng.bit_generator, n, draw).reshape(shape)
+    else:
+        z = rng.standard_normal(shape, dtype=draw)
+    return z if draw == np_dtype else z.astype(np_dtype)
+
+
 def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     """Uniform samples on [0, 1)."""
     dt = _float_dtype(dtype)
@@ -157,7 +187,7 @@ def rand_like(input, *, dtype=None, generator=None, requires_grad=False, **kw):
 def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     """Standard normal samples."""
     dt = _float_dtype(dtype)
-    return _out(_draw(_rng(generator).standard_normal, _size(size), dt), requires_grad)
+    return _out(standard_normal(_size(size), dt.np, generator), requires_grad)
 
 
 def randn_like(input, *, dtype=None, generator=None, requires_grad=False, **kw):
@@ -207,13 +237,13 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
         if dt.category < 2:
             dt = _dtype.get_default_dtype()
         shape = np.broadcast_shapes(np.shape(m), np.shape(s))
-        z = _make(_rng(generator).standard_normal(shape).astype(dt.np))
+        z = _make(standard_normal(shape, dt.np, generator))
         res = z * std + mean
         return res if res.dtype is dt else res.to(dt)
     if size is None:
         raise TypeError("normal() with float mean and std needs a size")
     dt = dtype or _dtype.get_default_dtype()
-    z = _rng(generator).standard_normal(_size((size,)))
+    z = standard_normal(_size((size,)), _normal_draw_dtype(dt.np), generator)
     return _out((m + s * z).astype(dt.np), requires_grad)
 
 
@@ -269,7 +299,9 @@ def _install_methods():
         return self.copy_(_make(_rng(generator).uniform(from_, to, self.shape)))
 
     def normal_(self, mean=0.0, std=1.0, *, generator=None):
-        return self.copy_(_make(mean + std * _rng(generator).standard_normal(self.shape)))
+        dt = self.dtype
+        z = standard_normal(self.shape, _normal_draw_dtype(dt.np) if dt.is_floating_point else np.float64, generator)
+        return self.copy_(_make(mean + std * z))
 
     def bernoulli_(self, p=0.5, *, generator=None):
         probs = _arr(p)

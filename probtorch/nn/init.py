@@ -2,7 +2,7 @@
 import math
 
 from .._grad_mode import no_grad
-from .._random import _rng
+from .._random import _normal_draw_dtype, _rng, standard_normal
 from .._tensor import _make
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "constant_", "ones_", "zeros_", "eye_", "xavier_uniform_",
@@ -45,7 +45,9 @@ def uniform_(tensor, a=0.0, b=1.0, generator=None):
 
 
 def normal_(tensor, mean=0.0, std=1.0, generator=None):
-    return _fill(tensor, mean + std * _rng(generator).standard_normal(tuple(tensor.shape)))
+    dt = tensor.dtype
+    z = standard_normal(tensor.shape, _normal_draw_dtype(dt.np) if dt.is_floating_point else "float64", generator)
+    return _fill(tensor, mean + std * z)
 
 
 def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
@@ -105,7 +107,7 @@ def orthogonal_(tensor, gain=1, generator=None):
     import numpy as np
     rows = tensor.shape[0]
     cols = tensor.numel() // rows
-    flat = _rng(generator).standard_normal((rows, cols))
+    flat = standard_normal((rows, cols), "float64", generator)
     if rows < cols:
         flat = flat.T
     q, r = np.linalg.qr(flat)
