@@ -62,14 +62,13 @@ def dirichlet_log_prob(c, x, out):
             cj = np.float64(cf[j])
             bad += 0 if (cj > 0.0) & (cj < np.inf) else 1
             tmp[j] = vxlogy(cj - 1.0, np.float64(xf[j])) - lgamma_pos(cj)
-        for r in range(r1 - r0):  # the row sums, in order
-            s = 0.0
-            t = 0.0
-            for j in range(r * k, (r + 1) * k):
-                s += tmp[j]
-                t += np.float64(cf[j])
-            part[r] = s
-            csum[r] = t
+        nr = r1 - r0
+        part[:nr] = 0.0
+        csum[:nr] = 0.0
+        for j in range(k):  # row sums, each in index order; the inner loop runs across rows, so it vectorizes
+            for r in range(nr):
+                part[r] += tmp[r * k + j]
+                csum[r] += np.float64(cf[r * k + j])
         for r in range(r1 - r0):
             out[r0 + r] = part[r] + lgamma_pos(csum[r])
     return bad
