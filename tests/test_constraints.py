@@ -221,3 +221,19 @@ def test_cat_with_event_dims_reduces_each_event():
     batch_cat = C.cat([C.simplex, C.independent(C.positive, 1)], dim=0, lengths=[1, 2])
     value = probtorch.tensor([[0.5, 0.5], [1.0, 2.0], [-1.0, 2.0]])
     np.testing.assert_array_equal(batch_cat.check(value).numpy(), [True, True, False])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_simplex_fast_check_equals_its_definition(dtype):
+    rng = np.random.default_rng(5)
+    x = rng.dirichlet(np.ones(4), size=(50, 30)).astype(dtype)
+    x[0, :5, 0] += rng.choice([-2e-6, -5e-7, 5e-7, 2e-6], 5)  # sums just inside / outside the 1e-6 tolerance
+    x[1, 3] = [1.5, -0.5, 0.0, 0.0]  # sums to one with a negative entry
+    x[2, 4, 1] = np.nan
+    x[3, 5] = [0.0, 0.0, 1.0, 0.0]
+    t = probtorch.tensor(x)
+    expected = (t >= 0).all(-1) & ((t.sum(-1) - 1).abs() < 1e-6)
+    got = probtorch.distributions.constraints.simplex.check(t)
+    assert got.shape == expected.shape and got.dtype == probtorch.bool
+    np.testing.assert_array_equal(got.numpy(), expected.numpy())
+    assert not got[1, 3] and not got[2, 4] and got[3, 5]
