@@ -15,6 +15,11 @@ Parallel and reproducible: the fast pass runs on fixed-size blocks (`BLOCK` valu
 per block, the positions whose trial fell off the fast path. A sequential pass then finishes those positions in index
 order with fresh words drawn from the same bit generator, so the values depend only on the generator state, never on
 the thread count. numba is imported on first use; kernels are cached on disk; no fastmath.
+
+Words: for numpy's PCG64 (the generator behind probtorch.Generator) each thread runs the PCG64 recurrence itself from
+its first block's position in the stream (the 128-bit LCG jumped ahead; the state, read and moved on once under the
+generator's lock, is numpy's public ``state``), so drawing the words is spread over the threads too and no word array
+is stored. The words are exactly those of ``random_raw``; any other bit generator goes through ``random_raw``.
 """
 import math
 
@@ -31,6 +36,78 @@ JSHIFT = {32: 9, 64: 11}  # where the uniform's integer j starts in a word
 _U53 = 1.0 / 9007199254740992.0  # 2^-53
 
 _tables = {}
+_registered = []
+
+# PCG64 (O'Neill 2014, the XSL-RR 128/64 variant numpy uses): state <- state * MULT + inc (mod 2^128), output
+# rotr64(hi ^ lo, hi >> 58) of the new state
+_MULT = (2549297995355413924 << 64) | 4865540595714422341
+_M_HI = np.uint64(_MULT >> 64)
+_M_LO = np.uint64(_MULT & 0xFFFFFFFFFFFFFFFF)
+_MASK128 = (1 << 128) - 1
+_ONE = np.uint64(1)
+_LMASK = np.uint64(0xFF)
+_S8 = np.uint64(8)
+
+
+def _mulhi(a, b):
+    """High 64 bits of the 128-bit product of two uint64 (compiled: one LLVM i128 multiply, see `_register`)."""
+    return np.uint64((int(a) * int(b)) >> 64)
+
+
+def _pcg_next(s_hi, s_lo, i_hi, i_lo):
+    """One PCG64 step from state (s_hi, s_lo) with increment (i_hi, i_lo): (new s_hi, new s_lo, output word)."""
+    lo = s_lo * _M_LO + i_lo
+    hi = _mulhi(s_lo, _M_LO) + s_hi * _M_LO + s_lo * _M_HI + i_hi + np.uint64(lo < i_lo)
+    v = hi ^ lo
+    rot = hi >> np.uint64(58)
+    return hi, lo, (v >> rot) | (v << ((np.uint64(64) - rot) & np.uint64(63)))
+
+
+def _decode(wd, sj, k_tab, w_tab):
+    """A trial word's fast value (sign applied) and 1 when the trial falls off the fast path (0 otherwise)."""
+    i = wd & _LMASK
+    j = wd >> sj
+    x = np.float64(np.int64(j)) * np.float64(w_tab[i])
+    return x - 2.0 * np.float64(np.int64((wd >> _S8) & _ONE)) * x, np.int64(j >= k_tab[i])
+
+
+def _register():
+    """Make `_mulhi`, `_pcg_next` and `_decode` callable from the kernels (idempotent; imports numba)."""
+    if _registered:
+        return
+    from llvmlite import ir
+    from numba import types
+    from numba.extending import intrinsic, overload, register_jitable
+
+    @intrinsic
+    def _mulhi_ll(typingctx, a, b):
+        def codegen(context, builder, signature, args):
+            i128 = ir.IntType(128)
+            prod = builder.mul(builder.zext(args[0], i128), builder.zext(args[1], i128))
+            return builder.trunc(builder.lshr(prod, ir.Constant(i128, 64)), ir.IntType(64))
+        return types.uint64(types.uint64, types.uint64), codegen
+
+    @overload(_mulhi, inline="always")
+    def _mulhi_ol(a, b):
+        return lambda a, b: _mulhi_ll(a, b)
+
+    register_jitable(inline="always")(_pcg_next)
+    register_jitable(inline="always")(_decode)
+    _registered.append(True)
+
+
+def _pcg_jump(state, inc, steps):
+    """The PCG64 state `steps` steps after `state` (the affine map s -> MULT s + inc composed by squaring)."""
+    mult, add = _MULT, inc
+    acc_mult, acc_add = 1, 0
+    while steps:
+        if steps & 1:
+            acc_mult = acc_mult * mult & _MASK128
+            acc_add = (acc_add * mult + add) & _MASK128
+        add = (mult + 1) * add & _MASK128
+        mult = mult * mult & _MASK128
+        steps >>= 1
+    return (acc_mult * state + acc_add) & _MASK128
 
 
 def _half_density(x):
@@ -108,9 +185,6 @@ def _fast_blocks(words, out, counts, slow, b0, b1, block, jshift, k_tab, w_tab):
     trial fell off the fast path; that short list is then copied out, so `slow` is touched sparsely.
     """
     n = out.shape[0]
-    one = np.uint64(1)
-    lmask = np.uint64(0xFF)
-    s8 = np.uint64(8)
     sj = np.uint64(jshift)
     tmp = np.empty(block, np.int64)
     for b in range(b0, b1):
@@ -118,14 +192,50 @@ def _fast_blocks(words, out, counts, slow, b0, b1, block, jshift, k_tab, w_tab):
         hi = min(lo + block, n)
         c = 0
         for p in range(lo, hi):
-            wd = np.uint64(words[p])
-            i = wd & lmask
-            j = wd >> sj
-            x = np.float64(np.int64(j)) * np.float64(w_tab[i])
-            out[p] = x - 2.0 * np.float64(np.int64((wd >> s8) & one)) * x
+            out[p], off = _decode(np.uint64(words[p]), sj, k_tab, w_tab)
             tmp[c] = p
-            c += np.int64(j >= k_tab[i])
+            c += off
         slow[lo:lo + c] = tmp[:c]
+        counts[b] = c
+
+
+@kernel
+def _pcg_fast_blocks(state, out, counts, slow, slow_words, b0, b1, block, bits, k_tab, w_tab):
+    """`_fast_blocks` drawing its own words: the PCG64 stream from ``state`` = (s_hi, s_lo, inc_hi, inc_lo), placed at
+    block b0's first word. 32-bit trials: the low then the high half of each word. Also lists the slow trials' words.
+    """
+    s_hi, s_lo, i_hi, i_lo = state[0], state[1], state[2], state[3]
+    n = out.shape[0]
+    s32 = np.uint64(32)
+    m32 = np.uint64(0xFFFFFFFF)
+    sj = np.uint64(9 if bits == 32 else 11)
+    tmp = np.empty(block, np.int64)
+    tmp_w = np.empty(block, np.uint64)
+    for b in range(b0, b1):
+        lo = b * block
+        hi = min(lo + block, n)
+        c = 0
+        if bits == 32:
+            for p in range(lo, hi, 2):
+                s_hi, s_lo, wd = _pcg_next(s_hi, s_lo, i_hi, i_lo)
+                out[p], off = _decode(wd & m32, sj, k_tab, w_tab)
+                tmp[c] = p
+                tmp_w[c] = wd & m32
+                c += off
+                if p + 1 < hi:
+                    out[p + 1], off = _decode(wd >> s32, sj, k_tab, w_tab)
+                    tmp[c] = p + 1
+                    tmp_w[c] = wd >> s32
+                    c += off
+        else:
+            for p in range(lo, hi):
+                s_hi, s_lo, wd = _pcg_next(s_hi, s_lo, i_hi, i_lo)
+                out[p], off = _decode(wd, sj, k_tab, w_tab)
+                tmp[c] = p
+                tmp_w[c] = wd
+                c += off
+        slow[lo:lo + c] = tmp[:c]
+        slow_words[lo:lo + c] = tmp_w[:c]
         counts[b] = c
 
 
@@ -142,8 +252,9 @@ def _compact(slow, counts, block):
 
 
 @kernel
-def _finish(out, words, pos, idx, phase, cw, buf, jshift, tmask, k_tab, w_tab, f_tab, r):
-    """Finish the slow positions pos[idx:] in order, taking fresh words from `buf` in order; stop when it runs short.
+def _finish(out, pos, orig, idx, phase, cw, buf, jshift, tmask, k_tab, w_tab, f_tab, r):
+    """Finish the slow positions pos[idx:] (first trial words orig[idx:]) in order, taking fresh words from `buf` in
+    order; stop when it runs short.
 
     State between calls: idx (next position), phase (0: start from the position's own word, 1: go on with the trial
     word cw, 2: a new trial is due) and cw. Returns that state and how many words of `buf` were used; the caller
@@ -159,7 +270,7 @@ def _finish(out, words, pos, idx, phase, cw, buf, jshift, tmask, k_tab, w_tab, f
     m = pos.shape[0]
     while idx < m:
         if phase == 0:
-            cw = np.uint64(words[pos[idx]])
+            cw = orig[idx]
             phase = 1
         elif phase == 2:
             if q >= nb:
@@ -196,39 +307,75 @@ def _finish(out, words, pos, idx, phase, cw, buf, jshift, tmask, k_tab, w_tab, f
     return idx, phase, cw, q
 
 
+def _finish_all(out, pos, orig, bits, fresh):
+    k_tab, w_tab, f_tab, r = tables(bits)
+    m = len(pos)
+    if m == 0:
+        return out
+    tmask = np.uint64(0xFFFFFFFF if bits == 32 else 0xFFFFFFFFFFFFFFFF)
+    idx, phase, cw = 0, 0, np.uint64(0)
+    buf = fresh(2 * m + 64)  # ~1.2 words per slow position on average: a refill is rare
+    while True:
+        idx, phase, cw, q = _finish(out, pos, orig, idx, phase, cw, buf, JSHIFT[bits], tmask, k_tab, w_tab, f_tab, r)
+        if idx >= m:
+            return out
+        cw = np.uint64(cw)  # numba hands uint64 back as a Python int
+        buf = np.concatenate([buf[q:], fresh(2 * (m - idx) + 64)])
+
+
+def _blocks(n, run):
+    """Run ``run(b0, b1)`` on the BLOCK-sized blocks of n values, split across threads."""
+    nblocks = -(-n // BLOCK)
+    parallel_chunks(lambda ids: run(int(ids[0]), int(ids[-1]) + 1), np.arange(nblocks),
+                    min_rows=max(1, MIN_ROWS_PER_THREAD // BLOCK))
+    return nblocks
+
+
 def normal_from_words(words, np_dtype, fresh):
     """Standard-normal values from one trial word per value, finishing slow trials with words from ``fresh``.
 
     words: uint32 (float32 results) or uint64 (float64 results) array; fresh(count): a uint64 array of `count` new
     words, called in order (its words are used as one stream). Returns an array of ``np_dtype``, words' length.
     """
+    _register()
     bits = 32 if words.dtype == np.uint32 else 64
     words = np.ascontiguousarray(words, np.uint32 if bits == 32 else np.uint64)
-    k_tab, w_tab, f_tab, r = tables(bits)
-    jshift = JSHIFT[bits]
+    k_tab, w_tab, _, _ = tables(bits)
     n = words.shape[0]
     out = np.empty(n, np_dtype)
     if n == 0:
         return out
-    nblocks = -(-n // BLOCK)
-    counts = np.empty(nblocks, np.int64)
+    counts = np.empty(-(-n // BLOCK), np.int64)
     slow = np.empty(n, np.int64)
-    parallel_chunks(lambda ids: _fast_blocks(words, out, counts, slow, int(ids[0]), int(ids[-1]) + 1, BLOCK,
-                                             jshift, k_tab, w_tab),
-                    np.arange(nblocks), min_rows=max(1, MIN_ROWS_PER_THREAD // BLOCK))
+    _blocks(n, lambda b0, b1: _fast_blocks(words, out, counts, slow, b0, b1, BLOCK, JSHIFT[bits], k_tab, w_tab))
+    pos = slow[:_compact(slow, counts, BLOCK)]
+    return _finish_all(out, pos, words[pos].astype(np.uint64), bits, fresh)
+
+
+def _fill_pcg64(bitgen, n, np_dtype):
+    _register()
+    bits = 32 if np.dtype(np_dtype) == np.float32 else 64
+    k_tab, w_tab, _, _ = tables(bits)
+    per_word = 2 if bits == 32 else 1
+    with bitgen.lock:  # take this call's words off the stream at once
+        state = bitgen.state
+        s, inc = state["state"]["state"], state["state"]["inc"]
+        state["state"] = {"state": _pcg_jump(s, inc, -(-n // per_word)), "inc": inc}
+        bitgen.state = state
+    out = np.empty(n, np_dtype)
+    counts = np.empty(-(-n // BLOCK), np.int64)
+    slow = np.empty(n, np.int64)
+    slow_words = np.empty(n, np.uint64)
+    inc_hi, inc_lo = inc >> 64, inc & 0xFFFFFFFFFFFFFFFF
+
+    def run(b0, b1):
+        at = _pcg_jump(s, inc, b0 * BLOCK // per_word)
+        st = np.array([at >> 64, at & 0xFFFFFFFFFFFFFFFF, inc_hi, inc_lo], np.uint64)
+        _pcg_fast_blocks(st, out, counts, slow, slow_words, b0, b1, BLOCK, bits, k_tab, w_tab)
+    _blocks(n, run)
     m = _compact(slow, counts, BLOCK)
-    if m == 0:
-        return out
-    pos = slow[:m]
-    tmask = np.uint64(0xFFFFFFFF if bits == 32 else 0xFFFFFFFFFFFFFFFF)
-    idx, phase, cw = 0, 0, np.uint64(0)
-    buf = fresh(2 * m + 64)  # ~1.2 words per slow position on average: a refill is rare
-    while True:
-        idx, phase, cw, q = _finish(out, words, pos, idx, phase, cw, buf, jshift, tmask, k_tab, w_tab, f_tab, r)
-        if idx >= m:
-            return out
-        cw = np.uint64(cw)  # numba hands uint64 back as a Python int
-        buf = np.concatenate([buf[q:], fresh(2 * (m - idx) + 64)])
+    _compact(slow_words, counts, BLOCK)
+    return _finish_all(out, slow[:m], slow_words[:m], bits, bitgen.random_raw)
 
 
 def fill_standard_normal(bitgen, n, np_dtype):
@@ -237,6 +384,8 @@ def fill_standard_normal(bitgen, n, np_dtype):
     Words used, in order: one 64-bit word per float64 value or per two float32 values (low half first), then the
     fresh words of the slow path.
     """
+    if type(bitgen) is np.random.PCG64 and n > 0:
+        return _fill_pcg64(bitgen, n, np_dtype)
     if np.dtype(np_dtype) == np.float32:
         words = bitgen.random_raw((n + 1) // 2).view(np.uint32)[:n]
     else:

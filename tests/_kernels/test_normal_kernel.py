@@ -111,6 +111,35 @@ def test_fill_uses_the_generators_words_in_order(np_dtype):
     np.testing.assert_array_max_ulp(got, ref, maxulp=1)
 
 
+@pytest.mark.parametrize("np_dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n", [1, 4097, 2 * 32768 + 4096 * 3 + 5])
+def test_pcg64_path_equals_the_random_raw_path(np_dtype, n):
+    """For PCG64 the threads run the recurrence themselves: same values, and the generator ends where it would have
+    after drawing the same words with random_raw (its uint32 buffer untouched)."""
+    a = np.random.PCG64(33)
+    a.random_raw(5)
+    b = np.random.Generator(np.random.PCG64(33))
+    b.bit_generator.random_raw(5)
+    b.integers(0, 10, dtype=np.uint32)  # leaves a buffered half word in the state
+    a.state = b.bit_generator.state
+    got = nk.fill_standard_normal(a, n, np_dtype)
+    raw = a.random_raw(3)
+    class NotPCG:  # the same stream seen through random_raw only
+        def __init__(self, bg):
+            self.random_raw = bg.random_raw
+    ref = nk.fill_standard_normal(NotPCG(b.bit_generator), n, np_dtype)
+    np.testing.assert_array_equal(got, ref)
+    np.testing.assert_array_equal(raw, b.bit_generator.random_raw(3))
+    assert a.state == b.bit_generator.state
+
+
+@pytest.mark.parametrize("steps", [0, 1, 2, 1000, 2 ** 40 + 12345])
+def test_pcg_jump_matches_numpys_advance(steps):
+    bg = np.random.PCG64(77)
+    s = bg.state["state"]
+    assert nk._pcg_jump(s["state"], s["inc"], steps) == bg.advance(steps).state["state"]["state"]
+
+
 def test_empty_and_tiny():
     assert nk.normal_from_words(np.zeros(0, np.uint64), np.float64, _fresh_from(0)).shape == (0,)
     words = np.array([0xFF], np.uint64)  # top layer, j = 0: always the slow path
