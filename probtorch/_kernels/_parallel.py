@@ -7,6 +7,7 @@ two Python threads enter parallel code at once, and the others need TBB or OpenM
 pool has no such trap, keeps the kernels' cached machine code serial and simple, and its results do not depend on
 the thread count: every chunk computes exactly what the serial loop would for its rows.
 """
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -16,6 +17,16 @@ MIN_ROWS_PER_THREAD = 1 << 15  # below this a thread hand-off (~20 us) costs mor
 
 _pool = {"size": 0, "executor": None}
 _lock = threading.Lock()
+
+
+def _forget_pool():
+    # a forked child inherits the pool object but not its threads: it must start its own
+    global _lock
+    _pool["size"], _pool["executor"] = 0, None
+    _lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_pool)
 
 
 def _threads():

@@ -128,3 +128,24 @@ def test_parallel_chunks_reraises_a_chunk_error():
         assert parallel_chunks(failing, x[:50], min_rows=10) == [25, 25]
     finally:
         pt.set_num_threads(old)
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs os.fork")
+def test_parallel_chunks_works_in_a_forked_child():
+    import multiprocessing as mp
+    x = RNG.uniform(0.1, 10, 100_000)
+    old = pt.get_num_threads()
+    pt.set_num_threads(2)
+    try:
+        parallel_chunks(_apply_lgamma, x, np.empty_like(x), min_rows=1000)  # the parent's pool exists now
+        with mp.get_context("fork").Pool(1) as pool:
+            child = pool.apply_async(_lgamma_in_child, (x,)).get(timeout=60)
+    finally:
+        pt.set_num_threads(old)
+    np.testing.assert_allclose(child, sc.gammaln(x), rtol=1e-14, atol=1e-13)
+
+
+def _lgamma_in_child(x):
+    out = np.empty_like(x)
+    parallel_chunks(_apply_lgamma, x, out, min_rows=1000)
+    return out
