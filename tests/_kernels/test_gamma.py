@@ -50,8 +50,14 @@ def test_underflowed_samples_stay_finite():
 
 
 def test_nan_and_bad_inputs():
-    got = standard_gamma_dlogx(np.array([np.nan, 0.0, 0.0]), np.array([1.0, -1.0, np.nan]))
+    got = standard_gamma_dlogx(np.array([np.nan, 0.0, 0.0, np.inf]), np.array([1.0, -1.0, np.nan, 2.0]))
     assert np.all(np.isnan(got))
+
+
+def test_zero_sample_is_infinite_at_once():
+    # log x = -inf: the leading term (psi(a + 1) - log x) / a is infinite (the series must not spin on inf * 0)
+    got = standard_gamma_dlogx(np.full(3, -np.inf), np.array([1e-3, 0.5, 30.0]))
+    assert np.all(got == np.inf)
 
 
 def test_agrees_with_quantile_finite_differences():
