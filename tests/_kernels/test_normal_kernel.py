@@ -23,9 +23,8 @@ def twin(words, np_dtype, fresh_words):
     wd = words.astype(np.uint64)
     layer = (wd & np.uint64(0xFF)).astype(np.intp)
     j = wd >> np.uint64(js)
-    sign = ((wd >> np.uint64(8)) & np.uint64(1)).astype(np.float64)
-    x = j.astype(np.float64) * w[layer].astype(np.float64)
-    out = (x - 2.0 * sign * x).astype(np_dtype)
+    signed_layer = (wd & np.uint64(0x1FF)).astype(np.intp)  # w holds +w_i at i and -w_i at 256 + i
+    out = (j.astype(np.float64) * w[signed_layer].astype(np.float64)).astype(np_dtype)
     stream = iter(int(v) for v in fresh_words)
     trial_mask = 0xFFFFFFFF if bits == 32 else 0xFFFFFFFFFFFFFFFF
     for p in np.flatnonzero(j >= k[layer]):
@@ -47,8 +46,7 @@ def twin(words, np_dtype, fresh_words):
             if f[i] + u * (f[i + 1] - f[i]) < math.exp(-0.5 * x * x):
                 break
             cw = next(stream) & trial_mask
-        s = (cw >> 8) & 1
-        out[p] = x - 2.0 * s * x
+        out[p] = -x if (cw >> 8) & 1 else x
     return out
 
 
@@ -160,7 +158,8 @@ def test_layers_have_equal_area_and_close_at_the_top():
         k, w, _, _ = nk.tables(bits)
         scale = 2.0 ** (bits - nk.JSHIFT[bits])
         np.testing.assert_allclose(k / scale, x[1:] / x[:-1], atol=2 / scale)
-        np.testing.assert_allclose(w.astype(np.float64) * scale, x[:-1], rtol=1e-7 if bits == 32 else 1e-15)
+        np.testing.assert_allclose(w[:nk.LAYERS].astype(np.float64) * scale, x[:-1], rtol=1e-7 if bits == 32 else 1e-15)
+        np.testing.assert_array_equal(w[nk.LAYERS:], -w[:nk.LAYERS])
 
 
 # -------------------------------------------------------------------------------------------------------- the law
