@@ -22,6 +22,7 @@ generator's lock, is numpy's public ``state``), so drawing the words is spread o
 is stored. The words are exactly those of ``random_raw``; any other bit generator goes through ``random_raw``.
 """
 import math
+import threading
 
 import numpy as np
 
@@ -37,6 +38,7 @@ _U53 = 1.0 / 9007199254740992.0  # 2^-53
 
 _tables = {}
 _registered = []
+_register_lock = threading.Lock()
 
 # PCG64 (O'Neill 2014, the XSL-RR 128/64 variant numpy uses): state <- state * MULT + inc (mod 2^128), output
 # rotr64(hi ^ lo, hi >> 58) of the new state
@@ -128,8 +130,12 @@ def _run_pcg(st, out, tmp, tmp_w, bits, sj, k_tab, w_tab):
 
 def _register():
     """Make the helpers above callable from the kernels (idempotent; imports numba)."""
-    if _registered:
-        return
+    with _register_lock:  # two threads' first draws must not register the helpers twice
+        if not _registered:
+            _register_once()
+
+
+def _register_once():
     from llvmlite import ir
     from numba import types
     from numba.extending import intrinsic, overload, register_jitable

@@ -263,6 +263,15 @@ def test_same_seed_same_values_and_thread_count_does_not_matter():
     assert not np.array_equal(probtorch.randn(N_BIG)._data, got[1, probtorch.float32])
 
 
+def test_concurrent_callers_get_their_own_streams():
+    from concurrent.futures import ThreadPoolExecutor
+    seeds = [1, 2, 3, 4]
+    with ThreadPoolExecutor(4) as ex:
+        got = list(ex.map(lambda s: probtorch.randn(N_BIG, generator=probtorch.Generator().manual_seed(s)), seeds))
+    for s, g in zip(seeds, got):
+        np.testing.assert_array_equal(g._data, probtorch.randn(N_BIG, generator=probtorch.Generator().manual_seed(s))._data)
+
+
 def test_generator_argument_and_state_round_trip():
     g = probtorch.Generator().manual_seed(5)
     probtorch.manual_seed(0)
