@@ -10,6 +10,14 @@ Rule signatures (Tensors in, Tensors out; `out` is the primal output, inputs kee
     partials(out, *inputs, **params) -> tuple of elementwise partial derivatives (elementwise prims only);
         the vjp is then g * partial (reduced to each input's shape) and the jvp is sum(tangent * partial)
     jvp(tangents, out, *inputs, **params) -> output tangent (forward mode; see autograd.forward_ad)
+
+Complex operands (torch's convention: the gradient of a real loss L for complex z is dL/dRe z + i dL/dIm z, so
+that ``z - lr * z.grad`` descends). Rules are written as plain transposes of the derivative, without conjugation:
+a partial is f'(z) (for a real-valued f, 2 df/dz, e.g. conj(sgn z) for abs) and a vjp pulls back g as g * f'(z),
+A^T g, ... which is what one writes for real tensors anyway. When an input is complex the engine turns that into
+torch's gradient: g * conj(partial), and conj(vjp(conj(g))) for vjp rules. A primitive whose vjp already returns
+torch's gradient (the real-linear views real / imag / view_as_real, ...) says so with ``adjoint=True``. A real
+input of a complex computation receives the real part of its gradient.
 """
 import itertools
 from types import MethodType as _MethodType
@@ -126,16 +134,37 @@ class Node:
         else:
             g = tuple(gk if gk is not None or d.dtype.kind not in _FLOAT_KINDS else _make(np.zeros_like(d))
                       for gk, d in zip(grads, self.out_data))
+        metas = self.metas
+        # complex operands (an input, or the output gradient of a real input's complex result) change the rule
+        cplx = False
+        for m in metas:
+            if m is not None and m[1].kind == "c":
+                cplx = True
+                break
+        else:
+            for gk in (g,) if prim.nout == 1 else g:
+                if gk is not None and gk._data.dtype.kind == "c":
+                    cplx = True
+                    break
+        if cplx and prim.adjoint:
+            cplx = False
         if prim.partials is not None:
             parts = prim.partials(out, *inputs, **self.params)
             # literal 1 / -1 partials (add, sub) cost nothing
-            res = [None if p is None or e is None else _times(g, p) for p, e in zip(parts, self.edges)]
+            times = _times_conj if cplx else _times
+            res = [None if p is None or e is None else times(g, p) for p, e in zip(parts, self.edges)]
+        elif cplx:
+            # the rule is a plain transpose: torch's gradient is conj(rule(conj g)), the rule's pullback of conj g
+            g = _conj(g) if prim.nout == 1 else tuple(None if gk is None else _conj(gk) for gk in g)
+            res = prim.vjp(g, out, *inputs, **self.params)
+            if not isinstance(res, (tuple, list)):
+                res = (res,)
+            res = [None if r is None else _conj(r) for r in res]
         else:
             res = prim.vjp(g, out, *inputs, **self.params)
             if not isinstance(res, (tuple, list)):
                 res = (res,)
             res = list(res)
-        metas = self.metas
         for i, (r, e) in enumerate(zip(res, self.edges)):
             if r is None or e is None:
                 continue
@@ -150,7 +179,10 @@ class Node:
                     raise RuntimeError(f"Function {self.name()} returned an invalid gradient at index {i} - got "
                                        f"{list(r._data.shape)} but expected shape compatible with {list(shape)}")
             if r._data.dtype != dt:
-                r = r.to(_dtype._FROM_NP[dt])
+                if r._data.dtype.kind == "c" and dt.kind != "c":
+                    r = _real(r)  # a real input's gradient is the real part (a plain cast would warn)
+                if r._data.dtype != dt:
+                    r = r.to(_dtype._FROM_NP[dt])
             res[i] = r
         return res
 
@@ -197,6 +229,25 @@ def _times(g, p):
     return g * p
 
 
+def _times_conj(g, p):
+    """g * conj(p): a partial's contribution to the gradient of a complex input (torch's convention)."""
+    if isinstance(p, Tensor):
+        return g * _conj(p)
+    return _times(g, p.conjugate() if p.__class__ is complex else p)
+
+
+def _conj(t):
+    if t._data.dtype.kind != "c":
+        return t
+    from .prims.elementwise import conj
+    return conj(t)
+
+
+def _real(t):
+    from .prims.elementwise import real
+    return real(t)
+
+
 class AccumulateGrad:
     """Stand-in for the node that writes a leaf's .grad (what `next_functions` shows for a leaf)."""
 
@@ -226,13 +277,14 @@ class Primitive:
         save_out: the rule reads the output.
         view: the output is a view of input 0 (shares storage and version counter).
         differentiable: False for ops whose outputs never require grad (comparisons, argmax).
+        adjoint: the vjp already gives torch's gradient for complex inputs (the engine does not conjugate).
     """
 
     __slots__ = ("name", "impl", "nout", "elementwise", "dtype_rule", "saves", "save_out", "view",
-                 "differentiable", "vjp", "partials", "jvp", "linear", "reads")
+                 "differentiable", "vjp", "partials", "jvp", "linear", "reads", "adjoint")
 
     def __init__(self, name, impl, *, nout=1, elementwise=False, dtype_rule=None, saves=None, save_out=False,
-                 view=False, differentiable=True, linear=False, reads=None):
+                 view=False, differentiable=True, linear=False, reads=None, adjoint=False):
         self.name = name
         self.impl = impl
         self.nout = nout
@@ -244,6 +296,7 @@ class Primitive:
         self.differentiable = differentiable
         self.linear = linear
         self.reads = reads
+        self.adjoint = adjoint
         self.vjp = self.partials = self.jvp = None
 
     def __repr__(self):

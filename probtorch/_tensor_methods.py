@@ -11,6 +11,7 @@ from ._primitive import Primitive, _Forward
 from ._tensor import Tensor, _make, Size, live_views
 from ._grad_mode import _state, no_grad
 from ._functions import creation as C, math as M, reduction as R, shape as SH, indexing as I
+from ._functions import extra as X
 from .prims import shape as S
 from .prims import elementwise as E
 
@@ -31,7 +32,9 @@ def _view_scatter_impl(base, src, chain):
     return out
 
 
-view_scatter = Primitive("view_scatter", _view_scatter_impl, saves=(), linear=True)
+# adjoint: the chain may hold real / imag / view_as_real, whose rule reads are real-linear projections; the
+# rule below (scatter into the base, read through the chain) is their adjoint as it stands
+view_scatter = Primitive("view_scatter", _view_scatter_impl, saves=(), linear=True, adjoint=True)
 
 
 @view_scatter.defvjp
@@ -443,8 +446,9 @@ _METHODS = {
     "logical_not": M.logical_not, "bitwise_and": M.bitwise_and, "bitwise_or": M.bitwise_or,
     "bitwise_xor": M.bitwise_xor, "bitwise_not": M.bitwise_not, "nan_to_num": M.nan_to_num,
     "copysign": M.copysign, "deg2rad": M.deg2rad, "rad2deg": M.rad2deg, "i0": M.i0, "sinc": M.sinc,
-    "heaviside": M.heaviside, "masked_fill": M.masked_fill, "clone": M.clone, "real": M.real, "angle": M.angle,
-    "conj": M.conj, "positive": M.positive, "dist": M.dist, "where": lambda self, condition, y: M.where(condition, self, y),
+    "heaviside": M.heaviside, "masked_fill": M.masked_fill, "clone": M.clone, "angle": M.angle,
+    "conj": M.conj, "conj_physical": M.conj_physical, "resolve_conj": M.resolve_conj,
+    "resolve_neg": M.resolve_neg, "is_conj": lambda self: False, "is_neg": lambda self: False, "positive": M.positive, "dist": M.dist, "where": lambda self, condition, y: M.where(condition, self, y),
     # reductions
     "sum": R.sum, "nansum": R.nansum, "mean": R.mean, "nanmean": R.nanmean, "prod": R.prod, "amax": R.amax,
     "amin": R.amin, "max": R.max, "min": R.min, "aminmax": R.aminmax, "argmax": R.argmax, "argmin": R.argmin,
@@ -550,6 +554,13 @@ _INPLACE = ["abs", "neg", "add", "sub", "mul", "div", "floor_divide", "remainder
             "not_equal", "fmax", "fmin", "mvlgamma", "sinc", "heaviside", "addmm", "addmv", "baddbmm", "addbmm",
             "addr", "i0", "igamma", "igammac"]
 
+# torch.Tensor methods of the top-level extras (probtorch/_functions/extra.py)
+_METHODS.update({name: getattr(X, name) for name in (
+    "hardshrink", "prelu", "cov", "corrcoef", "gcd", "lcm", "ldexp", "ldexp_", "frexp", "nextafter",
+    "bitwise_left_shift", "bitwise_right_shift", "histogram", "unsafe_chunk", "unsafe_split",
+    "unsafe_split_with_sizes")})
+_INPLACE += ["gcd", "lcm", "nextafter", "bitwise_left_shift", "bitwise_right_shift"]
+
 
 def _zero_(self):
     return _inplace(self, lambda s: s.new_zeros(s.shape))
@@ -629,6 +640,12 @@ def _install():
     Tensor.__xor__ = _bool_or_int(M.bitwise_xor, M.logical_xor)
     Tensor.__rxor__ = Tensor.__xor__
     Tensor.__ixor__ = Tensor.bitwise_xor_
+    Tensor.__lshift__ = X.bitwise_left_shift
+    Tensor.__rlshift__ = _rop(X.bitwise_left_shift)
+    Tensor.__ilshift__ = Tensor.bitwise_left_shift_
+    Tensor.__rshift__ = X.bitwise_right_shift
+    Tensor.__rrshift__ = _rop(X.bitwise_right_shift)
+    Tensor.__irshift__ = Tensor.bitwise_right_shift_
     Tensor.__eq__ = _eq
     Tensor.__ne__ = _ne
     Tensor.__lt__ = M.lt
@@ -638,8 +655,11 @@ def _install():
     Tensor.__hash__ = lambda self: id(self)
     Tensor.T = property(lambda self: SH.permute(self, tuple(range(self.ndim))[::-1]))
     Tensor.mT = property(lambda self: SH.transpose(self, -2, -1))
-    Tensor.H = property(lambda self: SH.transpose(self, 0, 1) if self.ndim == 2 else self)
-    Tensor.mH = property(lambda self: SH.transpose(self, -2, -1))
+    Tensor.H = property(lambda self: M.conj(SH.transpose(self, 0, 1)) if self.ndim == 2 else M.conj(self))
+    Tensor.mH = property(lambda self: M.conj(SH.transpose(self, -2, -1)))
+    # real / imag are properties (views sharing storage, as in torch); assigning copies into that view
+    Tensor.real = property(M.real, lambda self, value: _copy_(M.real(self), value))
+    Tensor.imag = property(M.imag, lambda self, value: _copy_(M.imag(self), value))
 
 
 _install()

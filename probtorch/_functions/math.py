@@ -19,7 +19,8 @@ __all__ = [
     "equal", "allclose", "isclose", "isnan", "isinf", "isfinite", "isposinf", "isneginf", "isreal", "logical_and",
     "logical_or", "logical_xor", "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not",
     "nan_to_num", "copysign", "deg2rad", "rad2deg", "i0", "sinc", "heaviside", "masked_fill", "rsub", "clone",
-    "real", "angle", "conj", "positive", "cosine_similarity_", "dist", "sigmoid_", "softplus_",
+    "real", "imag", "view_as_real", "view_as_complex", "angle", "conj", "conj_physical", "resolve_conj",
+    "resolve_neg", "positive", "cosine_similarity_", "dist", "sigmoid_", "softplus_",
 ]
 
 
@@ -354,21 +355,71 @@ def heaviside(input, values, *, out=None):
 
 
 def real(input):
-    """The real part (the input itself for real tensors)."""
+    """The real part: a view sharing storage with a complex input (writes go through); the input itself if real."""
     return E.real(input) if input.is_complex() else input
 
 
-def angle(input):
+def imag(input):
+    """The imaginary part of a complex tensor, as a view sharing its storage (writes go through).
+
+    Raises:
+        RuntimeError: for a tensor of a real dtype (as torch, which has no storage to view there).
+    """
+    if not input.is_complex():
+        raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
+    return E.imag(input)
+
+
+def view_as_real(input):
+    """A complex tensor of shape ``S`` seen as a real tensor of shape ``S + (2,)`` (real, imaginary) sharing its
+    storage.
+
+    Example::
+
+        >>> probtorch.view_as_real(probtorch.tensor([1 + 2j]))
+        tensor([[1., 2.]])
+    """
+    if not input.is_complex():
+        raise RuntimeError("view_as_real is only supported for complex tensors")
+    return E.view_as_real(input)
+
+
+def view_as_complex(input):
+    """A real tensor of shape ``S + (2,)`` (float32/float64, last dimension contiguous) seen as a complex tensor of
+    shape ``S`` sharing its storage: the inverse of `view_as_real`."""
+    if input.dtype not in (_dtype.float32, _dtype.float64):
+        raise RuntimeError(f"view_as_complex is only supported for float and double tensors, but got a tensor of "
+                           f"scalar type: {E._type_name(input.dtype.np)}")
+    return E.view_as_complex(input)
+
+
+def angle(input, *, out=None):
     """The elementwise argument (phase) in radians; for real inputs pi where negative, else 0."""
-    if input.is_complex():
-        return _make(np.angle(input._data))
-    return E.angle(input)
+    return _out(E.angle(input), out)
 
 
 def conj(input):
-    """The complex conjugate (the input itself for real tensors; not differentiable for complex ones yet)."""
+    """The complex conjugate (the input itself for real tensors); its gradient is the conjugate gradient.
+
+    probtorch has no lazy conjugate bit: the result of a complex input is a new tensor, not a view.
+    """
     if input.is_complex():
-        return _make(np.conj(input._data))
+        return E.conj(input)
+    return input
+
+
+def conj_physical(input, *, out=None):
+    """The complex conjugate, computed (same values as `conj`)."""
+    return _out(conj(input) if input.is_complex() else input.clone(), out)
+
+
+def resolve_conj(input):
+    """The input itself: probtorch computes conjugates eagerly, so there is no conjugate bit to resolve."""
+    return input
+
+
+def resolve_neg(input):
+    """The input itself: probtorch has no lazy negation bit."""
     return input
 
 

@@ -111,8 +111,8 @@ def t(input):
 
 
 def adjoint(input):
-    """A view with the last two dimensions swapped."""
-    return transpose(input, -2, -1)
+    """The conjugate transpose of the last two dimensions (a view for real tensors)."""
+    return transpose(input, -2, -1).conj()
 
 
 def movedim(input, source, destination):

@@ -25,72 +25,105 @@ def _outputs(func, inputs):
             o.is_complex()]
 
 
+# Complex tensors are checked as real ones of twice the size (torch's gradcheck does the same): an input of n
+# complex elements contributes 2n rows (the real-part perturbations, then the imaginary-part ones) and an output
+# 2n columns (real parts, then imaginary parts). The engine's gradient c of a real function of z (torch's convention)
+# holds its two real partials as (Re c, Im c), and the output element's real part is reached with grad_output 1,
+# its imaginary part with grad_output 1j.
+def _nrows(t):
+    return t.numel() * (2 if t.is_complex() else 1)
+
+
+def _columns(o):
+    """An output's values as the real vector its jacobian columns index."""
+    d = np.asarray(o._data).reshape(-1)
+    if d.dtype.kind == "c":
+        return np.concatenate([d.real, d.imag]).astype(np.float64)
+    return d.astype(np.float64)
+
+
+def _rows(gi):
+    """A gradient as the real column of jacobian entries over its input's rows."""
+    d = np.asarray(gi._data).reshape(-1)
+    if d.dtype.kind == "c":
+        return np.concatenate([d.real, d.imag])
+    return d
+
+
 def numerical_jacobian(func, inputs, eps=1e-6):
-    """[output][input] -> (numel(input), numel(output)) central-difference jacobians."""
+    """[output][input] -> (rows(input), columns(output)) central-difference jacobians (complex as real pairs)."""
     diff_inputs = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
     # func runs with recording on: it may differentiate internally (gradgradcheck's first-order map does)
     outs0 = _outputs(func, inputs)
-    jac = [[np.zeros((inputs[i].numel(), o.numel())) for i in diff_inputs] for o in outs0]
+    jac = [[np.zeros((_nrows(inputs[i]), _columns(o).size)) for i in diff_inputs] for o in outs0]
     for col, i in enumerate(diff_inputs):
         x = inputs[i]
         data = x._data  # perturbed in place (any strides), element by element in C order
         if not data.flags.writeable:
             raise ValueError(f"gradcheck: input {i} is not writable (an expanded tensor?); pass a contiguous copy")
-        for k, pos in enumerate(np.ndindex(data.shape)):
-            orig = data[pos]
-            data[pos] = orig + eps
-            plus = [o._data.astype(np.float64).copy() for o in _outputs(func, inputs)]
-            data[pos] = orig - eps
-            minus = [o._data.astype(np.float64).copy() for o in _outputs(func, inputs)]
-            data[pos] = orig
-            if len(plus) != len(outs0) or len(minus) != len(outs0):
-                raise GradcheckError("gradcheck: the function returned a different number of outputs when its input "
-                                     "was perturbed")
-            for j in range(len(outs0)):
-                jac[j][col][k] = ((plus[j] - minus[j]) / (2 * eps)).reshape(-1)
+        steps = (eps, eps * 1j) if data.dtype.kind == "c" else (eps,)
+        n = data.size
+        for part, step in enumerate(steps):
+            for k, pos in enumerate(np.ndindex(data.shape)):
+                orig = data[pos]
+                data[pos] = orig + step
+                plus = [_columns(o) for o in _outputs(func, inputs)]
+                data[pos] = orig - step
+                minus = [_columns(o) for o in _outputs(func, inputs)]
+                data[pos] = orig
+                if len(plus) != len(outs0) or len(minus) != len(outs0):
+                    raise GradcheckError("gradcheck: the function returned a different number of outputs when its "
+                                         "input was perturbed")
+                for j in range(len(outs0)):
+                    jac[j][col][part * n + k] = (plus[j] - minus[j]) / (2 * eps)
     return jac
 
 
 def analytical_jacobian(func, inputs):
-    """[output][input] -> (numel(input), numel(output)) jacobians from the engine, one vjp per output element."""
+    """[output][input] -> (rows(input), columns(output)) jacobians from the engine, one vjp per output column."""
     diff_inputs = [t for t in inputs if isinstance(t, Tensor) and t.requires_grad]
     outs = _outputs(func, inputs)
-    jac = [[np.zeros((t.numel(), o.numel())) for t in diff_inputs] for o in outs]
+    jac = [[np.zeros((_nrows(t), _columns(o).size)) for t in diff_inputs] for o in outs]
     for j, o in enumerate(outs):
         if not o.requires_grad:
             continue
-        for k in range(o.numel()):
-            g = np.zeros(o.shape, o._data.dtype)
-            g.reshape(-1)[k] = 1
-            grads = _grad(o, diff_inputs, _make(g), retain_graph=True, allow_unused=True)
-            for col, gi in enumerate(grads):
-                if gi is not None:
-                    jac[j][col][:, k] = gi._data.reshape(-1)
+        n = o.numel()
+        for part, unit in enumerate((1, 1j) if o.is_complex() else (1,)):
+            for k in range(n):
+                g = np.zeros(o.shape, o._data.dtype)
+                g.reshape(-1)[k] = unit
+                grads = _grad(o, diff_inputs, _make(g), retain_graph=True, allow_unused=True)
+                for col, gi in enumerate(grads):
+                    if gi is not None:
+                        jac[j][col][:, part * n + k] = _rows(gi)
     return jac
 
 
 def forward_jacobian(func, inputs):
-    """[output][input] -> (numel(input), numel(output)) jacobians by forward-mode AD, one basis tangent at a time."""
+    """[output][input] -> (rows(input), columns(output)) jacobians by forward-mode AD, one basis tangent at a time
+    (1 and then 1j for each element of a complex input)."""
     from . import forward_ad as fw
     diff = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
     jac = None
     for col, i in enumerate(diff):
         x = inputs[i]
-        for k in range(x.numel()):
-            basis = np.zeros(x._data.shape, x._data.dtype)
-            basis.reshape(-1)[k] = 1
-            with fw.dual_level():
-                args = list(inputs)
-                args[i] = fw.make_dual(x, _make(basis))
-                outs = _outputs(func, args)
-                if jac is None:
-                    jac = [[np.zeros((inputs[d].numel(), o.numel()), o._data.dtype) for d in diff] for o in outs]
-                for j, o in enumerate(outs):
-                    t = fw.unpack_dual(o).tangent
-                    if t is not None:
-                        jac[j][col][k] = t._data.reshape(-1)
+        n = x.numel()
+        for part, unit in enumerate((1, 1j) if x.is_complex() else (1,)):
+            for k in range(n):
+                basis = np.zeros(x._data.shape, x._data.dtype)
+                basis.reshape(-1)[k] = unit
+                with fw.dual_level():
+                    args = list(inputs)
+                    args[i] = fw.make_dual(x, _make(basis))
+                    outs = _outputs(func, args)
+                    if jac is None:
+                        jac = [[np.zeros((_nrows(inputs[d]), _columns(o).size)) for d in diff] for o in outs]
+                    for j, o in enumerate(outs):
+                        t = fw.unpack_dual(o).tangent
+                        if t is not None:
+                            jac[j][col][part * n + k] = _columns(t.expand(o.shape))
     if jac is None:  # every differentiable input is empty
-        jac = [[np.zeros((inputs[d].numel(), o.numel())) for d in diff] for o in _outputs(func, inputs)]
+        jac = [[np.zeros((_nrows(inputs[d]), _columns(o).size)) for d in diff] for o in _outputs(func, inputs)]
     return jac
 
 
@@ -143,8 +176,7 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
         rng = np.random.default_rng(0)
         with no_grad():
             outs = _outputs(func, inputs)
-        grad_outputs = tuple(_make(rng.standard_normal(o.shape).astype(o._data.dtype)).requires_grad_(True)
-                             for o in outs)
+        grad_outputs = tuple(_make(_random_like(rng, o._data)).requires_grad_(True) for o in outs)
     grad_outputs = _as_tuple(grad_outputs)
     n_in = len(inputs)
     diff_idx = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
@@ -161,3 +193,11 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
 
     return gradcheck(first_order, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol,
                      raise_exception=raise_exception)
+
+
+def _random_like(rng, d):
+    """Standard normal values of d's shape and dtype (real and imaginary parts for a complex d)."""
+    v = rng.standard_normal(d.shape)
+    if d.dtype.kind == "c":
+        v = v + 1j * rng.standard_normal(d.shape)
+    return np.array(v, dtype=d.dtype)  # (a writable array also for 0-d outputs)

@@ -218,7 +218,9 @@ def _pow_vjp(g, out, x, y):
             return (g * 0.0, None)
         return (g * (y * x ** (y - 1)), None)
     # d/dy x^y = x^y log x; torch defines it as 0 where x == 0 and y >= 0
-    gy = g * where((x == 0) & (y >= 0), 0.0, out * log(x)) if y.requires_grad else None
+    # (for complex exponents the mask takes Re y >= 0, where x^y -> 0 as x -> 0)
+    gy = g * where((x == 0) & ((y.real if y.is_complex() else y) >= 0), 0.0, out * log(x)) \
+        if y.requires_grad else None
     if not hasattr(x, "_data"):
         return (None, gy)
     # d/dx x^y = y x^(y-1), and 0 where y == 0 (not 0 * inf at x == 0), as torch
@@ -258,7 +260,8 @@ reciprocal = _unary("reciprocal", np.reciprocal, saves=(), save_out=True)
 reciprocal.defpartials(lambda out, x: (-(out * out),))
 
 abs = _unary("abs", _refuse("abs_cpu", "b", np.abs), dtype_rule="promote")
-abs.defpartials(lambda out, x: (x.sgn(),))
+# 2 d|z|/dz = conj(sgn z) (so the gradient is g * sgn z); sgn x for real x
+abs.defpartials(lambda out, x: (x.sgn().conj(),))
 
 def _sign_impl(x):
     if x.dtype.kind == "b":
@@ -275,8 +278,21 @@ sign = _unary("sign", _sign_impl, dtype_rule="promote", saves=())
 sign.defpartials(_zero_partial)
 
 sgn = _unary("sgn", lambda x: _sign_impl(x) if x.dtype.kind != "c" else
-             np.where(x == 0, 0, x / np.abs(np.where(x == 0, 1, x))), dtype_rule="promote", saves=())
-sgn.defpartials(_zero_partial)
+             np.where(x == 0, 0, x / np.abs(np.where(x == 0, 1, x))), dtype_rule="promote")
+
+
+@sgn.defvjp
+def _sgn_vjp(g, out, x):
+    from .._functions.creation import zeros_like
+    from .._functions.math import where
+    if not x.is_complex():
+        return (zeros_like(x),)
+    # s = z / |z| moves only along the circle: ds = (dz - Re(conj(s) dz) s) / |z|, whose transpose (for a
+    # cotangent g in the bilinear pairing Re(g dz)) is (g - Re(g s) conj(s)) / |z|; 0 at z = 0 (torch's choice)
+    r = x.abs()
+    zero = r == 0
+    s = x / where(zero, 1.0, r)
+    return (where(zero, 0.0, (g - (g * s).real * s.conj()) / where(zero, 1.0, r)),)
 
 floor = _unary("floor", _keep_int(np.floor, "floor_vml_cpu"), dtype_rule="promote", saves=())
 floor.defpartials(_zero_partial)
@@ -347,7 +363,13 @@ hypot = _float_binary("hypot", np.hypot, "hypot_cpu", saves=(0, 1), save_out=Tru
 hypot.defvjp(lambda g, out, x, y: (g * x / out, g * y / out))
 
 # ------------------------------------------------------------------------------------------------ special
-sigmoid = _unary("sigmoid", _scipy("expit"), saves=(), save_out=True)
+def _sigmoid_impl(x):
+    if x.dtype.kind == "c":  # scipy's expit is real only
+        return 1 / (1 + np.exp(-x))
+    return _scipy("expit")(x)
+
+
+sigmoid = _unary("sigmoid", _sigmoid_impl, saves=(), save_out=True)
 sigmoid.defvjp(lambda g, out, x: (sigmoid_backward(g, out),))
 
 # g * out * (1 - out) as one primitive, like tanh_backward
@@ -605,12 +627,24 @@ nan_to_num.defpartials(lambda out, x, **kw: (x.isfinite().to(x.dtype),))
 
 
 def _angle_impl(x):
+    if x.dtype.kind == "c":
+        return np.angle(x)
     # the argument of a real number: pi for negatives, 0 otherwise, NaN kept
     return np.where(x < 0, np.pi, np.where(np.isnan(x), x, 0.0)).astype(x.dtype, copy=False)
 
 
-angle = _unary("angle", _angle_impl, saves=())
-angle.defpartials(_zero_partial)
+angle = _unary("angle", _angle_impl)
+
+
+@angle.defpartials
+def _angle_partials(out, x):
+    from .._functions.math import where
+    if not x.is_complex():
+        return _zero_partial(out, x)
+    # angle = Im log z, so 2 d(angle)/dz = -i / z = -i conj(z) / |z|^2; 0 at the origin, as torch
+    r2 = (x * x.conj()).real
+    zero = r2 == 0
+    return (where(zero, 0.0, -1j * x.conj() / where(zero, 1.0, r2)),)
 
 # ------------------------------------------------------------------------------------------------ casting
 to_dtype = Primitive("to_copy", lambda x, dtype, copy=False: x.astype(dtype, copy=copy), saves=())
@@ -621,9 +655,50 @@ clone = Primitive("clone", lambda x: x.copy(), saves=())
 clone.defvjp(lambda g, out, x: (g,))
 clone.defjvp(lambda tangents, out, x: clone(tangents[0]))
 
-real = Primitive("real", np.real, saves=())
+# The real-linear maps between C and R^2 are views (as in torch) with adjoint rules: the gradient of a real part
+# is the real gradient itself, that of an imaginary part g i (Re(conj(g i) dz) = g Im dz), and view_as_real /
+# view_as_complex are each other's adjoint.
+real = Primitive("real", np.real, saves=(), view=True, adjoint=True)
 real.defvjp(lambda g, out, x: (g,))
 real.defjvp(lambda tangents, out, x: real(tangents[0]))
+
+imag = Primitive("imag", np.imag, saves=(), view=True, adjoint=True)
+imag.defvjp(lambda g, out, x: (g * 1j,))
+imag.defjvp(lambda tangents, out, x: imag(tangents[0]))
+
+conj = Primitive("conj", np.conj, saves=(), linear=True)
+conj.defvjp(lambda g, out, x: (conj(g),))
+conj.defjvp(lambda tangents, out, x: conj(tangents[0]))
+
+
+def _view_as_real_impl(x):
+    # the real parts with a trailing axis stepping to the imaginary parts: a view for any strides
+    r = x.real
+    return np.lib.stride_tricks.as_strided(r, r.shape + (2,), r.strides + (r.itemsize,))
+
+
+def _view_as_complex_impl(x):
+    ct = np.result_type(x.dtype, np.complex64)
+    if x.ndim == 0 or x.shape[-1] != 2:
+        raise RuntimeError("Tensor must have a last dimension of size 2")
+    if x.strides[-1] != x.itemsize:
+        raise RuntimeError("Tensor must have a last dimension with stride 1")
+    if any(st % (2 * x.itemsize) for st, n in zip(x.strides[:-1], x.shape[:-1]) if n > 1):
+        raise RuntimeError("Tensor must have a stride divisible by 2 for all but last dimension")
+    if not x.size:
+        return np.empty(x.shape[:-1], ct)
+    # the first pair read as one complex number, then strided like the pairs: a view of the same memory
+    first = x[(0,) * (x.ndim - 1)].view(ct)
+    return np.lib.stride_tricks.as_strided(first, x.shape[:-1], x.strides[:-1])
+
+
+view_as_real = Primitive("view_as_real", _view_as_real_impl, saves=(), view=True, adjoint=True)
+view_as_real.defvjp(lambda g, out, x: (view_as_complex(g.contiguous()),))
+view_as_real.defjvp(lambda tangents, out, x: view_as_real(tangents[0]))
+
+view_as_complex = Primitive("view_as_complex", _view_as_complex_impl, saves=(), view=True, adjoint=True)
+view_as_complex.defvjp(lambda g, out, x: (view_as_real(g),))
+view_as_complex.defjvp(lambda tangents, out, x: view_as_complex(tangents[0].contiguous()))
 
 # ------------------------------------------------------------------------------------------------ no gradient
 def _nondiff(name, impl, **kw):

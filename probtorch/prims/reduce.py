@@ -256,7 +256,9 @@ def _vector_norm_impl(x, ord=2, dims=None, keepdim=False):
     return np.sum(ax ** ord, axis=dims, keepdims=keepdim) ** (1.0 / ord)
 
 
-vector_norm = _prim("linalg_vector_norm", _vector_norm_impl, dtype_rule=None, save_out=True)
+# adjoint: a real function of x whose rule is written as its gradient (g x / |x|, g sgn x, ...), which for
+# complex x is already torch's gradient
+vector_norm = _prim("linalg_vector_norm", _vector_norm_impl, dtype_rule=None, save_out=True, adjoint=True)
 
 
 @vector_norm.defvjp
