@@ -174,7 +174,7 @@ class MultivariateNormal(Distribution):
         # one primitive for |L^-1 (value - loc)|^2: its gradient w.r.t. loc and L contracts over the values first
         M = mahalanobis(self._unbroadcasted_scale_tril, value, self.loc)
         n = self._event_shape[0]
-        return -0.5 * (n * _LOG_2PI + M) - self._half_log_det()
+        return -0.5 * M - (0.5 * n * _LOG_2PI + self._half_log_det())
 
     def entropy(self):
         n = self._event_shape[0]

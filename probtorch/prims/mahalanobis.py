@@ -79,39 +79,86 @@ class _Fold:
 
 
 def _fold_for(L, x, loc):
-    n = L.shape[-1]
+    return _fold_for_batch(tuple(L.shape[:-2]), L.shape[-1], x, loc, L.shape)
+
+
+def _fold_for_batch(bL, n, x, loc, L_shape):
     lead = [tuple(x.shape[:-1])]
     if loc.__class__ is not float and loc.__class__ is not int:
         lead.append(tuple(loc.shape[:-1]))
     if x.shape[-1:] != (n,) or (len(lead) > 1 and loc.shape[-1:] != (n,)):
         raise RuntimeError(f"mahalanobis: the vectors must have size {n} in their last dim, matching the factor of "
-                           f"shape {tuple(L.shape)}; got {tuple(x.shape)}"
+                           f"shape {tuple(L_shape)}; got {tuple(x.shape)}"
                            + ("" if len(lead) == 1 else f" and {tuple(loc.shape)}"))
     try:
-        S = tuple(np.broadcast_shapes(tuple(L.shape[:-2]), *lead))
+        S = tuple(np.broadcast_shapes(bL, *lead))
     except ValueError:
-        raise RuntimeError(f"mahalanobis: the batch shapes of the factor {tuple(L.shape[:-2])} and of the vectors "
+        raise RuntimeError(f"mahalanobis: the batch shapes of the factor {bL} and of the vectors "
                            f"{', '.join(map(str, lead))} do not broadcast") from None
-    return _Fold(tuple(L.shape[:-2]), S, n)
+    return _Fold(bL, S, n)
+
+
+_CHUNK = 4096  # rows per step of the row loops: the (rows, n) temporaries stay in cache
+
+
+def _inverse_t(L, f):
+    """L^-T for each factor, (nb, n, n), reading only L's lower triangle."""
+    n = f.n
+    Li = _solve_triangular_impl(L.reshape((f.nb, n, n)), np.eye(n, dtype=L.dtype), False)
+    return Li.transpose(0, 2, 1)
+
+
+def _row_steps(f, x, loc, LiT, dtype):
+    """Yield ``(b, lo, hi, Y)`` with ``Y = (x - loc) L_b^-T`` for rows ``lo:hi`` of factor ``b`` (a reused buffer).
+
+    When x's rows are already in folded order and loc is shared by them, ``x - loc`` is never formed: each step is
+    ``x_rows L^-T - loc L^-T`` in a cache-sized buffer, so the whole pass reads x once and writes nothing large.
+    """
+    n, nb, ns = f.n, f.nb, f.ns
+    direct = f.identity and tuple(x.shape[:-1]) == f.S and (np.ndim(loc) == 0 or f.shared_only(loc.shape[:-1]))
+    if direct:
+        src = x.reshape((nb, ns, n))
+        c = None
+        if np.ndim(loc) != 0 or loc != 0:
+            loc_b = np.broadcast_to(loc, f.summed_shape() + (n,)).reshape((nb, n)) if np.ndim(loc) else \
+                np.full((nb, n), loc, dtype)
+            c = np.matmul(loc_b[:, None, :], LiT)[:, 0]
+    else:
+        src = f.rows(x - loc)
+        c = None
+    buf = np.empty((min(ns, _CHUNK), n), dtype)
+    for b in range(nb):
+        for lo in range(0, ns, _CHUNK):
+            hi = min(lo + _CHUNK, ns)
+            Y = buf[:hi - lo]
+            np.matmul(src[b, lo:hi], LiT[b], out=Y)
+            if c is not None:
+                Y -= c[b]
+            yield b, lo, hi, Y
 
 
 def _mahalanobis_impl(L, x, loc):
     f = _fold_for(L, x, loc)
     n, nb, ns = f.n, f.nb, f.ns
+    dtype = np.result_type(L, x)
     if nb * ns == 0 or n == 0:
-        return np.zeros(f.S, np.result_type(L, x))
+        return np.zeros(f.S, dtype)
+    if ns >= _CHUNK:
+        # many rows per factor: invert the (small) factor once and stream the rows through a matrix product with it
+        # (far faster than a triangular solve with them), a cache-sized step at a time
+        M = np.empty((nb, ns), dtype)
+        for b, lo, hi, Y in _row_steps(f, x, loc, _inverse_t(L, f), dtype):
+            np.einsum("si,si->s", Y, Y, out=M[b, lo:hi])
+        return np.ascontiguousarray(f.unrows(M))
     rows = f.rows(x - loc)
     Lf = L.reshape((nb, n, n))
     if ns >= n:
-        # many rows per factor: invert the (small) factor once; a matrix product over the rows is far faster than a
-        # triangular solve with them
-        Li = _solve_triangular_impl(Lf, np.eye(n, dtype=Lf.dtype), False)
-        Y = rows[0] @ Li[0].T if nb == 1 else rows @ Li.transpose(0, 2, 1)
-        M = np.einsum("...si,...si->...s", Y, Y)
+        Y = rows @ _inverse_t(L, f)
+        M = np.einsum("bsi,bsi->bs", Y, Y)
     else:
         Yt = _solve_triangular_impl(Lf, rows.transpose(0, 2, 1), False)
         M = np.einsum("bis,bis->bs", Yt, Yt)
-    return np.ascontiguousarray(f.unrows(M.reshape(nb, ns)))
+    return np.ascontiguousarray(f.unrows(M))
 
 
 mahalanobis = Primitive("_batch_mahalanobis", _mahalanobis_impl, dtype_rule="promote")
@@ -131,10 +178,21 @@ def _mahalanobis_vjp(g, out, L, x, loc):
     if nb * ns == 0 or n == 0:
         return tuple(p.new_zeros(tuple(p.shape)) if isinstance(p, Tensor) and p.requires_grad else None
                      for p in (L, x, loc))
-    rows = f.rows(x - loc)
     Lf = L.reshape((nb, n, n))
-    g2 = 2 * _fold_g(f, g)  # (nb, ns)
     res = [None, None]
+    if ns >= n and all(f.shared_only(tuple(p.shape[:-1])) for _, p, _ in need):
+        # every input that needs a gradient is shared by the rows of its block: all the rule needs are the per-factor
+        # moments sum g y y^T and sum g y, which one streaming pass over x gives
+        Li = _inverse(Lf)
+        C, m1 = row_moments(Li, x, loc, g, batch=tuple(L.shape[:-2]))
+        gL = -2 * _tril(matmul(Li.mT, C)).reshape(tuple(L.shape)) if L.requires_grad else None
+        if need:
+            gp = 2 * matmul(m1.unsqueeze(-2), Li).reshape(f.summed_shape() + (n,))
+            for i, p, s in need:
+                res[i] = (gp if s > 0 else -gp).sum_to_size(tuple(p.shape))
+        return (gL, res[0], res[1])
+    g2 = 2 * _fold_g(f, g)  # (nb, ns)
+    rows = f.rows(x - loc)
     if ns >= n:
         Li = _inverse(Lf)
         Y = matmul(rows, Li.mT)  # (nb, ns, n)
@@ -189,3 +247,88 @@ def _mahalanobis_jvp(tangents, out, L, x, loc):
         dLY = matmul(Y, _tril(tL).reshape((nb, n, n)).mT)
         t = -dLY if t is None else t - dLY
     return f.unrows(2 * (U * t).sum(-1))
+
+
+# ------------------------------------------------------------------------------------------------ row moments
+def _row_moments_impl(Li, x, loc, g, batch):
+    n = Li.shape[-1]
+    f = _fold_for_batch(batch, n, x, loc, batch + (n, n))
+    nb, ns = f.nb, f.ns
+    dtype = np.result_type(Li, x, g)
+    C = np.zeros((nb, n, n), dtype)
+    m1 = np.zeros((nb, n), dtype)
+    if nb * ns == 0 or n == 0:
+        return C, m1
+    gf = np.broadcast_to(g, f.S)
+    gf = (gf if f.identity else gf.transpose(f.perm)).reshape((nb, ns))
+    LiT = Li.transpose(0, 2, 1)
+    if ns >= _CHUNK:
+        W = np.empty((min(ns, _CHUNK), n), dtype)
+        for b, lo, hi, Y in _row_steps(f, x, loc, LiT, dtype):
+            gb = gf[b, lo:hi]
+            Wb = np.multiply(Y, gb[:, None], out=W[:hi - lo])
+            C[b] += Wb.T @ Y
+            m1[b] += gb @ Y
+        return C, m1
+    Y = f.rows(x - loc) @ LiT
+    C = np.matmul((Y * gf[..., None]).transpose(0, 2, 1), Y)
+    m1 = np.matmul(gf[:, None, :], Y)[:, 0]
+    return C, m1
+
+
+# (sum g y y^T, sum g y) over the rows of each factor, y = L^-1 (x - loc), given Li = L^-1 folded to (nb, n, n) and
+# the batch shape of L as the static `batch`: what the Mahalanobis rule needs when no full-size gradient is asked for
+row_moments = Primitive("_mahalanobis_row_moments", _row_moments_impl, nout=2, dtype_rule="promote")
+
+
+def _moments_setup(Li, x, loc, g, batch):
+    n = Li.shape[-1]
+    f = _fold_for_batch(batch, n, x, loc, batch + (n, n))
+    D = f.rows(x - loc)
+    return f, D, matmul(D, Li.mT), _fold_g(f, g.expand(f.S) if tuple(g.shape) != f.S else g)
+
+
+@row_moments.defvjp
+def _row_moments_vjp(grads, out, Li, x, loc, g, batch):
+    gC, gm = grads
+    f, D, Y, gf = _moments_setup(Li, x, loc, g, batch)
+    n = f.n
+    # C = sum g y y^T, m = sum g y: d/dy = g ((gC + gC^T) y + gm), d/dg = y^T gC y + gm . y
+    gY = gf.unsqueeze(-1) * (matmul(Y, gC + gC.mT) + gm.unsqueeze(-2))
+    gLi = matmul(gY.mT, D) if Li.requires_grad else None
+    gx = gloc = gg = None
+    if (isinstance(x, Tensor) and x.requires_grad) or (isinstance(loc, Tensor) and loc.requires_grad):
+        full = f.unrows(matmul(gY, Li), (n,))
+        if isinstance(x, Tensor) and x.requires_grad:
+            gx = full.sum_to_size(tuple(x.shape))
+        if isinstance(loc, Tensor) and loc.requires_grad:
+            gloc = (-full).sum_to_size(tuple(loc.shape))
+    if g.requires_grad:
+        gg = f.unrows((matmul(Y, gC) * Y).sum(-1) + matmul(Y, gm.unsqueeze(-1)).squeeze(-1)).sum_to_size(
+            tuple(g.shape))
+    return (gLi, gx, gloc, gg)
+
+
+@row_moments.defjvp
+def _row_moments_jvp(tangents, out, Li, x, loc, g, batch):
+    tLi, tx, tloc, tg = tangents
+    f, D, Y, gf = _moments_setup(Li, x, loc, g, batch)
+    tY = None
+    if tx is not None or tloc is not None:
+        d = tx if tloc is None else (-tloc if tx is None else tx - tloc)
+        tY = matmul(f.rows(d), Li.mT)
+    if tLi is not None:
+        t = matmul(D, tLi.mT)
+        tY = t if tY is None else tY + t
+    dC = dm = None
+    if tY is not None:
+        P = matmul((tY * gf.unsqueeze(-1)).mT, Y)
+        dC = P + P.mT
+        dm = matmul(gf.unsqueeze(-2), tY).squeeze(-2)
+    if tg is not None:
+        tgf = _fold_g(f, tg.expand(f.S) if tuple(tg.shape) != f.S else tg)
+        c = matmul((Y * tgf.unsqueeze(-1)).mT, Y)
+        m = matmul(tgf.unsqueeze(-2), Y).squeeze(-2)
+        dC = c if dC is None else dC + c
+        dm = m if dm is None else dm + m
+    return (dC, dm)

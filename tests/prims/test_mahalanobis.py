@@ -6,7 +6,8 @@ import pytest
 import probtorch
 from probtorch.autograd import forward_ad as fwAD
 from probtorch.autograd.gradcheck import gradcheck, gradgradcheck
-from probtorch.prims.mahalanobis import mahalanobis
+import probtorch.prims.mahalanobis as mh
+from probtorch.prims.mahalanobis import mahalanobis, row_moments
 
 N = 3
 
@@ -27,6 +28,14 @@ CASES = {
     "more factor dims than x": ((2, 3), (N,), (3, N)),
     "zero mean": ((2,), (5, 2, N), None),
 }
+
+
+@pytest.fixture(params=["whole", "streamed"])
+def chunk(request, monkeypatch):
+    """Run a test as is and again with the row-streaming paths (taken for >= _CHUNK rows per factor) forced."""
+    if request.param == "streamed":
+        monkeypatch.setattr(mh, "_CHUNK", 4)
+    return request.param
 
 
 def _inputs(case, rng, dtype=probtorch.float64):
@@ -50,7 +59,7 @@ def _np(t):
 
 @pytest.mark.parametrize("case", list(CASES))
 @pytest.mark.parametrize("dtype", [probtorch.float32, probtorch.float64])
-def test_values(case, dtype):
+def test_values(case, dtype, chunk):
     L, x, loc = _inputs(case, np.random.default_rng(0), dtype)
     M = mahalanobis(L, x, loc)
     assert M.dtype is dtype
@@ -59,12 +68,47 @@ def test_values(case, dtype):
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_gradcheck_and_gradgradcheck(case):
+@pytest.mark.parametrize("x_grad", [True, False], ids=["x too", "x constant"])
+def test_gradcheck_and_gradgradcheck(case, x_grad, chunk):
+    # with x constant (and loc shared by the rows) the rule goes through the row-moments primitive
     L, x, loc = _inputs(case, np.random.default_rng(1))
-    args = (L, x) if not isinstance(loc, probtorch.Tensor) else (L, x, loc)
+    has_loc = isinstance(loc, probtorch.Tensor)
+    x_const = x.detach()
 
-    def f(*a):
-        return mahalanobis(*a) if len(a) == 3 else mahalanobis(a[0], a[1], 0.0)
+    def f(L, *rest):
+        x_, loc_ = (rest[0], rest[1] if has_loc else 0.0) if x_grad else (x_const, rest[0] if has_loc else 0.0)
+        return mahalanobis(L, x_, loc_)
+
+    args = (L,) + ((x,) if x_grad else ()) + ((loc,) if has_loc else ())
+    assert gradcheck(f, args, check_forward_ad=True)
+    assert gradgradcheck(f, args)
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_row_moments(case, chunk):
+    # (sum g y y^T, sum g y) per factor, and its own derivatives (reverse to second order, forward)
+    rng = np.random.default_rng(7)
+    L, x, loc = _inputs(case, rng)
+    bL = tuple(L.shape[:-2])
+    Lf = L.detach().reshape((-1, N, N))
+    Li = probtorch.linalg.solve_triangular(Lf, probtorch.eye(N, dtype=Lf.dtype), upper=False).requires_grad_()
+    S = tuple(mahalanobis(L, x, loc).shape)
+    g = probtorch.tensor(rng.normal(size=S), requires_grad=True)
+    C, m1 = row_moments(Li, x, loc, g, batch=bL)
+    # reference: y per batch element, summed over the dims where the factor is shared
+    y = np.linalg.solve(np.broadcast_to(np.tril(L.detach().numpy()), S + (N, N)),
+                        (np.broadcast_to(_np(x) - _np(loc), S + (N,)))[..., None])[..., 0]
+    gw = g.detach().numpy()
+    bLp = (1,) * (len(S) - len(bL)) + bL
+    shared = tuple(i for i in range(len(S)) if bLp[i] == 1)
+    C_ref = (gw[..., None, None] * y[..., :, None] * y[..., None, :]).sum(shared).reshape((-1, N, N))
+    m_ref = (gw[..., None] * y).sum(shared).reshape((-1, N))
+    np.testing.assert_allclose(C.detach().numpy(), C_ref, rtol=1e-11, atol=1e-12)
+    np.testing.assert_allclose(m1.detach().numpy(), m_ref, rtol=1e-11, atol=1e-12)
+    args = (Li, x, g) + ((loc,) if isinstance(loc, probtorch.Tensor) else ())
+
+    def f(Li, x, g, *rest):
+        return row_moments(Li, x, rest[0] if rest else 0.0, g, batch=bL)
 
     assert gradcheck(f, args, check_forward_ad=True)
     assert gradgradcheck(f, args)
@@ -72,7 +116,7 @@ def test_gradcheck_and_gradgradcheck(case):
 
 @pytest.mark.parametrize("case", list(CASES))
 @pytest.mark.parametrize("wrt", ["all", "loc and L", "x"])
-def test_gradients_against_torch(case, wrt):
+def test_gradients_against_torch(case, wrt, chunk):
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(2)
     L, x, loc = _inputs(case, rng)
@@ -100,7 +144,7 @@ def test_gradients_against_torch(case, wrt):
 
 
 @pytest.mark.parametrize("case", ["one factor, many rows", "factor per row", "loc varies along shared dims"])
-def test_forward_mode_against_torch(case):
+def test_forward_mode_against_torch(case, chunk):
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(3)
     L, x, loc = _inputs(case, rng)
