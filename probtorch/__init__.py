@@ -11,6 +11,7 @@ from ._functions.math import *  # noqa: F401,F403
 from ._functions.reduction import *  # noqa: F401,F403
 from ._functions.shape import *  # noqa: F401,F403
 from ._functions.gradient import gradient  # noqa: F401
+from ._functions.extra import *  # noqa: F401,F403
 from ._random import *  # noqa: F401,F403
 from . import _tensor_methods  # noqa: F401  (binds methods onto Tensor)
 from . import autograd, linalg, nn, optim

@@ -11,6 +11,7 @@ from ._primitive import Primitive, _Forward
 from ._tensor import Tensor, _make, Size, live_views
 from ._grad_mode import _state, no_grad
 from ._functions import creation as C, math as M, reduction as R, shape as SH, indexing as I
+from ._functions import extra as X
 from .prims import shape as S
 from .prims import elementwise as E
 
@@ -553,6 +554,13 @@ _INPLACE = ["abs", "neg", "add", "sub", "mul", "div", "floor_divide", "remainder
             "not_equal", "fmax", "fmin", "mvlgamma", "sinc", "heaviside", "addmm", "addmv", "baddbmm", "addbmm",
             "addr", "i0", "igamma", "igammac"]
 
+# torch.Tensor methods of the top-level extras (probtorch/_functions/extra.py)
+_METHODS.update({name: getattr(X, name) for name in (
+    "hardshrink", "prelu", "cov", "corrcoef", "gcd", "lcm", "ldexp", "ldexp_", "frexp", "nextafter",
+    "bitwise_left_shift", "bitwise_right_shift", "histogram", "unsafe_chunk", "unsafe_split",
+    "unsafe_split_with_sizes")})
+_INPLACE += ["gcd", "lcm", "nextafter", "bitwise_left_shift", "bitwise_right_shift"]
+
 
 def _zero_(self):
     return _inplace(self, lambda s: s.new_zeros(s.shape))
@@ -632,6 +640,12 @@ def _install():
     Tensor.__xor__ = _bool_or_int(M.bitwise_xor, M.logical_xor)
     Tensor.__rxor__ = Tensor.__xor__
     Tensor.__ixor__ = Tensor.bitwise_xor_
+    Tensor.__lshift__ = X.bitwise_left_shift
+    Tensor.__rlshift__ = _rop(X.bitwise_left_shift)
+    Tensor.__ilshift__ = Tensor.bitwise_left_shift_
+    Tensor.__rshift__ = X.bitwise_right_shift
+    Tensor.__rrshift__ = _rop(X.bitwise_right_shift)
+    Tensor.__irshift__ = Tensor.bitwise_right_shift_
     Tensor.__eq__ = _eq
     Tensor.__ne__ = _ne
     Tensor.__lt__ = M.lt
