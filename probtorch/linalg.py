@@ -122,8 +122,8 @@ def inner(input, other):
 
 
 def vecdot(x, y, *, dim=-1):
-    """Dot product of vectors along `dim`, with broadcasting."""
-    return (x * y).sum(dim)
+    """Dot product of vectors along `dim`, with broadcasting (conjugating x, as torch)."""
+    return (x.conj() * y).sum(dim)
 
 
 def multi_dot(tensors, *, out=None):
@@ -214,10 +214,10 @@ def cholesky_solve(B, L_, upper=False, *, out=None):
     _check(L_, "cholesky_solve", name="A")
     _same_dtype(L_, B, "cholesky_solve")
     if upper:
-        Y = L.solve_triangular(L_.mT, B, upper=False)
+        Y = L.solve_triangular(L_.mH, B, upper=False)
         return _out(L.solve_triangular(L_, Y, upper=True), out)
     Y = L.solve_triangular(L_, B, upper=False)
-    return _out(L.solve_triangular(L_.mT, Y, upper=True), out)
+    return _out(L.solve_triangular(L_.mH, Y, upper=True), out)
 
 
 def cholesky_inverse(L_, upper=False, *, out=None):
@@ -332,13 +332,16 @@ def slogdet(A, *, out=None):
     """
     _check(A, "linalg.slogdet")
     s, la = L.slogdet(A)
-    return _out(_slogdet_t(s.detach(), la), out)
+    # a real sign is piecewise constant; a complex one (a phase) is differentiable, as in torch
+    return _out(_slogdet_t(s if A.is_complex() else s.detach(), la), out)
 
 
 def logdet(input):
     """log det A: NaN where det A < 0, -inf where it is 0 (torch.logdet)."""
     _check(input, "logdet", name="input")
     s, la = L.slogdet(input)
+    if input.is_complex():  # log det = log|det| + i arg det
+        return la + s.log()
     from ._functions.math import where
     return where(s.detach() < 0, math.nan, la)
 
@@ -399,13 +402,13 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
         w, V = L.eigh(A)
         s = w.abs()
         U = V * w.sgn().unsqueeze(-2)
-        Vh = V.mT
+        Vh = V.mH
     else:
         U, s, Vh = L.svd(A, full_matrices=False)
     thr = _rank_tol(A, s, atol, rtol)
     keep = s > thr
     sinv = where(keep, 1.0 / where(keep, s, 1.0), 0.0)
-    return _out((Vh.mT * sinv.unsqueeze(-2)) @ U.mT, out)
+    return _out((Vh.mH * sinv.unsqueeze(-2)) @ U.mH, out)
 
 
 def _rank_tol(A, s, atol, rtol):
@@ -1007,7 +1010,7 @@ def _householder_q(A, tau, ncols):
     for i in reversed(range(tau.shape[-1])):
         v = below[..., :, i:i + 1]
         # applying the reflectors from the last one keeps the product's leading columns exact
-        Q = Q - (tau[..., i:i + 1].unsqueeze(-1) * v) @ (v.mT @ Q)
+        Q = Q - (tau[..., i:i + 1].unsqueeze(-1) * v) @ (v.mH @ Q)
     return Q[..., :, :ncols]
 
 

@@ -119,7 +119,10 @@ def _cholesky_impl(A, check_errors=True):
     return L, info
 
 
-cholesky = Primitive("linalg_cholesky", _cholesky_impl, nout=2, saves=(), save_out=True)
+# The factorizations of Hermitian / general complex matrices (cholesky, eigh, qr, svd) are not holomorphic: their
+# rules are written directly as torch's gradient (adjoint=True), with conjugate transposes; for real matrices
+# they reduce to the usual transposes.
+cholesky = Primitive("linalg_cholesky", _cholesky_impl, nout=2, saves=(), save_out=True, adjoint=True)
 
 
 @cholesky.defvjp
@@ -128,6 +131,13 @@ def _cholesky_vjp(g, out, A, check_errors=True):
     # gA = L^-T Phi(L^T gL) L^-1, symmetrized because A is taken as symmetric.
     gL, _ = g
     L, _ = out
+    if L.is_complex():
+        # A = L L^H: gA = L^-H Phi L^-1 with Phi the Hermitian matrix from tril(L^H gL) (torch's choice: the
+        # diagonal, complex, halved); it agrees with any other choice along Hermitian directions
+        P = _tril(L.mH @ _tril(gL))
+        P = 0.5 * (P + _tril(P, diagonal=-1).mH)
+        X = solve_triangular(L.mH, P, upper=True)
+        return (solve_triangular(L.mH, X.mH, upper=True).mH,)
     P = L.mT @ _tril(gL)
     P = _tril(P) - 0.5 * _diag_embed(_diag(P))
     X = solve_triangular(L.mT, P, upper=True)
@@ -316,6 +326,8 @@ def _det_vjp(g, out, A):
     U, S, Vh = svd(A, full_matrices=False)
     sign = (det(U) * det(Vh)).detach()
     others = _prod_grad_1d(1.0, S, S.ndim - 1)
+    if A.is_complex():  # the transposed adjugate of U S V^H is det(U) det(V^H) conj(U) diag(...) conj(V^H)
+        U, Vh = U.conj(), Vh.conj()
     return ((g * sign).unsqueeze(-1).unsqueeze(-1) * ((U * others.unsqueeze(-2)) @ Vh),)
 
 
@@ -331,12 +343,17 @@ def _slogdet_impl(A):
     return np.asarray(s), np.asarray(la)
 
 
-slogdet = Primitive("linalg_slogdet", _slogdet_impl, nout=2)
+slogdet = Primitive("linalg_slogdet", _slogdet_impl, nout=2, save_out=True)
 
 
 @slogdet.defvjp
 def _slogdet_vjp(g, out, A):
-    return (g[1].unsqueeze(-1).unsqueeze(-1) * _inv_nocheck(A).mT,)
+    # log|det A| = Re log det A, d log det A = tr(A^-1 dA); a complex sign = exp(i Im log det A) moves too:
+    # d sign = i sign Im tr(A^-1 dA), whose transpose takes g_sign to i Im(g_sign sign) A^-T
+    coef = g[1]
+    if A.is_complex():
+        coef = coef + 1j * (g[0] * out[0]).imag
+    return (coef.unsqueeze(-1).unsqueeze(-1) * _inv_nocheck(A).mT,)
 
 
 @slogdet.defjvp
@@ -350,7 +367,7 @@ def _eigh_impl(A, UPLO="L"):
     return w, v
 
 
-eigh = Primitive("linalg_eigh", _eigh_impl, nout=2, saves=(), save_out=True)
+eigh = Primitive("linalg_eigh", _eigh_impl, nout=2, saves=(), save_out=True, adjoint=True)
 
 
 def _safe_recip(E):
@@ -364,12 +381,14 @@ def _safe_recip(E):
 def _eigh_vjp(g, out, A, UPLO="L"):
     # gA = V (diag(gL) + skew(V^T gV) / E) V^T with E_ij = L_j - L_i; only the skew part of V^T gV is a
     # gauge-invariant direction, and the result is symmetric.
+    # (complex: V^H gV, and the Hermitian part; the phase of each eigenvector is free, so a loss that depends on
+    # it, Im diag(V^H gV) != 0, has no gradient, as in torch)
     gL, gV = g
     L, V = out
     E = L.unsqueeze(-2) - L.unsqueeze(-1)
-    M = V.mT @ gV
-    M = 0.5 * (M - M.mT) * _safe_recip(E) + _diag_embed(gL)
-    return (V @ M @ V.mT,)
+    M = V.mH @ gV
+    M = 0.5 * (M - M.mH) * _safe_recip(E) + _diag_embed(gL)
+    return (V @ M @ V.mH,)
 
 
 @eigh.defjvp
@@ -390,19 +409,21 @@ def _qr_impl(A, mode="reduced"):
     return q, r
 
 
-qr = Primitive("linalg_qr", _qr_impl, nout=2, saves=(), save_out=True)
+qr = Primitive("linalg_qr", _qr_impl, nout=2, saves=(), save_out=True, adjoint=True)
 
 
 def _copyltu(M):
-    """The symmetric matrix with M's lower triangle (diagonal included)."""
-    return _tril(M, diagonal=-1) + _tril(M, diagonal=-1).mT + _diag_embed(_diag(M))
+    """The Hermitian matrix with M's strict lower triangle and the real part of its diagonal."""
+    d = _diag(M)
+    return _tril(M, diagonal=-1) + _tril(M, diagonal=-1).mH + _diag_embed(d.real if d.is_complex() else d)
 
 
 def _qr_square_or_tall_vjp(gQ, gR, Q, R):
-    # Liao, Liu, Wang, Xiang (2019), eq. for m >= n: gA = (gQ + Q copyltu(M)) R^-T, M = R gR^T - gQ^T Q
-    M = R @ gR.mT - gQ.mT @ Q
+    # Liao, Liu, Wang, Xiang (2019), eq. for m >= n: gA = (gQ + Q copyltu(M)) R^-H, M = R gR^H - gQ^H Q; for
+    # complex A, R's diagonal is real (LAPACK's convention), so only Re diag(M) enters
+    M = R @ gR.mH - gQ.mH @ Q
     B = gQ + Q @ _copyltu(M)
-    return solve_triangular(R, B.mT, upper=True).mT
+    return solve_triangular(R, B.mH, upper=True).mH
 
 
 @qr.defvjp
@@ -423,7 +444,7 @@ def _qr_vjp(g, out, A, mode="reduced"):
     gR1 = _index(gR, idx=(Ellipsis, slice(None), slice(0, m)))
     gR2 = _index(gR, idx=(Ellipsis, slice(None), slice(m, None)))
     Y = _index(A, idx=(Ellipsis, slice(None), slice(m, None)))
-    gX = _qr_square_or_tall_vjp(gQ + Y @ gR2.mT, gR1, Q, R1)
+    gX = _qr_square_or_tall_vjp(gQ + Y @ gR2.mH, gR1, Q, R1)
     gY = Q @ gR2
     return (_cat(gX, gY, dim=A.ndim - 1),)
 
@@ -434,7 +455,7 @@ def _svd_impl(A, full_matrices=True):
     return u, s, vh
 
 
-svd = Primitive("linalg_svd", _svd_impl, nout=3, saves=(), save_out=True)
+svd = Primitive("linalg_svd", _svd_impl, nout=3, saves=(), save_out=True, adjoint=True)
 
 
 @svd.defvjp
@@ -450,22 +471,27 @@ def _svd_vjp(g, out, A, full_matrices=True):
         gU = _index(gU, idx=(Ellipsis, slice(None), slice(0, k)))
         Vh = _index(Vh, idx=(Ellipsis, slice(0, k), slice(None)))
         gVh = _index(gVh, idx=(Ellipsis, slice(0, k), slice(None)))
-    V, gV = Vh.mT, gVh.mT
+    V, gV = Vh.mH, gVh.mH
     S2 = S * S
     F = _safe_recip(S2.unsqueeze(-2) - S2.unsqueeze(-1))
-    UgU = U.mT @ gU
-    VgV = V.mT @ gV
+    UgU = U.mH @ gU
+    VgV = V.mH @ gV
     Sr = S.unsqueeze(-2)
     Sc = S.unsqueeze(-1)
-    J = F * (UgU - UgU.mT)
-    K = F * (VgV - VgV.mT)
+    J = F * (UgU - UgU.mH)
+    K = F * (VgV - VgV.mH)
     inner = J * Sr + Sc * K + _diag_embed(gS)
-    gA = U @ inner @ Vh
     Sinv = _safe_recip(S)
+    if A.is_complex():
+        # U and V are fixed up to a common phase per singular pair: with that phase put on U, dU's diagonal part
+        # is i Im(U^H dA V)_ii / s_i, whose adjoint adds i Im diag(U^H gU) / s (a loss seeing the free phase,
+        # Im diag(U^H gU + V^H gV) != 0, has no gradient, as in torch)
+        inner = inner + _diag_embed(1j * _diag(UgU).imag * Sinv)
+    gA = U @ inner @ Vh
     if m > k:
         gA = gA + (gU - U @ UgU) * Sinv.unsqueeze(-2) @ Vh
     if n > k:
-        gA = gA + U @ ((gV - V @ VgV) * Sinv.unsqueeze(-2)).mT
+        gA = gA + U @ ((gV - V @ VgV) * Sinv.unsqueeze(-2)).mH
     return (gA,)
 
 
