@@ -240,47 +240,54 @@ def tables(bits):
 
 
 @kernel
-def _fast_blocks(words, out, counts, slow, b0, b1, block, jshift, k_tab, w_tab):
-    """Fast pass on blocks b0 .. b1-1: values to `out`; the slow positions of block b to slow[b*block:], in order
-    (only those entries of `slow` are touched)."""
+def _fast_blocks(words, out, starts, counts, slow, b0, b1, block, jshift, k_tab, w_tab):
+    """Fast pass on blocks b0 .. b1-1: values to `out`; block b's slow positions, in order, to
+    slow[starts[b]:starts[b] + counts[b]], the blocks' lists packed one after another from slow[b0 * block] (so that
+    few pages of `slow` are touched)."""
     n = out.shape[0]
     sj = np.uint64(jshift)
     tmp = np.empty(block, np.int64)
+    at = b0 * block
     for b in range(b0, b1):
         lo = b * block
         hi = min(lo + block, n)
         c = _run_words(words[lo:hi], out[lo:hi], tmp, sj, k_tab, w_tab)
         for q in range(c):
-            slow[lo + q] = lo + tmp[q]
+            slow[at + q] = lo + tmp[q]
+        starts[b] = at
         counts[b] = c
+        at += c
 
 
 @kernel
-def _pcg_fast_blocks(state, out, counts, slow, slow_words, b0, b1, block, bits, k_tab, w_tab):
+def _pcg_fast_blocks(state, out, starts, counts, slow, slow_words, b0, b1, block, bits, k_tab, w_tab):
     """`_fast_blocks` drawing its own words: the PCG64 stream from ``state`` = [s_hi, s_lo, inc_hi, inc_lo], placed
     at block b0's first word; also lists the slow trials' words."""
     n = out.shape[0]
     sj = np.uint64(9 if bits == 32 else 11)
     tmp = np.empty(block, np.int64)
     tmp_w = np.empty(block, np.uint64)
+    at = b0 * block
     for b in range(b0, b1):
         lo = b * block
         hi = min(lo + block, n)
         c = _run_pcg(state, out[lo:hi], tmp, tmp_w, bits, sj, k_tab, w_tab)
         for q in range(c):
-            slow[lo + q] = lo + tmp[q]
-            slow_words[lo + q] = tmp_w[q]
+            slow[at + q] = lo + tmp[q]
+            slow_words[at + q] = tmp_w[q]
+        starts[b] = at
         counts[b] = c
+        at += c
 
 
 @kernel
-def _compact(slow, counts, block):
-    """Gather the per-block slow lists to the front of `slow`, in index order; returns their number."""
+def _compact(slow, starts, counts):
+    """Gather the blocks' slow lists to the front of `slow`, in block order; returns their total length."""
     m = 0
     for b in range(counts.shape[0]):
-        lo = b * block
+        at = starts[b]
         for c in range(counts[b]):
-            slow[m] = slow[lo + c]
+            slow[m] = slow[at + c]
             m += 1
     return m
 
@@ -379,10 +386,12 @@ def normal_from_words(words, np_dtype, fresh):
     out = np.empty(n, np_dtype)
     if n == 0:
         return out
-    counts = np.empty(-(-n // BLOCK), np.int64)
+    starts = np.empty(-(-n // BLOCK), np.int64)
+    counts = np.empty_like(starts)
     slow = np.empty(n, np.int64)
-    _blocks(n, lambda b0, b1: _fast_blocks(words, out, counts, slow, b0, b1, BLOCK, JSHIFT[bits], k_tab, w_tab))
-    pos = slow[:_compact(slow, counts, BLOCK)]
+    _blocks(n, lambda b0, b1: _fast_blocks(words, out, starts, counts, slow, b0, b1, BLOCK, JSHIFT[bits], k_tab,
+                                           w_tab))
+    pos = slow[:_compact(slow, starts, counts)]
     return _finish_all(out, pos, words[pos].astype(np.uint64), bits, fresh)
 
 
@@ -397,7 +406,8 @@ def _fill_pcg64(bitgen, n, np_dtype):
         state["state"] = {"state": _pcg_jump(s, inc, -(-n // per_word)), "inc": inc}
         bitgen.state = state
     out = np.empty(n, np_dtype)
-    counts = np.empty(-(-n // BLOCK), np.int64)
+    starts = np.empty(-(-n // BLOCK), np.int64)
+    counts = np.empty_like(starts)
     slow = np.empty(n, np.int64)
     slow_words = np.empty(n, np.uint64)
     inc_hi, inc_lo = inc >> 64, inc & 0xFFFFFFFFFFFFFFFF
@@ -405,10 +415,10 @@ def _fill_pcg64(bitgen, n, np_dtype):
     def run(b0, b1):
         at = _pcg_jump(s, inc, b0 * BLOCK // per_word)
         st = np.array([at >> 64, at & 0xFFFFFFFFFFFFFFFF, inc_hi, inc_lo], np.uint64)
-        _pcg_fast_blocks(st, out, counts, slow, slow_words, b0, b1, BLOCK, bits, k_tab, w_tab)
+        _pcg_fast_blocks(st, out, starts, counts, slow, slow_words, b0, b1, BLOCK, bits, k_tab, w_tab)
     _blocks(n, run)
-    m = _compact(slow, counts, BLOCK)
-    _compact(slow_words, counts, BLOCK)
+    m = _compact(slow, starts, counts)
+    _compact(slow_words, starts, counts)
     return _finish_all(out, slow[:m], slow_words[:m], bits, bitgen.random_raw)
 
 
