@@ -558,7 +558,7 @@ _INPLACE = ["abs", "neg", "add", "sub", "mul", "div", "floor_divide", "remainder
 _METHODS.update({name: getattr(X, name) for name in (
     "hardshrink", "prelu", "cov", "corrcoef", "gcd", "lcm", "ldexp", "ldexp_", "frexp", "nextafter",
     "bitwise_left_shift", "bitwise_right_shift", "histogram", "unsafe_chunk", "unsafe_split",
-    "unsafe_split_with_sizes")})
+    "unsafe_split_with_sizes", "get_device", "resize_as_", "nonzero_static")})
 _INPLACE += ["gcd", "lcm", "nextafter", "bitwise_left_shift", "bitwise_right_shift"]
 
 

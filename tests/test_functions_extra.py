@@ -681,3 +681,94 @@ def test_binomial_errors_and_dtype():
     p = probtorch.binomial(pt(np.float32([5, 10])), pt(np.float32([0.5])))
     t = torch.binomial(tt(np.float32([5, 10])), tt(np.float32([0.5])))
     assert p.dtype is probtorch.float32 and tuple(p.shape) == tuple(t.shape)
+
+
+# ------------------------------------------------------------------------------------------ small helpers
+def test_relu_top_level():
+    x = rnd(3, 4)
+    same(probtorch.relu(pt(x)), torch.relu(tt(x)))
+    grads_match(probtorch.relu, torch.relu, [x])
+    check_grads(probtorch.relu, (pt(x, requires_grad=True),))
+
+
+@pytest.mark.parametrize("dim", [0, 1, 2, -1])
+@pytest.mark.parametrize("p", [2, 3])
+def test_norm_except_dim(dim, p):
+    v = rnd(2, 3, 4)
+    grads_match(lambda a: probtorch.norm_except_dim(a, p, dim), lambda a: torch.norm_except_dim(a, p, dim), [v])
+    check_grads(lambda a: probtorch.norm_except_dim(a, p, dim), (pt(v, requires_grad=True),))
+    same(probtorch.norm_except_dim(pt(v.astype("float32")), p, dim),
+         torch.norm_except_dim(tt(v.astype("float32")), p, dim), 1e-5)
+
+
+def test_nonzero_static():
+    for x, kw in (([0, 1, 0, 2], {"size": 4}), ([[0, 1], [1, 2]], {"size": 1, "fill_value": -5}),
+                  ([[0, 1], [1, 2]], {"size": 0}), (np.array(3), {"size": 2}), ([0.0, 0.5], {"size": 3})):
+        same(probtorch.nonzero_static(pt(x), **kw), torch.nonzero_static(tt(x), **kw))
+        same(pt(x).nonzero_static(**kw), tt(x).nonzero_static(**kw))
+    for lib, f in ((probtorch, pt), (torch, tt)):
+        with pytest.raises(RuntimeError, match="non-negative integer"):
+            lib.nonzero_static(f([1, 0]), size=-1)
+
+
+def test_inplace_helpers():
+    x, m, v = rnd(3), rnd(3, 2, seed=1), rnd(2, seed=2)
+    p, t = pt(x), tt(x)
+    assert probtorch.addmv_(p, pt(m), pt(v), beta=0.5, alpha=2) is p
+    torch.addmv_(t, tt(m), tt(v), beta=0.5, alpha=2)
+    same(p, t, 1e-12)
+    p, t = pt(x), tt(x)
+    assert probtorch.i0_(p) is p
+    torch.i0_(t)
+    same(p, t, 1e-12)
+    p, t = pt(rnd(2, 3)), tt(rnd(2, 3))
+    assert probtorch.resize_as_(p, pt(np.zeros(4))) is p
+    torch.resize_as_(t, tt(np.zeros(4)))
+    same(p, t)
+    q = pt(rnd(2, 3))
+    q.resize_as_(pt(np.zeros((3, 2))))
+    assert tuple(q.shape) == (3, 2)
+    a, b = pt(x, requires_grad=True) * 2, tt(x, requires_grad=True) * 2
+    assert probtorch.detach_(a) is a
+    torch.detach_(b)
+    assert a.requires_grad == b.requires_grad and a.grad_fn is None and b.grad_fn is None
+    assert probtorch.get_device(pt(x)) == torch.get_device(tt(x)) == pt(x).get_device() == -1
+
+
+def test_debug_and_anomaly_modes():
+    try:
+        for mode, code in (("warn", 1), ("error", 2), ("default", 0), (1, 1), (0, 0)):
+            for lib in (probtorch, torch):
+                lib.set_deterministic_debug_mode(mode)
+                assert lib.get_deterministic_debug_mode() == code
+                assert lib.are_deterministic_algorithms_enabled() == (code > 0)
+                assert lib.is_deterministic_algorithms_warn_only_enabled() == (code == 1)
+        for lib in (probtorch, torch):
+            with pytest.raises(RuntimeError, match="expected 0, 1, or 2"):
+                lib.set_deterministic_debug_mode(3)
+            with pytest.raises(RuntimeError, match="expected one of `default`"):
+                lib.set_deterministic_debug_mode("foo")
+            with pytest.raises(TypeError, match="must be str or int"):
+                lib.set_deterministic_debug_mode(1.0)
+            lib.set_anomaly_enabled(True, False)
+            assert lib.is_anomaly_enabled() and not lib.is_anomaly_check_nan_enabled()
+    finally:
+        for lib in (probtorch, torch):
+            lib.set_deterministic_debug_mode(0)
+            lib.set_anomaly_enabled(False)
+    assert not probtorch.is_anomaly_enabled() and probtorch.is_anomaly_check_nan_enabled()
+
+
+@pytest.mark.filterwarnings("ignore:.*set_default_tensor_type.*deprecated")
+def test_set_default_tensor_type():
+    try:
+        for lib in (probtorch, torch):
+            lib.set_default_tensor_type(lib.DoubleTensor)
+            assert lib.get_default_dtype() is lib.float64
+            lib.set_default_tensor_type("torch.FloatTensor")
+            assert lib.get_default_dtype() is lib.float32
+            with pytest.raises(TypeError):
+                lib.set_default_tensor_type(lib.LongTensor)
+    finally:
+        probtorch.set_default_dtype(probtorch.float32)
+        torch.set_default_dtype(torch.float32)

@@ -199,3 +199,18 @@ def test_tensor_methods_bound():
                  "bitwise_right_shift_", "histogram", "unsafe_chunk", "unsafe_split", "unsafe_split_with_sizes",
                  "__lshift__", "__rshift__", "__rlshift__", "__rrshift__", "__ilshift__", "__irshift__"):
         assert hasattr(probtorch.Tensor, name), name
+
+
+def test_set_default_tensor_type_warns_once():
+    from probtorch._functions import extra
+    extra._settings.pop("tensor_type_warned", None)
+    try:
+        with pytest.warns(UserWarning, match="deprecated"):
+            probtorch.set_default_tensor_type(probtorch.DoubleTensor)
+        assert probtorch.get_default_dtype() is probtorch.float64
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            probtorch.set_default_tensor_type("probtorch.FloatTensor")
+        assert probtorch.get_default_dtype() is probtorch.float32
+    finally:
+        probtorch.set_default_dtype(probtorch.float32)

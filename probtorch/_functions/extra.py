@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype
+from .._grad_mode import _state as _grad_state
 from .._primitive import Primitive
 from .._tensor import Tensor, _make, _wrap_dim
 from ..prims import elementwise as E
@@ -43,6 +44,9 @@ __all__ = [
     "unsafe_chunk", "unsafe_split", "unsafe_split_with_sizes", "view_copy", "permute_copy", "t_copy",
     "transpose_copy", "squeeze_copy", "unsqueeze_copy", "expand_copy", "diagonal_copy", "select_copy", "slice_copy",
     "unbind_copy", "split_copy", "split_with_sizes_copy", "unfold_copy", "detach_copy", "alias_copy",
+    # small top-level helpers
+    "relu", "detach_", "i0_", "addmv_", "resize_as_", "get_device", "norm_except_dim", "nonzero_static",
+    "set_anomaly_enabled", "get_deterministic_debug_mode", "set_deterministic_debug_mode", "set_default_tensor_type",
 ]
 
 
@@ -69,6 +73,11 @@ def softmax(input, dim, dtype=None):
 def log_softmax(input, dim, dtype=None):
     """log(softmax(input, dim)), computed stably (in `dtype` when given)."""
     return _F().log_softmax(input, dim, dtype=dtype)
+
+
+def relu(input):
+    """max(input, 0)."""
+    return _F().relu(input)
 
 
 def selu(input):
@@ -919,3 +928,109 @@ def detach_copy(input):
 def alias_copy(input):
     """A copy of `input` in fresh memory (differentiable)."""
     return E.clone(input)
+
+
+# ================================================================================= small top-level helpers
+def detach_(input):
+    """Detach `input` from its graph in place (it becomes a leaf without requires_grad)."""
+    return input.detach_()
+
+
+def i0_(input):
+    """In-place i0 (modified Bessel function of the first kind, order 0)."""
+    return input.i0_()
+
+
+def addmv_(input, mat, vec, *, beta=1, alpha=1):
+    """In place: input = beta * input + alpha * (mat @ vec)."""
+    return input.addmv_(mat, vec, beta=beta, alpha=alpha)
+
+
+def resize_as_(input, the_template, *, memory_format=None):
+    """Resize `input` in place to the shape of `the_template` (keeping the leading elements in order)."""
+    return input.resize_(the_template.shape)
+
+
+def get_device(input):
+    """The CUDA device index of `input`: -1, since probtorch tensors live on the CPU."""
+    return -1
+
+
+def norm_except_dim(v, pow=2, dim=0):
+    """The `pow`-norm of `v` over every dim except `dim`, shaped like v with all other dims of size 1 (the norm of
+    all of v, 0-d, when dim is -1). This is the g / ||v|| split of weight normalization."""
+    if dim == -1:
+        return R.vector_norm(v, pow)
+    d = _wrap_dim(dim, v.ndim)
+    n = v.shape[d]
+    rows = SH.movedim(v, d, 0).reshape(n, -1)
+    return R.vector_norm(rows, pow, dim=1).reshape((1,) * d + (n,) + (1,) * (v.ndim - d - 1))
+
+
+def nonzero_static(input, *, size, fill_value=-1):
+    """nonzero(input) with exactly `size` rows: cut short, or padded with rows of `fill_value`."""
+    if isinstance(size, builtins.bool) or not isinstance(size, (builtins.int, np.integer)) or size < 0:
+        raise RuntimeError("nonzero_static: 'size' must be an non-negative integer")
+    nz = SH.nonzero(input)._data
+    out = np.full((builtins.int(size), input.ndim), fill_value, np.int64)
+    k = builtins.min(builtins.int(size), nz.shape[0])
+    out[:k] = nz[:k]
+    return _make(out)
+
+
+def set_anomaly_enabled(enabled, check_nan=True):
+    """Switch anomaly detection on or off for the rest of the thread (set_detect_anomaly without the scope)."""
+    _grad_state.anomaly = builtins.bool(enabled)
+    _grad_state.check_nan = builtins.bool(check_nan)
+
+
+_DEBUG_MODES = {"default": 0, "warn": 1, "error": 2}
+
+
+def get_deterministic_debug_mode():
+    """0, 1 or 2: use_deterministic_algorithms off, on with warn_only, or on."""
+    import probtorch
+    if not probtorch.are_deterministic_algorithms_enabled():
+        return 0
+    return 1 if probtorch.is_deterministic_algorithms_warn_only_enabled() else 2
+
+
+def set_deterministic_debug_mode(debug_mode):
+    """Another spelling of use_deterministic_algorithms: "default"/0 off, "warn"/1 warn only, "error"/2 on. (Every
+    probtorch kernel is deterministic, so the modes are recorded and never fire.)"""
+    import probtorch
+    if isinstance(debug_mode, str):
+        if debug_mode not in _DEBUG_MODES:
+            raise RuntimeError(f"invalid value of debug_mode, expected one of `default`, `warn`, `error`, but got "
+                               f"{debug_mode}")
+        debug_mode = _DEBUG_MODES[debug_mode]
+    elif isinstance(debug_mode, builtins.bool) or not isinstance(debug_mode, (builtins.int, np.integer)):
+        raise TypeError(f"debug_mode must be str or int, but got {type(debug_mode)}")
+    if debug_mode not in (0, 1, 2):
+        raise RuntimeError(f"invalid value of debug_mode, expected 0, 1, or 2, but got {debug_mode}")
+    probtorch.use_deterministic_algorithms(debug_mode > 0, warn_only=debug_mode == 1)
+
+
+_LEGACY_NAMES = {"FloatTensor": _dtype.float32, "DoubleTensor": _dtype.float64, "HalfTensor": _dtype.float16}
+
+
+def set_default_tensor_type(t):
+    """Deprecated torch spelling of set_default_dtype: `t` is a floating legacy type (probtorch.DoubleTensor) or its
+    name ("torch.DoubleTensor"); other types raise TypeError. Warns (once per process, as torch) that it is
+    deprecated."""
+    if not _settings.get("tensor_type_warned"):
+        _settings["tensor_type_warned"] = True
+        warnings.warn("set_default_tensor_type() is deprecated, please use set_default_dtype() instead.",
+                      UserWarning, stacklevel=2)
+    if isinstance(t, str):
+        name = t.split(".")[-1]
+        if name not in _LEGACY_NAMES:
+            raise TypeError(f"invalid type: '{t}'")
+        dt = _LEGACY_NAMES[name]
+    else:
+        dt = getattr(t, "dtype", None)
+        if not isinstance(dt, _dtype.dtype):
+            raise TypeError(f"invalid type: '{t}'")
+    if dt.category != 2:
+        raise TypeError("only floating-point types are supported as the default type")
+    _dtype.set_default_dtype(dt)
