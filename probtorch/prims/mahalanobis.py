@@ -3,9 +3,9 @@ lower-triangular factors, as one primitive.
 
 Composed from a triangular solve, a square and a sum, the norm of ``1e5`` vectors costs a dozen full-size passes
 forward and backward (the broadcast subtraction, the copy into a right-hand side, the square, its two gradient
-products, the negation of the subtraction's gradient, the reduction to the mean's shape). Here the forward pass is
-three (difference, product with :math:`L^{-1}`, row norms) and the gradient w.r.t. :math:`\mu` and :math:`L`
-contracts over the batch before touching anything of full size.
+products, the negation of the subtraction's gradient, the reduction to the mean's shape). Here, with many vectors
+per factor, the rows of ``x`` stream through a product with :math:`L^{-T}` in cache-sized steps: one read of ``x``
+forward, one more for the gradient w.r.t. :math:`\mu` and :math:`L`, and no full-size temporaries.
 
 Shapes: ``L`` is ``bL + (n, n)`` (only its lower triangle is read), ``x`` and ``loc`` are ``(..., n)``; the result
 has the broadcast batch shape ``S`` of the three. ``L`` is never broadcast: the batch dims along which it is shared
@@ -14,11 +14,13 @@ a single matrix product (or triangular solve) per factor.
 
 Derivatives, with :math:`Y = L^{-1}(x - \mu)` (rows) and :math:`W = 2 g Y`:
 
-* :math:`\partial/\partial x = L^{-T} W = -\partial/\partial\mu`, reduced to each input's shape (when an input is
-  shared along all folded dims the rows are summed first, a vector-matrix product);
+* :math:`\partial/\partial x = L^{-T} W = -\partial/\partial\mu`, reduced to each input's shape;
 * :math:`\partial/\partial L = -\mathrm{tril}(L^{-T} W^T Y)`, the lower triangle being the part the value reads.
 
-Both rules are written in Tensor operations, so they are differentiable again; the forward-mode rule is
+When no input that needs a gradient varies along the folded rows (the usual case: ``loc`` and ``L`` of a
+distribution, a batch of fixed values), both need only the per-factor moments :math:`\sum g\, y y^T` and
+:math:`\sum g\, y`: a second primitive, ``row_moments``, with its own reverse and forward rules. All rules are
+written in Tensor operations, so they are differentiable again; the forward-mode rule of the norm is
 :math:`dM = 2 \langle L^{-T} Y, dx - d\mu - \mathrm{tril}(dL)\, Y \rangle`.
 """
 import math
