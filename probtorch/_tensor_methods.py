@@ -640,6 +640,7 @@ def _install():
     Tensor.__xor__ = _bool_or_int(M.bitwise_xor, M.logical_xor)
     Tensor.__rxor__ = Tensor.__xor__
     Tensor.__ixor__ = Tensor.bitwise_xor_
+    Tensor.layout = X.strided
     Tensor.__lshift__ = X.bitwise_left_shift
     Tensor.__rlshift__ = _rop(X.bitwise_left_shift)
     Tensor.__ilshift__ = Tensor.bitwise_left_shift_

@@ -772,3 +772,13 @@ def test_set_default_tensor_type():
     finally:
         probtorch.set_default_dtype(probtorch.float32)
         torch.set_default_dtype(torch.float32)
+
+
+def test_layout_tokens_like_torch():
+    assert repr(probtorch.zeros(1).layout).split(".")[-1] == repr(torch.zeros(1).layout).split(".")[-1]
+    for name in ("strided", "contiguous_format", "preserve_format", "channels_last", "channels_last_3d"):
+        assert repr(getattr(probtorch, name)).split(".")[-1] == repr(getattr(torch, name)).split(".")[-1]
+        assert isinstance(getattr(probtorch, name), (probtorch.layout, probtorch.memory_format))
+    for lib in (probtorch, torch):
+        with pytest.raises(TypeError, match="cannot create"):
+            lib.layout()

@@ -214,3 +214,18 @@ def test_set_default_tensor_type_warns_once():
         assert probtorch.get_default_dtype() is probtorch.float32
     finally:
         probtorch.set_default_dtype(probtorch.float32)
+
+
+def test_layout_and_memory_format_tokens():
+    import pickle
+    x = probtorch.zeros(2, 3)
+    assert x.layout is probtorch.strided and repr(probtorch.strided) == "probtorch.strided"
+    assert isinstance(probtorch.strided, probtorch.layout)
+    for fmt in (probtorch.contiguous_format, probtorch.preserve_format, probtorch.channels_last,
+                probtorch.channels_last_3d):
+        assert isinstance(fmt, probtorch.memory_format) and pickle.loads(pickle.dumps(fmt)) is fmt
+    assert pickle.loads(pickle.dumps(probtorch.strided)) is probtorch.strided
+    np.testing.assert_array_equal(x.clone(memory_format=probtorch.contiguous_format).numpy(), x.numpy())
+    for cls in (probtorch.layout, probtorch.memory_format):
+        with pytest.raises(TypeError, match="cannot create"):
+            cls()

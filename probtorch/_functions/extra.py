@@ -47,6 +47,8 @@ __all__ = [
     # small top-level helpers
     "relu", "detach_", "i0_", "addmv_", "resize_as_", "get_device", "norm_except_dim", "nonzero_static",
     "set_anomaly_enabled", "get_deterministic_debug_mode", "set_deterministic_debug_mode", "set_default_tensor_type",
+    # layout and memory-format tokens
+    "layout", "memory_format", "strided", "contiguous_format", "preserve_format", "channels_last", "channels_last_3d",
 ]
 
 
@@ -1034,3 +1036,45 @@ def set_default_tensor_type(t):
     if dt.category != 2:
         raise TypeError("only floating-point types are supported as the default type")
     _dtype.set_default_dtype(dt)
+
+
+# ================================================================================= layout and memory-format tokens
+class _Token:
+    """A named singleton that torch code passes around (layout=strided, memory_format=...); pickles to itself."""
+
+    __slots__ = ("_name",)
+
+    def __new__(cls, *args, **kwargs):
+        raise TypeError(f"cannot create '{cls.__name__}' instances")
+
+    @classmethod
+    def _create(cls, name):
+        obj = object.__new__(cls)
+        obj._name = name
+        return obj
+
+    def __repr__(self):
+        return f"probtorch.{self._name}"
+
+    def __reduce__(self):
+        return self._name
+
+
+class layout(_Token):
+    """How a tensor's elements are stored. probtorch has dense (strided) tensors only."""
+
+    __slots__ = ()
+
+
+class memory_format(_Token):
+    """The preferred order of a tensor's strides. probtorch accepts every format wherever torch takes one; it is a
+    performance hint there (values are never affected), and probtorch keeps numpy's own layout."""
+
+    __slots__ = ()
+
+
+strided = layout._create("strided")
+contiguous_format = memory_format._create("contiguous_format")
+preserve_format = memory_format._create("preserve_format")
+channels_last = memory_format._create("channels_last")
+channels_last_3d = memory_format._create("channels_last_3d")
