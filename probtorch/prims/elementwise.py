@@ -681,12 +681,12 @@ def _view_as_complex_impl(x):
     ct = np.result_type(x.dtype, np.complex64)
     if x.ndim == 0 or x.shape[-1] != 2:
         raise RuntimeError("Tensor must have a last dimension of size 2")
+    if not x.size:
+        return np.empty(x.shape[:-1], ct)
     if x.strides[-1] != x.itemsize:
         raise RuntimeError("Tensor must have a last dimension with stride 1")
     if any(st % (2 * x.itemsize) for st, n in zip(x.strides[:-1], x.shape[:-1]) if n > 1):
         raise RuntimeError("Tensor must have a stride divisible by 2 for all but last dimension")
-    if not x.size:
-        return np.empty(x.shape[:-1], ct)
     # the first pair read as one complex number, then strided like the pairs: a view of the same memory
     first = x[(0,) * (x.ndim - 1)].view(ct)
     return np.lib.stride_tricks.as_strided(first, x.shape[:-1], x.strides[:-1])
