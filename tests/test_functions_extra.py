@@ -782,3 +782,20 @@ def test_layout_tokens_like_torch():
     for lib in (probtorch, torch):
         with pytest.raises(TypeError, match="cannot create"):
             lib.layout()
+
+
+def test_cond():
+    x = rnd(3)
+    for pred in (True, False, 1, 0.0):
+        same(probtorch.cond(pred, lambda a: a + 1, lambda a: a * 2, (pt(x),)),
+             torch.cond(pred, lambda a: a + 1, lambda a: a * 2, (tt(x),)))
+    same(probtorch.cond(pt(np.array([False])), lambda a, b: a + b, lambda a, b: a - b, [pt(x), pt(x * 3)]),
+         torch.cond(tt(np.array([False])), lambda a, b: a + b, lambda a, b: a - b, [tt(x), tt(x * 3)]))
+    same(probtorch.cond(True, lambda: pt(x) + 1, lambda: pt(x)), torch.cond(True, lambda: tt(x) + 1, lambda: tt(x)))
+    # (torch compiles cond when an operand requires grad; the eager gradient is that of the chosen branch)
+    a = pt(x, requires_grad=True)
+    g, = probtorch.autograd.grad(probtorch.cond(probtorch.tensor(True), lambda v: v.sin(), lambda v: v, (a,)).sum(), a)
+    np.testing.assert_allclose(g.numpy(), np.cos(x))
+    for lib, f in ((probtorch, pt), (torch, tt)):
+        with pytest.raises(RuntimeError, match="single-element tensor"):
+            lib.cond(f([True, False]), lambda a: a, lambda a: a, (f(x),))

@@ -45,7 +45,7 @@ __all__ = [
     "transpose_copy", "squeeze_copy", "unsqueeze_copy", "expand_copy", "diagonal_copy", "select_copy", "slice_copy",
     "unbind_copy", "split_copy", "split_with_sizes_copy", "unfold_copy", "detach_copy", "alias_copy",
     # small top-level helpers
-    "relu", "detach_", "i0_", "addmv_", "resize_as_", "get_device", "norm_except_dim", "nonzero_static",
+    "relu", "cond", "detach_", "i0_", "addmv_", "resize_as_", "get_device", "norm_except_dim", "nonzero_static",
     "set_anomaly_enabled", "get_deterministic_debug_mode", "set_deterministic_debug_mode", "set_default_tensor_type",
     # layout and memory-format tokens
     "layout", "memory_format", "strided", "contiguous_format", "preserve_format", "channels_last", "channels_last_3d",
@@ -933,6 +933,18 @@ def alias_copy(input):
 
 
 # ================================================================================= small top-level helpers
+def cond(pred, true_fn, false_fn, operands=()):
+    """true_fn(*operands) if `pred` else false_fn(*operands); `pred` is a Python bool/number or a one-element
+    tensor. (torch traces both branches under compilation; eagerly, as here, only the chosen one runs.)"""
+    if isinstance(pred, Tensor):
+        if pred.numel() != 1:
+            raise RuntimeError(f"Expected pred to be bool or single-element tensor, but got {pred}.")
+        pred = pred.item()
+    elif not isinstance(pred, (builtins.bool, builtins.int, builtins.float, np.bool_, np.number)):
+        raise RuntimeError(f"Expected pred to be bool or single-element tensor, but got {pred}.")
+    return true_fn(*operands) if pred else false_fn(*operands)
+
+
 def detach_(input):
     """Detach `input` from its graph in place (it becomes a leaf without requires_grad)."""
     return input.detach_()
