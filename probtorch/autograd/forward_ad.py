@@ -408,15 +408,23 @@ def _double_vjp(prim, args, params, outs, tangents):
     try:
         gs = [_make(zeros_like(o)._data, True) if o._data.dtype.kind in _FLOAT_KINDS else None for o in outs]
         dargs = _grad_aliases(args, tangents)
+        # u must be the vjp the engine uses (for complex operands torch's, the adjoint of the jacobian over the
+        # reals), so that the engine's reverse pass through it, itself an adjoint, gives J t
+        from .._primitive import _conj, _times_conj
+        cplx = not prim.adjoint and _any_complex(args, outs)
         if prim.partials is not None:
             parts = prim.partials(outs[0], *dargs, **params)
-            us = [None if p is None else gs[0] * p for p in parts]
+            us = [None if p is None else _times_conj(gs[0], p) if cplx else gs[0] * p for p in parts]
         else:
             g = gs[0] if prim.nout == 1 else tuple(gs)
+            if cplx:
+                g = _conj(g) if prim.nout == 1 else tuple(None if gk is None else _conj(gk) for gk in g)
             out = outs[0] if prim.nout == 1 else tuple(outs)
             us = prim.vjp(g, out, *dargs, **params)
             if not isinstance(us, (tuple, list)):
                 us = (us,)
+            if cplx:
+                us = [None if u is None else _conj(u) for u in us]
         pairs = []
         for a, u, t in zip(args, us, tangents):
             if u is None or t is None or not u._rg:
@@ -424,7 +432,10 @@ def _double_vjp(prim, args, params, outs, tangents):
             if u._data.shape != a._data.shape:
                 u = u.sum_to_size(a._data.shape)
             if u._data.dtype != t._data.dtype:
-                u = u.to(t.dtype)
+                if u._data.dtype.kind == "c" and t._data.dtype.kind != "c":
+                    u = u.real  # a real input's share of a complex gradient (as the engine's)
+                if u._data.dtype != t._data.dtype:
+                    u = u.to(t.dtype)
             pairs.append((u, t))
         targets = [g for g in gs if g is not None]
         batch = _Level.batch

@@ -147,10 +147,10 @@ def _cholesky_vjp(g, out, A, check_errors=True):
 
 @cholesky.defjvp
 def _cholesky_jvp(tangents, out, A, check_errors=True):
-    # dL = L Phi(L^-1 dA L^-T)
+    # dL = L Phi(L^-1 dA L^-H)
     L = out[0]
     X = solve_triangular(L, tangents[0], upper=False)
-    X = solve_triangular(L, X.mT, upper=False).mT
+    X = solve_triangular(L, X.mH, upper=False).mH
     return (L @ (_tril(X) - 0.5 * _diag_embed(_diag(X))), None)
 
 
@@ -358,7 +358,10 @@ def _slogdet_vjp(g, out, A):
 
 @slogdet.defjvp
 def _slogdet_jvp(tangents, out, A):
-    return (None, (_inv_nocheck(A).mT * tangents[0]).sum((-2, -1)))
+    t = (_inv_nocheck(A).mT * tangents[0]).sum((-2, -1))  # tr(A^-1 dA) = d log det A
+    if not A.is_complex():
+        return (None, t)
+    return (1j * out[0] * t.imag, t.real)
 
 
 # ------------------------------------------------------------------------------------------------ eigh
@@ -393,11 +396,12 @@ def _eigh_vjp(g, out, A, UPLO="L"):
 
 @eigh.defjvp
 def _eigh_jvp(tangents, out, A, UPLO="L"):
-    # with M = V^T dA V: dL = diag(M), dV = V (M / E) with E_ij = L_j - L_i off the diagonal
+    # with M = V^H dA V: dL = diag(M) (real), dV = V (M / E) with E_ij = L_j - L_i off the diagonal
     L, V = out
-    M = V.mT @ tangents[0] @ V
+    M = V.mH @ tangents[0] @ V
     E = L.unsqueeze(-2) - L.unsqueeze(-1)
-    return (_diag(M), V @ (M * _safe_recip(E)))
+    d = _diag(M)
+    return (d.real if d.is_complex() else d, V @ (M * _safe_recip(E)))
 
 
 # ------------------------------------------------------------------------------------------------ qr

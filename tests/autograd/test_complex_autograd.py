@@ -190,7 +190,7 @@ def _checked(fn, specs, seed=3):
 @pytest.mark.parametrize("name,fn,specs", CASES, ids=[c[0] for c in CASES])
 def test_gradcheck_complex(name, fn, specs):
     f, xs = _checked(fn, specs)
-    assert gradcheck(f, xs)
+    assert gradcheck(f, xs, check_forward_ad=True)  # reverse and forward mode against finite differences
 
 
 @pytest.mark.parametrize("name,fn,specs", [c for c in CASES if c[0] in GRADGRAD],
