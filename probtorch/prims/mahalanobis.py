@@ -187,7 +187,7 @@ def _mahalanobis_vjp(g, out, L, x, loc):
         # moments sum g y y^T and sum g y, which one streaming pass over x gives
         Li = _inverse(Lf)
         C, m1 = row_moments(Li, x, loc, g, batch=tuple(L.shape[:-2]))
-        gL = -2 * _tril(matmul(Li.mT, C)).reshape(tuple(L.shape)) if L.requires_grad else None
+        gL = _tril(matmul(-2 * Li.mT, C)).reshape(tuple(L.shape)) if L.requires_grad else None
         if need:
             gp = 2 * matmul(m1.unsqueeze(-2), Li).reshape(f.summed_shape() + (n,))
             for i, p, s in need:
@@ -201,7 +201,7 @@ def _mahalanobis_vjp(g, out, L, x, loc):
         gL = None
         if L.requires_grad:
             W = Y * g2.unsqueeze(-1)
-            gL = -_tril(matmul(Li.mT, matmul(W.mT, Y))).reshape(tuple(L.shape))
+            gL = _tril(matmul(-Li.mT, matmul(W.mT, Y))).reshape(tuple(L.shape))
         full = None
         for i, p, s in need:
             if f.shared_only(tuple(p.shape[:-1])):
@@ -215,7 +215,8 @@ def _mahalanobis_vjp(g, out, L, x, loc):
     else:
         Yt = solve_triangular(Lf, rows.mT, upper=False)  # (nb, n, ns)
         Zt = solve_triangular(Lf.mT, Yt * g2.unsqueeze(-2), upper=True)  # L^-T W
-        gL = -_tril(matmul(Zt, Yt.mT)).reshape(tuple(L.shape)) if L.requires_grad else None
+        # the sign on the (nb, n, ns) factor, not on the (nb, n, n) product
+        gL = _tril(matmul(Zt, -Yt.mT)).reshape(tuple(L.shape)) if L.requires_grad else None
         if need:
             full = f.unrows(Zt.mT, (n,))
             for i, p, s in need:
