@@ -372,6 +372,9 @@ def test_shift_errors():
             lib.bitwise_left_shift(f(np.array([1.0], np.float32)), 1)
         with pytest.raises(NotImplementedError, match="'Double'"):
             lib.bitwise_right_shift(f(np.array([1.0])), f([1]))
+        with pytest.raises(NotImplementedError, match="'Bool'"):
+            lib.bitwise_left_shift(f([True, False]), f([True, True]))
+    same(probtorch.bitwise_left_shift(pt([True, False]), 1), torch.bitwise_left_shift(tt([True, False]), 1))
 
 
 # ------------------------------------------------------------------------------------------ floating helpers
@@ -497,9 +500,24 @@ def test_histogram(dtype):
         kt = dict(kw, weight=tt(w)) if kw.get("weight") else kw
         p, t = probtorch.histogram(*ap, **kp), torch.histogram(*at, **kt)
         same(p.hist, t.hist, 1e-5)
-        same(p.bin_edges, t.bin_edges, 1e-6)
+        same(p.bin_edges, t.bin_edges, 0)
         hp, ep = ap[0].histogram(*ap[1:], **kp)
         same(hp, t.hist, 1e-5)
+
+
+def test_histogram_bins_and_edges_exact():
+    """Equal-width edges are bit-identical to torch's, so values on an edge land in the same bin."""
+    rng = np.random.default_rng(0)
+    for i in range(120):
+        dt = (np.float32, np.float64)[i % 2]
+        x = (rng.standard_normal(int(rng.integers(1, 100))) * rng.uniform(0.1, 100)).astype(dt)
+        if i % 3 == 0:
+            x = np.round(x)  # many values exactly on edges
+        b = int(rng.integers(1, 30))
+        kw = {} if i % 4 else {"range": (float(x.min()) - float(rng.uniform(0, 1)), float(x.max()) + 0.5)}
+        p, t = probtorch.histogram(pt(x), b, **kw), torch.histogram(tt(x), b, **kw)
+        same(p.hist, t.hist, 0)
+        same(p.bin_edges, t.bin_edges, 0)
 
 
 def test_histogram_errors():
@@ -535,7 +553,7 @@ def test_histogramdd(dtype):
         p = probtorch.histogramdd(pt(x), conv(bins, pt), **kp)
         t = torch.histogramdd(tt(x), conv(bins, tt), **kt)
         same(p.hist, t.hist, 1e-5)
-        same(tuple(p.bin_edges), tuple(t.bin_edges), 1e-6)
+        same(tuple(p.bin_edges), tuple(t.bin_edges), 0)
     for lib, f in ((probtorch, pt), (torch, tt)):
         with pytest.raises(RuntimeError, match="at least 2 dimensions"):
             lib.histogramdd(f(pts[:, 0]), bins=[2])

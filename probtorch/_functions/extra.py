@@ -385,7 +385,7 @@ def _float_only(kernel, fn):
 def _shift_only(kernel, fn):
     def impl(*args):
         for a in args:
-            if isinstance(a, np.ndarray) and a.dtype.kind in "fc":
+            if isinstance(a, np.ndarray) and a.dtype.kind in "fcb":  # bool only shifts once promoted to int
                 raise NotImplementedError(f'"{kernel}" not implemented for \'{E._type_name(a.dtype)}\'')
         return fn(*args)
     return impl
@@ -508,6 +508,32 @@ _hist_t = collections.namedtuple("histogram", ["hist", "bin_edges"])
 _histdd_t = collections.namedtuple("histogramdd", ["hist", "bin_edges"])
 
 
+def _fma64(a, b, c):
+    """a * b + c in float64 with one rounding (error-free product and sum: Dekker / Knuth)."""
+    p = a * b
+    t = 134217729.0 * a  # 2^27 + 1 splits a double into two 26-bit halves
+    ah = t - (t - a)
+    al = a - ah
+    t = 134217729.0 * b
+    bh = t - (t - b)
+    bl = b - bh
+    err = ((ah * bh - p) + ah * bl + al * bh) + al * bl
+    s = p + c
+    bb = s - p
+    return s + (err + ((p - (s - bb)) + (c - bb)))
+
+
+def _linear_edges(lo, hi, bins, dt):
+    """bins + 1 equal-width edges from lo to hi, bit-identical to torch.linspace in `dt`: step in `dt`, the first
+    half counted up from lo and the second down from hi, each as one fused multiply-add."""
+    lo_c, hi_c = dt.type(lo), dt.type(hi)
+    step = np.float64((hi_c - lo_c) / dt.type(bins))
+    i = np.arange(bins + 1, dtype=np.float64)
+    up = _fma64(np.full_like(i, step), i, np.full_like(i, np.float64(lo_c)))
+    down = _fma64(np.full_like(i, -step), bins - i, np.full_like(i, np.float64(hi_c)))
+    return np.where(i < (bins + 1) // 2, up, down).astype(dt)
+
+
 def _hist_impl(x, bins, range_, weight, density, name):
     """x [N, D] float ndarray; bins: list of D ints or D edge ndarrays. Returns (hist ndarray, edge ndarrays)."""
     n, d = x.shape
@@ -539,7 +565,7 @@ def _hist_impl(x, bins, range_, weight, density, name):
             raise RuntimeError(f"{name}: dimension {k}'s range [{lo:g}, {hi:g}] is not finite")
         if lo == hi:  # an empty range is widened to one unit around it (numpy's rule too)
             lo, hi = (0.0, 1.0) if n == 0 and range_ is None else (lo - 0.5, hi + 0.5)
-        edges.append(np.linspace(lo, hi, b + 1).astype(dt))
+        edges.append(_linear_edges(lo, hi, b, dt))
     # bin of each coordinate: the last edge closes the last bin; values outside the edges are dropped
     idx = np.zeros(n, np.int64)
     keep = np.ones(n, np.bool_)
