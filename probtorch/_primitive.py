@@ -142,10 +142,13 @@ class Node:
                 cplx = True
                 break
         else:
-            for gk in (g,) if prim.nout == 1 else g:
-                if gk is not None and gk._data.dtype.kind == "c":
-                    cplx = True
-                    break
+            if prim.nout == 1:
+                cplx = g._data.dtype.kind == "c"
+            else:
+                for gk in g:
+                    if gk is not None and gk._data.dtype.kind == "c":
+                        cplx = True
+                        break
         if cplx and prim.adjoint:
             cplx = False
         if prim.partials is not None:

@@ -591,6 +591,25 @@ def _detach_(self):
     return Tensor.detach_(self)
 
 
+def _check_matrices(t, name):
+    if t.ndim < 2:
+        raise RuntimeError(f"tensor.{name} is only supported on matrices or batches of matrices. Got {t.ndim}-D "
+                           "tensor.")
+    return t
+
+
+def _conj_transpose(self):
+    """Tensor.H: the conjugate transpose of a matrix (the conjugate of a 0-d tensor, deprecated in torch)."""
+    if self.ndim == 0:
+        import warnings
+        warnings.warn("Tensor.H is deprecated on 0-D tensors. Consider using x.conj().", UserWarning, stacklevel=2)
+        return M.conj(self)
+    if self.ndim != 2:
+        hint = " For batches of matrices, consider using tensor.mH" if self.ndim > 2 else ""
+        raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got {self.ndim}-D tensor.{hint}")
+    return M.conj(SH.transpose(self, 0, 1))
+
+
 def _install():
     for name, fn in _METHODS.items():
         setattr(Tensor, name, fn)
@@ -656,8 +675,8 @@ def _install():
     Tensor.__hash__ = lambda self: id(self)
     Tensor.T = property(lambda self: SH.permute(self, tuple(range(self.ndim))[::-1]))
     Tensor.mT = property(lambda self: SH.transpose(self, -2, -1))
-    Tensor.H = property(lambda self: M.conj(SH.transpose(self, 0, 1)) if self.ndim == 2 else M.conj(self))
-    Tensor.mH = property(lambda self: M.conj(SH.transpose(self, -2, -1)))
+    Tensor.H = property(_conj_transpose)
+    Tensor.mH = property(lambda self: M.conj(SH.transpose(_check_matrices(self, "mH"), -2, -1)))
     # real / imag are properties (views sharing storage, as in torch); assigning copies into that view
     Tensor.real = property(M.real, lambda self, value: _copy_(M.real(self), value))
     Tensor.imag = property(M.imag, lambda self, value: _copy_(M.imag(self), value))

@@ -403,3 +403,36 @@ def test_real_tensors_never_meet_conj():
         seen.add(id(fn))
         assert "Conj" not in fn.name()
         stack.extend(f for f, _ in fn.next_functions)
+
+
+# ------------------------------------------------------------------------------------------------ conjugates
+def test_conjugate_transposes_like_torch():
+    a = np.array([[1 + 1j, 2 - 3j, 0.5j], [3 + 0j, -4j, 2 + 2j]])
+    for name in ("H", "mH", "mT"):
+        ours = getattr(probtorch.tensor(a), name)
+        np.testing.assert_array_equal(_as_numpy(ours), _as_numpy(getattr(torch.tensor(a), name)))
+    np.testing.assert_array_equal(_as_numpy(probtorch.tensor(a).adjoint()), a.conj().T)
+    batch = np.stack([a, 2 * a])
+    np.testing.assert_array_equal(_as_numpy(probtorch.tensor(batch).mH), _as_numpy(torch.tensor(batch).mH))
+    real = probtorch.tensor([[1.0, 2.0], [3.0, 4.0]])
+    assert real.H.tolist() == [[1.0, 3.0], [2.0, 4.0]]
+    for m in (probtorch, torch):
+        with pytest.raises(RuntimeError, match="tensor.H is only supported on matrices"):
+            m.zeros(3).H
+        with pytest.raises(RuntimeError, match="consider using tensor.mH"):
+            m.zeros(2, 2, 2).H
+        with pytest.raises(RuntimeError, match="tensor.mH is only supported on matrices or batches of matrices"):
+            m.zeros(3).mH
+        with pytest.warns(UserWarning, match="deprecated on 0-D"):
+            assert m.tensor(1 + 2j).H.item() == 1 - 2j
+
+
+def test_conj_family():
+    z = probtorch.tensor([1 + 2j, -3j])
+    assert probtorch.conj(z).tolist() == [1 - 2j, 3j]
+    assert probtorch.conj_physical(z).tolist() == [1 - 2j, 3j]
+    assert z.resolve_conj() is z and z.resolve_neg() is z and not z.is_conj()
+    x = probtorch.tensor([1.0, -2.0])
+    assert probtorch.conj(x) is x
+    c = probtorch.conj_physical(x)
+    assert c is not x and c.tolist() == [1.0, -2.0]
