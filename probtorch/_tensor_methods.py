@@ -559,7 +559,9 @@ _METHODS.update({name: getattr(X, name) for name in (
     "hardshrink", "prelu", "cov", "corrcoef", "gcd", "lcm", "ldexp", "ldexp_", "frexp", "nextafter",
     "bitwise_left_shift", "bitwise_right_shift", "histogram", "unsafe_chunk", "unsafe_split",
     "unsafe_split_with_sizes", "get_device", "resize_as_", "nonzero_static")})
-_INPLACE += ["gcd", "lcm", "nextafter", "bitwise_left_shift", "bitwise_right_shift"]
+_METHODS.update({"is_nonzero": lambda self: self.__bool__(), "is_same_size": lambda self, other: self.shape == other.shape,
+                 "is_signed": lambda self: self.dtype.is_signed})
+_INPLACE += ["gcd", "lcm", "nextafter", "bitwise_left_shift", "bitwise_right_shift", "cumsum", "cumprod"]
 
 
 def _zero_(self):
@@ -660,6 +662,7 @@ def _install():
     Tensor.__rxor__ = Tensor.__xor__
     Tensor.__ixor__ = Tensor.bitwise_xor_
     Tensor.layout = X.strided
+    Tensor.is_cpu = True
     Tensor.__lshift__ = X.bitwise_left_shift
     Tensor.__rlshift__ = _rop(X.bitwise_left_shift)
     Tensor.__ilshift__ = Tensor.bitwise_left_shift_

@@ -817,3 +817,24 @@ def test_cond():
     for lib, f in ((probtorch, pt), (torch, tt)):
         with pytest.raises(RuntimeError, match="single-element tensor"):
             lib.cond(f([True, False]), lambda a: a, lambda a: a, (f(x),))
+
+
+def test_small_tensor_methods():
+    x = rnd(2, 3)
+    for lib, f in ((probtorch, pt), (torch, tt)):
+        assert f(x).is_cpu is True
+        assert f([1]).is_signed() and not f(np.array([1], np.uint8)).is_signed() and not f([True]).is_signed()
+        assert f(x).is_same_size(f(x + 1)) and not f(x).is_same_size(f(x[0]))
+        assert f([0.0]).is_nonzero() is False and f([2]).is_nonzero() is True
+        with pytest.raises(RuntimeError, match="more than one value is ambiguous"):
+            f([1, 2]).is_nonzero()
+    for name in ("cumsum_", "cumprod_"):
+        p, t = pt(x), tt(x)
+        assert getattr(p, name)(1) is p
+        getattr(t, name)(1)
+        same(p, t, 1e-12)
+        a, b = pt(x, requires_grad=True), tt(x, requires_grad=True)
+        ya, yb = a * 2, b * 2
+        getattr(ya, name)(0)
+        getattr(yb, name)(0)
+        same(probtorch.autograd.grad((ya * pt(x)).sum(), a)[0], torch.autograd.grad((yb * tt(x)).sum(), b)[0], 1e-12)
