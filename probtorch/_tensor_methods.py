@@ -559,8 +559,8 @@ _METHODS.update({name: getattr(X, name) for name in (
     "hardshrink", "prelu", "cov", "corrcoef", "gcd", "lcm", "ldexp", "ldexp_", "frexp", "nextafter",
     "bitwise_left_shift", "bitwise_right_shift", "histogram", "unsafe_chunk", "unsafe_split",
     "unsafe_split_with_sizes", "get_device", "resize_as_", "nonzero_static")})
-_METHODS.update({"is_nonzero": lambda self: self.__bool__(), "is_same_size": lambda self, other: self.shape == other.shape,
-                 "is_signed": lambda self: self.dtype.is_signed})
+_METHODS.update({"is_nonzero": lambda self: self.__bool__(), "is_signed": lambda self: self.dtype.is_signed,
+                 "is_same_size": lambda self, other: self.shape == other.shape})
 _INPLACE += ["gcd", "lcm", "nextafter", "bitwise_left_shift", "bitwise_right_shift", "cumsum", "cumprod"]
 
 

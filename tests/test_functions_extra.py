@@ -159,7 +159,7 @@ def test_inplace_activations(name):
     x = rnd(3, 4)
     p, t = pt(x), tt(x)
     rp, rt = getattr(probtorch, name)(p, *extra), getattr(torch, name)(t, *extra)
-    assert rp is p
+    assert rp is p and rt is t
     same(p, t)
     # through a non-leaf, the in-place result stays differentiable
     xp, xt = pt(x, requires_grad=True), tt(x, requires_grad=True)

@@ -284,8 +284,9 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
         aweights: float importance weights per observation, [N].
 
     Returns:
-        [V, V], with size-1 dims squeezed (0-d for a single variable). With weights w = fweights * aweights the normalizer is
-        sum(w) - correction * sum(w * aweights) / sum(w), clamped at 0 with a warning (then inf / nan, as torch).
+        [V, V], with size-1 dims squeezed (0-d for a single variable). With weights w = fweights * aweights the
+        normalizer is sum(w) - correction * sum(w * aweights) / sum(w), clamped at 0 with a warning (then inf / nan,
+        as torch).
     """
     if input.ndim > 2:
         raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an input with "
