@@ -174,7 +174,7 @@ def argmin(input, dim=None, keepdim=False):
 def logsumexp(input, dim=None, keepdim=False):
     """log(sum(exp(input))) over `dim` (all dims when None or ()), computed stably; integers go to the default
     float dtype."""
-    if not input.is_floating_point():
+    if not (input.is_floating_point() or input.is_complex()):
         input = input.to(_dtype.get_default_dtype())
     if dim is None or (not isinstance(dim, (int, np.integer)) and len(dim) == 0):
         dims = tuple(range(input.ndim))
