@@ -29,6 +29,9 @@ def _make_grads(outputs, grad_outputs, is_grads_batched=False):
         if g is None:
             if out._rg and out._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            if out._rg and out._data.dtype.kind == "c":  # the gradient of a complex output has no default
+                raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got "
+                                   f"{out.dtype}")
             g = _make(np.ones_like(out._data))
         elif not isinstance(g, Tensor):
             from .._functions.creation import tensor

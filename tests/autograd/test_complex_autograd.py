@@ -454,3 +454,10 @@ def test_conj_family():
     assert probtorch.conj(x) is x
     c = probtorch.conj_physical(x)
     assert c is not x and c.tolist() == [1.0, -2.0]
+
+
+def test_implicit_gradient_of_a_complex_output_is_refused():
+    for m in (probtorch, torch):
+        z = m.tensor([1 + 1j], requires_grad=True)
+        with pytest.raises(RuntimeError, match="grad can be implicitly created only for real scalar outputs"):
+            (z * 2).sum().backward()
