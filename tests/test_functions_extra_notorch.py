@@ -229,3 +229,17 @@ def test_layout_and_memory_format_tokens():
     for cls in (probtorch.layout, probtorch.memory_format):
         with pytest.raises(TypeError, match="cannot create"):
             cls()
+
+
+def test_frombuffer_readonly_warns_once():
+    from probtorch._functions import extra
+    extra._settings.pop("readonly_buffer_warned", None)
+    with pytest.warns(UserWarning, match="not writable"):
+        t = probtorch.frombuffer(b"\x01\x02\x03\x04", dtype=probtorch.uint8)
+    assert t.tolist() == [1, 2, 3, 4]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        probtorch.frombuffer(b"\x01\x02", dtype=probtorch.uint8)
+        w = probtorch.frombuffer(bytearray(b"\x01\x02"), dtype=probtorch.uint8)
+    w.add_(1)
+    assert w.tolist() == [2, 3]

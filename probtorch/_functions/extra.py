@@ -843,10 +843,16 @@ def empty_permuted(size, physical_layout, *, dtype=None, layout=None, device=Non
 def frombuffer(buffer, *, dtype, count=-1, offset=0, requires_grad=False):
     """A 1-d tensor sharing memory with an object exposing the buffer protocol (bytes, bytearray, array, mmap).
 
-    `offset` is in bytes, `count` in elements (-1: all that remain). A read-only buffer gives a tensor that must
-    not be written to.
+    `offset` is in bytes, `count` in elements (-1: all that remain). A read-only buffer (bytes) gives a read-only
+    tensor, with a warning the first time.
     """
-    nbytes = memoryview(buffer).nbytes
+    view = memoryview(buffer)
+    nbytes = view.nbytes
+    if view.readonly and not _settings.get("readonly_buffer_warned"):
+        _settings["readonly_buffer_warned"] = True  # once per process, as torch
+        warnings.warn("The given buffer is not writable: the tensor shares its memory, so writing to the tensor "
+                      "will fail. Copy the buffer (e.g. bytearray(buffer)) to get a writable tensor.", UserWarning,
+                      stacklevel=2)
     item = np.dtype(dtype.np).itemsize
     if nbytes <= 0 or count == 0:
         raise ValueError(f"both buffer length ({nbytes}) and count ({count}) must not be 0")
