@@ -687,6 +687,11 @@ def _view_as_complex_impl(x):
         raise RuntimeError("Tensor must have a last dimension with stride 1")
     if any(st % (2 * x.itemsize) for st, n in zip(x.strides[:-1], x.shape[:-1]) if n > 1):
         raise RuntimeError("Tensor must have a stride divisible by 2 for all but last dimension")
+    root = x
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    if (x.ctypes.data - root.ctypes.data) % (2 * x.itemsize):
+        raise RuntimeError("Tensor must have a storage_offset divisible by 2")
     # the first pair read as one complex number, then strided like the pairs: a view of the same memory
     first = x[(0,) * (x.ndim - 1)].view(ct)
     return np.lib.stride_tricks.as_strided(first, x.shape[:-1], x.strides[:-1])

@@ -360,6 +360,7 @@ def test_view_as_real_and_complex_share_storage():
     (lambda m: m.view_as_complex(m.zeros(3)), "last dimension of size 2"),
     (lambda m: m.view_as_complex(m.zeros(2, 4)[:, ::2]), "last dimension with stride 1"),
     (lambda m: m.view_as_complex(m.zeros(3, 3)[:, :2]), "stride divisible by 2"),
+    (lambda m: m.view_as_complex(m.zeros(4)[1:3]), "storage_offset divisible by 2"),
 ])
 def test_view_as_errors_like_torch(make, msg):
     for m in (probtorch, torch):
