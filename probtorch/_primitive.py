@@ -14,10 +14,12 @@ Rule signatures (Tensors in, Tensors out; `out` is the primal output, inputs kee
 Complex operands (torch's convention: the gradient of a real loss L for complex z is dL/dRe z + i dL/dIm z, so
 that ``z - lr * z.grad`` descends). Rules are written as plain transposes of the derivative, without conjugation:
 a partial is f'(z) (for a real-valued f, 2 df/dz, e.g. conj(sgn z) for abs) and a vjp pulls back g as g * f'(z),
-A^T g, ... which is what one writes for real tensors anyway. When an input is complex the engine turns that into
-torch's gradient: g * conj(partial), and conj(vjp(conj(g))) for vjp rules. A primitive whose vjp already returns
-torch's gradient (the real-linear views real / imag / view_as_real, ...) says so with ``adjoint=True``. A real
-input of a complex computation receives the real part of its gradient.
+A^T g, ... which is what one writes for real tensors anyway. When an input or the output gradient is complex the
+engine turns that into torch's gradient: g * conj(partial), and conj(vjp(conj(g))) for vjp rules. A primitive
+whose vjp already returns torch's gradient (the real-linear views real / imag / view_as_real, the Hermitian
+factorizations, ...) says so with ``adjoint=True``. A real input of a complex computation receives the real part of
+its gradient. Real operands take none of these steps. (Forward mode over complex operands differentiates that
+vjp once more instead of using partials, which need not describe a non-holomorphic map; see autograd.forward_ad.)
 """
 import itertools
 from types import MethodType as _MethodType
