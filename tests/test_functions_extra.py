@@ -682,6 +682,11 @@ def test_copies_misc():
     same(pt(rnd(5)).unsafe_chunk(2), tt(rnd(5)).unsafe_chunk(2))
     same(pt(rnd(5)).unsafe_split(2), tt(rnd(5)).unsafe_split(2))
     same(pt(rnd(5)).unsafe_split_with_sizes([1, 4]), tt(rnd(5)).unsafe_split_with_sizes([1, 4]))
+    x5 = rnd(5)
+    same(probtorch.unsafe_split(input=pt(x5), split_size=2), torch.unsafe_split(input=tt(x5), split_size=2))
+    same(probtorch.unsafe_chunk(pt(x5), chunks=2, dim=0), torch.unsafe_chunk(tt(x5), chunks=2, dim=0))
+    same(probtorch.unsafe_split_with_sizes(pt(x5), split_sizes=[2, 3]),
+         torch.unsafe_split_with_sizes(tt(x5), split_sizes=[2, 3]))
     for lib, f in ((probtorch, pt), (torch, tt)):
         with pytest.raises(RuntimeError):
             lib.slice_copy(f(rnd(4)), 0, 0, 4, 0)

@@ -875,9 +875,19 @@ def frombuffer(buffer, *, dtype, count=-1, offset=0, requires_grad=False):
 
 
 # ================================================================================= aliases and copies of views
-unsafe_chunk = SH.chunk
-unsafe_split = SH.split
-unsafe_split_with_sizes = SH.split_with_sizes
+def unsafe_chunk(input, chunks, dim=0):
+    """chunk(input, chunks, dim): views of `dim` in at most `chunks` pieces."""
+    return SH.chunk(input, chunks, dim)
+
+
+def unsafe_split(input, split_size, dim=0):
+    """split(input, split_size, dim): views of `dim` in pieces of `split_size` (the last may be shorter)."""
+    return SH.split(input, split_size, dim)
+
+
+def unsafe_split_with_sizes(input, split_sizes, dim=0):
+    """split_with_sizes(input, split_sizes, dim): views of `dim` in pieces of the given sizes."""
+    return SH.split_with_sizes(input, split_sizes, dim)
 
 
 def view_copy(input, size):
