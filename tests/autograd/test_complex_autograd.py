@@ -66,6 +66,8 @@ CASES = [
     ("mul_broadcast", lambda m, z, w: z * w, [C23, C3]),
     ("div", lambda m, z, w: z / w, [C3, H3]),
     ("add_alpha", lambda m, z, w: m.add(z, w, alpha=2.5), [C3, C3]),
+    ("add_complex_alpha", lambda m, z, w: m.add(z, w, alpha=2 - 1j), [C3, C3]),
+    ("sub_complex_alpha_mixed", lambda m, x, z: m.sub(x, z, alpha=1j), [R3, C3]),
     ("sub", lambda m, z, w: z - w, [C3, C3]),
     ("neg", lambda m, z: -z, [C3]),
     ("exp", lambda m, z: z.exp(), [C3]),
@@ -246,6 +248,27 @@ def test_gradcheck_rejects_a_missing_conjugate():
         assert not gradcheck(_Square.apply, (z,), raise_exception=False)
     finally:
         _Square.conjugate = True
+
+
+def test_torch_gradcheck_agrees_on_the_missing_conjugate():
+    # the same two backward rules written for torch: its gradcheck accepts and rejects them as ours does
+    class Square(torch.autograd.Function):
+        conjugate = True
+
+        @staticmethod
+        def forward(ctx, z):
+            ctx.save_for_backward(z)
+            return z * z
+
+        @staticmethod
+        def backward(ctx, g):
+            z, = ctx.saved_tensors
+            return g * ((2 * z).conj() if Square.conjugate else 2 * z)
+
+    z = torch.tensor([0.3 + 1.2j, -0.7 + 0.4j], dtype=torch.complex128, requires_grad=True)
+    assert torch.autograd.gradcheck(Square.apply, (z,))
+    Square.conjugate = False
+    assert not torch.autograd.gradcheck(Square.apply, (z,), raise_exception=False)
 
 
 def test_gradcheck_sees_the_imaginary_part_of_a_gradient():
