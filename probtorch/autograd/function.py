@@ -114,6 +114,9 @@ class _FunctionNode(Node):
                                        f"{list(res[i].shape)} but expected shape compatible with {list(shape)}")
             if r._data.dtype != dt:
                 from .. import _dtype
+                if r._data.dtype.kind == "c" and dt.kind != "c":  # refused as in torch (no silent real part)
+                    raise RuntimeError(f"Function {self.name()} returned a complex gradient at index {i} for an "
+                                       f"input of real dtype {_dtype._FROM_NP[dt]}")
                 r = r.to(_dtype._FROM_NP[dt])
             res[i] = r
         return res

@@ -485,3 +485,19 @@ def test_implicit_gradient_of_a_complex_output_is_refused():
         z = m.tensor([1 + 1j], requires_grad=True)
         with pytest.raises(RuntimeError, match="grad can be implicitly created only for real scalar outputs"):
             (z * 2).sum().backward()
+
+
+def test_custom_function_returning_a_complex_gradient_for_a_real_input_is_refused():
+    for m in (probtorch, torch):
+        class Rotate(m.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x * (1 + 2j)
+
+            @staticmethod
+            def backward(ctx, g):
+                return g * (1 - 2j)  # should be its real part
+
+        x = m.tensor([1.0, 2.0], dtype=m.float64, requires_grad=True)
+        with pytest.raises(RuntimeError):
+            (Rotate.apply(x) * m.tensor([1 + 1j, 2 - 1j])).real.sum().backward()
