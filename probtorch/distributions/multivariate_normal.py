@@ -16,6 +16,10 @@ _LOG_2PI = math.log(2 * math.pi)
 
 def _batch_mv(bmat, bvec):
     """Matrix-vector products with broadcast batch dims: bmat (..., n, m), bvec (..., m) -> (..., n)."""
+    if bmat.dim() == 2:
+        # one matrix for every vector: a single (..., m) x (m, n) product (and the same shapes backward), instead of
+        # a stack of matrix-vector products against the matrix broadcast over the batch
+        return probtorch.matmul(bvec, bmat.mT)
     return probtorch.matmul(bmat, bvec.unsqueeze(-1)).squeeze(-1)
 
 
