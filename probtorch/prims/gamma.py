@@ -8,7 +8,7 @@ import numpy as np
 
 from .._primitive import Primitive
 from .._tensor import Tensor
-from .elementwise import sc
+from .elementwise import sc, where as _where
 
 
 # ------------------------------------------------------------------------------------------------ standard gamma
@@ -80,9 +80,14 @@ def _gammainc_vjp(g, out, a, x):
     if isinstance(x, Tensor) and x.requires_grad:
         gx = g * (log_xf - x.log()).exp()
     if isinstance(a, Tensor) and a.requires_grad:
-        # dP/da = -x f(x) * dlog(x)/da along the quantile path
-        ga = -g * log_xf.exp() * standard_gamma_dlogx(x.log(), a)
+        # dP/da = -x f(x) * dlog(x)/da along the quantile path; at x = 0 that is 0 * inf, and P(a, 0) = 0 for all a
+        ga = -g * _zero_at_zero(log_xf.exp() * standard_gamma_dlogx(x.log(), a), x)
     return ga, gx
+
+
+def _zero_at_zero(v, x):
+    """v, with 0 where x == 0 (a product 0 * inf there whose limit is 0)."""
+    return _where(x > 0, v, 0.0) if isinstance(x, Tensor) else v
 
 
 def _xlogy(a, x):
@@ -112,7 +117,7 @@ def _gammaincinv_vjp(g, out, a, p):
         a_t = a if isinstance(a, Tensor) else _full_like(out, a)
         gp = g * (a_t.lgamma() - (a_t - 1) * log_x + out).exp()
     if isinstance(a, Tensor) and a.requires_grad:
-        ga = g * out * standard_gamma_dlogx(log_x, a)
+        ga = g * _zero_at_zero(out * standard_gamma_dlogx(log_x, a), out)  # the quantile 0 of p = 0 stays put
     return ga, gp
 
 

@@ -33,3 +33,19 @@ def test_non_contiguous_concentration():
     lx = standard_gamma_log(base.mT).numpy()  # a transposed view: rows are 0.2 and 3.0
     assert st.kstest(np.exp(lx[0]), st.gamma(0.2).cdf).pvalue > 1e-3
     assert st.kstest(np.exp(lx[1]), st.gamma(3.0).cdf).pvalue > 1e-3
+
+
+def test_incomplete_gamma_gradients_at_zero_are_zero():
+    # P(a, 0) = 0 and the quantile of p = 0 is 0 for every a: their a-derivatives are 0 (not 0 * inf = NaN)
+    from probtorch.prims.gamma import gammainc, gammaincinv
+    a = probtorch.tensor([0.4, 2.0, 30.0], dtype=probtorch.float64, requires_grad=True)
+    zero = probtorch.zeros(3, dtype=probtorch.float64)
+    (ga,) = probtorch.autograd.grad(gammainc(a, zero).sum(), [a])
+    (gi,) = probtorch.autograd.grad(gammaincinv(a, zero).sum(), [a])
+    assert np.all(ga.numpy() == 0) and np.all(gi.numpy() == 0)
+    # elsewhere unchanged: central differences of scipy
+    import scipy.special as sc
+    x = probtorch.tensor([0.3, 1.5, 28.0], dtype=probtorch.float64)
+    (ga,) = probtorch.autograd.grad(gammainc(a, x).sum(), [a])
+    an, xn, h = a.detach().numpy(), x.numpy(), 1e-6
+    np.testing.assert_allclose(ga.numpy(), (sc.gammainc(an + h, xn) - sc.gammainc(an - h, xn)) / (2 * h), rtol=1e-6)
