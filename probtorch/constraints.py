@@ -45,6 +45,9 @@ def _all_last(result, ndims):
     size = 1
     for s in result.shape[result.dim() - ndims:]:
         size *= s
+    a = result._data
+    if a.size and a.all():  # the common case, one fast pass: numpy's per-row reduction of short rows is ~20x slower
+        return _make(np.ones(lead, bool))
     # the trailing size is spelled out (not -1) so that empty batches reshape too
     return result.reshape(lead + (size,)).all(-1)
 
