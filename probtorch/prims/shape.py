@@ -360,7 +360,19 @@ def _diagonal_view(x, offset, dim1, dim2):
 diagonal = Primitive("diagonal", lambda x, offset=0, dim1=0, dim2=1: _diagonal_view(x, offset, dim1, dim2),
                      saves=(), view=True, linear=True)
 diagonal.defvjp(lambda g, out, x, offset=0, dim1=0, dim2=1:
-                (diagonal_scatter(g.new_zeros(x.shape), g, offset=offset, dim1=dim1, dim2=dim2),))
+                (diagonal_embed(g, shape=tuple(x.shape), offset=offset, dim1=dim1, dim2=dim2),))
+
+
+def _diagonal_embed_impl(src, shape, offset=0, dim1=0, dim2=1):
+    out = np.zeros(shape, src.dtype)  # fresh zeros: no copy of a zeros input, as diagonal_scatter would make
+    _diagonal_view(out, offset, dim1, dim2)[...] = src
+    return out
+
+
+# diagonal's adjoint: zeros of `shape` with `src` on the chosen diagonal
+diagonal_embed = Primitive("diagonal_backward", _diagonal_embed_impl, saves=(), linear=True)
+diagonal_embed.defvjp(lambda g, out, src, shape, offset=0, dim1=0, dim2=1:
+                      (diagonal(g, offset=offset, dim1=dim1, dim2=dim2),))
 
 
 def _diagonal_scatter_impl(x, src, offset=0, dim1=0, dim2=1):
