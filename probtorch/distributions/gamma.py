@@ -68,8 +68,10 @@ class Gamma(ExponentialFamily):
     def rsample(self, sample_shape=Size()):
         shape = self._extended_shape(sample_shape)
         value = _standard_gamma_log(self.concentration.expand(shape)).exp() / self.rate.expand(shape)
-        # a sample that underflowed to 0 is moved to the smallest normal number, so log_prob stays finite
-        return value.clamp(min=_dtype.finfo(value.dtype).tiny)
+        # a sample that underflowed to 0 is moved to the smallest normal number, so log_prob stays finite (the
+        # clamp, an identity otherwise, is only recorded when some sample needs it)
+        tiny = _dtype.finfo(value.dtype).tiny
+        return value.clamp(min=tiny) if value.numel() and not value._data.min() >= tiny else value
 
     def log_prob(self, value):
         if self._validate_args:
