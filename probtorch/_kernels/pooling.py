@@ -1,0 +1,190 @@
+"""Pooling kernels over windows described per spatial dimension.
+
+Every pooling op here sees its input as ``x[b, d, h, w]`` (b runs over batch * channels; 1-d and 2-d pools use
+unit leading spatial dims). Along each spatial dim a window is given by ``start[b, o]`` (per plane, so fractional
+pooling fits too), a tap count ``count[o]`` and a dilation: it covers ``start + k * dilation`` for
+``k < count``; positions outside ``[0, size)`` (padding) are skipped. Regular, adaptive and fractional pools only
+differ in how those arrays are built. Indices are flat within a plane: ``(d * H + h) * W + w``.
+
+Kernels (compiled lazily by ``_jit.kernel``; ``*_np`` are the numpy fallbacks used without numba):
+    window_max(x, s0, c0, l0, s1, c1, l1, s2, c2, l2, out, idx)   max and its index (first max; a NaN wins,
+                                                                  the last NaN in scan order, as torch)
+    window_sum(x, ..., out)                                       sum over each window
+    window_spread(g, ..., out)                                    adjoint of window_sum: out += g per window
+    rows_scatter_add(g, idx, out) / rows_gather(x, idx, out)      out[b, idx[b, q]] += g[b, q] / x[b, idx[b, q]]
+    rows_scatter_set(x, idx, out)                                 out[b, idx[b, q]] = x[b, q] (the last wins)
+"""
+import numpy as np
+
+from ._jit import kernel
+
+__all__ = ["window_max", "window_sum", "window_spread", "rows_scatter_add", "rows_gather", "rows_scatter_set",
+           "window_max_np", "window_sum_np", "window_spread_np", "rows_scatter_add_np"]
+
+
+@kernel
+def window_max(x, s0, c0, l0, s1, c1, l1, s2, c2, l2, out, idx):
+    B, D, H, W = x.shape
+    for b in range(B):
+        for od in range(out.shape[1]):
+            for oh in range(out.shape[2]):
+                for ow in range(out.shape[3]):
+                    best = x[b, 0, 0, 0]
+                    bi = -1
+                    for kd in range(c0[od]):
+                        d = s0[b, od] + kd * l0
+                        if d < 0 or d >= D:
+                            continue
+                        for kh in range(c1[oh]):
+                            h = s1[b, oh] + kh * l1
+                            if h < 0 or h >= H:
+                                continue
+                            for kw in range(c2[ow]):
+                                w = s2[b, ow] + kw * l2
+                                if w < 0 or w >= W:
+                                    continue
+                                v = x[b, d, h, w]
+                                # the first in-bounds tap starts the scan; then a larger value or a NaN replaces it
+                                if bi < 0 or v > best or v != v:
+                                    best = v
+                                    bi = (d * H + h) * W + w
+                    out[b, od, oh, ow] = best
+                    idx[b, od, oh, ow] = bi
+
+
+@kernel
+def window_sum(x, s0, c0, l0, s1, c1, l1, s2, c2, l2, out):
+    B, D, H, W = x.shape
+    for b in range(B):
+        for od in range(out.shape[1]):
+            for oh in range(out.shape[2]):
+                for ow in range(out.shape[3]):
+                    acc = 0.0
+                    for kd in range(c0[od]):
+                        d = s0[b, od] + kd * l0
+                        if d < 0 or d >= D:
+                            continue
+                        for kh in range(c1[oh]):
+                            h = s1[b, oh] + kh * l1
+                            if h < 0 or h >= H:
+                                continue
+                            for kw in range(c2[ow]):
+                                w = s2[b, ow] + kw * l2
+                                if w < 0 or w >= W:
+                                    continue
+                                acc += x[b, d, h, w]
+                    out[b, od, oh, ow] = acc
+
+
+@kernel
+def window_spread(g, s0, c0, l0, s1, c1, l1, s2, c2, l2, out):
+    B, D, H, W = out.shape
+    for b in range(B):
+        for od in range(g.shape[1]):
+            for oh in range(g.shape[2]):
+                for ow in range(g.shape[3]):
+                    v = g[b, od, oh, ow]
+                    for kd in range(c0[od]):
+                        d = s0[b, od] + kd * l0
+                        if d < 0 or d >= D:
+                            continue
+                        for kh in range(c1[oh]):
+                            h = s1[b, oh] + kh * l1
+                            if h < 0 or h >= H:
+                                continue
+                            for kw in range(c2[ow]):
+                                w = s2[b, ow] + kw * l2
+                                if w < 0 or w >= W:
+                                    continue
+                                out[b, d, h, w] += v
+
+
+@kernel
+def rows_scatter_add(g, idx, out):
+    for b in range(g.shape[0]):
+        for q in range(g.shape[1]):
+            out[b, idx[b, q]] += g[b, q]
+
+
+@kernel
+def rows_scatter_set(x, idx, out):
+    for b in range(x.shape[0]):
+        for q in range(x.shape[1]):
+            out[b, idx[b, q]] = x[b, q]
+
+
+@kernel
+def rows_gather(x, idx, out):
+    for b in range(idx.shape[0]):
+        for q in range(idx.shape[1]):
+            out[b, q] = x[b, idx[b, q]]
+
+
+# ---------------------------------------------------------------------------------------------- numpy fallbacks
+def _taps(shape, wins):
+    """Flat tap positions (B, oD, oH, oW, K) and their validity, K = product of the largest tap counts."""
+    B, D, H, W = shape
+    pos, ok = [], []
+    for (s, c, l), n in zip(wins, (D, H, W)):
+        k = np.arange(max(int(c.max()) if c.size else 0, 1))
+        p = s[:, :, None] + k * l                                   # (B or 1, o, K)
+        pos.append(p)
+        ok.append((p >= 0) & (p < n) & (k < c[:, None]))
+    p0, p1, p2 = (p[:, :, None, None, :, None, None] if i == 0 else
+                  p[:, None, :, None, None, :, None] if i == 1 else
+                  p[:, None, None, :, None, None, :] for i, p in enumerate(pos))
+    v0, v1, v2 = (v[:, :, None, None, :, None, None] if i == 0 else
+                  v[:, None, :, None, None, :, None] if i == 1 else
+                  v[:, None, None, :, None, None, :] for i, v in enumerate(ok))
+    flat = (p0 * H + p1) * W + p2
+    valid = v0 & v1 & v2
+    full = np.broadcast_shapes(flat.shape, valid.shape, (B,) + (1,) * 6)
+    flat = np.broadcast_to(flat, full)
+    valid = np.broadcast_to(valid, full)
+    o = full[1:4]
+    k = full[4] * full[5] * full[6]
+    return flat.reshape(B, *o, k), valid.reshape(B, *o, k)
+
+
+def _gather_taps(x, flat, valid):
+    B = x.shape[0]
+    planes = x.reshape(B, -1)
+    safe = np.where(valid, flat, 0)
+    return np.take_along_axis(planes, safe.reshape(B, -1), axis=1).reshape(flat.shape)
+
+
+def window_max_np(x, wins):
+    flat, valid = _taps(x.shape, wins)
+    v = _gather_taps(x, flat, valid)
+    masked = np.where(valid, v, -np.inf).astype(x.dtype, copy=False)
+    nan = np.isnan(masked) & valid
+    k = masked.shape[-1]
+    last_nan = k - 1 - np.argmax(nan[..., ::-1], axis=-1)
+    first_max = np.argmax(masked, axis=-1)
+    # a window of -inf only: torch keeps its first in-bounds tap
+    none = ~np.take_along_axis(valid, first_max[..., None], -1)[..., 0]
+    first_max = np.where(none, np.argmax(valid, axis=-1), first_max)
+    pick = np.where(nan.any(-1), last_nan, first_max)
+    idx = np.take_along_axis(flat, pick[..., None], -1)[..., 0]
+    out = np.take_along_axis(masked, pick[..., None], -1)[..., 0]
+    return out.astype(x.dtype, copy=False), idx.astype(np.int64)
+
+
+def window_sum_np(x, wins):
+    flat, valid = _taps(x.shape, wins)
+    v = _gather_taps(x, flat, valid)
+    return np.where(valid, v, 0).sum(-1).astype(x.dtype, copy=False)
+
+
+def window_spread_np(g, wins, shape):
+    flat, valid = _taps(shape, wins)
+    B = shape[0]
+    w = np.where(valid, g[..., None], 0).reshape(B, -1)
+    return rows_scatter_add_np(w, np.where(valid, flat, 0).reshape(B, -1), int(np.prod(shape[1:]))).reshape(shape)
+
+
+def rows_scatter_add_np(g, idx, size):
+    B = g.shape[0]
+    lin = (idx + np.arange(B)[:, None] * size).ravel()
+    res = np.bincount(lin, weights=g.ravel().astype(np.float64), minlength=B * size)
+    return res.reshape(B, size).astype(g.dtype, copy=False)
