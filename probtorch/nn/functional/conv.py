@@ -79,18 +79,41 @@ def _col2im(cols, spatial, stride, padding, dilation):
     return res[(slice(None), slice(None)) + tuple(slice(b, b + s) for s, (b, _) in zip(spatial, padding))]
 
 
+def _cols_by_channel(x, kernel, stride, padding, dilation, out):
+    """The im2col of x [N, C, *S] laid out [C, *kernel, N, *out] (contiguous): with the batch folded into the
+    columns, each convolution product is one large matrix product per group."""
+    nd = len(kernel)
+    v = _windows(_pad_array(x, padding), kernel, stride, dilation, out)
+    perm = (1,) + tuple(range(2, 2 + nd)) + (0,) + tuple(range(2 + nd, 2 + 2 * nd))
+    return np.ascontiguousarray(v.transpose(perm))
+
+
+def _group_matmul(a, b):
+    # a single group is a plain 2-D product (numpy's stacked matmul is slower for a batch of one)
+    if a.shape[0] == 1:
+        return np.matmul(a[0], b[0])[None]
+    return np.matmul(a, b)
+
+
+def _by_group(g, groups):
+    """g [N, O, *out] -> contiguous [groups, O/groups, N * prod(out)]."""
+    n, o = g.shape[:2]
+    return np.ascontiguousarray(g.reshape(n, groups, o // groups, -1).transpose(1, 2, 0, 3)).reshape(
+        groups, o // groups, -1)
+
+
 def _conv_forward_impl(x, w, stride, padding, dilation, groups):
     dt = x.dtype
     ct = _compute_dtype(dt)
     x, w = x.astype(ct, copy=False), w.astype(ct, copy=False)
-    n, c = x.shape[:2]
-    o, cg = w.shape[:2]
+    n = x.shape[0]
+    o = w.shape[0]
     kernel = w.shape[2:]
-    cols = _im2col(x, kernel, stride, padding, dilation)
-    out = cols.shape[2 + len(kernel):]
-    cols = cols.reshape(n, groups, cg * math.prod(kernel), math.prod(out))
-    res = np.matmul(w.reshape(1, groups, o // groups, -1), cols)
-    return res.reshape((n, o) + out).astype(dt, copy=False)
+    out = _out_size(x.shape[2:], kernel, stride, padding, dilation)
+    cols = _cols_by_channel(x, kernel, stride, padding, dilation, out).reshape(groups, -1, n * math.prod(out))
+    res = _group_matmul(w.reshape(groups, o // groups, -1), cols)  # [G, O/G, N * L]
+    res = res.reshape((o, n) + out).swapaxes(0, 1)
+    return np.ascontiguousarray(res, dtype=dt)
 
 
 def _conv_input_grad_impl(g, w, input_size, stride, padding, dilation, groups):
@@ -100,28 +123,26 @@ def _conv_input_grad_impl(g, w, input_size, stride, padding, dilation, groups):
     g, w = g.astype(ct, copy=False), w.astype(ct, copy=False)
     n, o = g.shape[:2]
     out = g.shape[2:]
+    nd = len(out)
     cg = w.shape[1]
     kernel = w.shape[2:]
-    wt = w.reshape(1, groups, o // groups, -1).swapaxes(-1, -2)
-    cols = np.matmul(wt, g.reshape(n, groups, o // groups, -1))
-    cols = cols.reshape((n, groups * cg) + kernel + out)
+    wt = w.reshape(groups, o // groups, -1).swapaxes(-1, -2)
+    cols = _group_matmul(wt, _by_group(g, groups))  # [G, Cg * K, N * L]
+    cols = cols.reshape((groups * cg,) + kernel + (n,) + out)
+    cols = cols.transpose((1 + nd, 0) + tuple(range(1, 1 + nd)) + tuple(range(2 + nd, 2 + 2 * nd)))
     return _col2im(cols, input_size, stride, padding, dilation).astype(dt, copy=False)
 
 
 def _conv_weight_grad_impl(x, g, kernel_size, stride, padding, dilation, groups):
-    """The weight-gradient of a convolution: sum over the batch of g [O, L] times the im2col of x [Cg*K, L]^T."""
+    """The weight-gradient of a convolution: g [O, N L] times the im2col of x [Cg K, N L]^T, per group."""
     dt = x.dtype
     ct = _compute_dtype(dt)
     x, g = x.astype(ct, copy=False), g.astype(ct, copy=False)
     n, c = x.shape[:2]
     o = g.shape[1]
     out = g.shape[2:]
-    cols = _im2col(x, kernel_size, stride, padding, dilation, out)
-    cols = cols.reshape(n, groups, c // groups * math.prod(kernel_size), math.prod(out))
-    gr = g.reshape(n, groups, o // groups, math.prod(out))
-    res = np.zeros((groups, o // groups, cols.shape[2]), ct)
-    for i in range(n):  # one product per sample keeps the temporaries at the weight's size
-        res += np.matmul(gr[i], cols[i].swapaxes(-1, -2))
+    cols = _cols_by_channel(x, kernel_size, stride, padding, dilation, out).reshape(groups, -1, n * math.prod(out))
+    res = _group_matmul(_by_group(g, groups), cols.swapaxes(-1, -2))
     return res.reshape((o, c // groups) + tuple(kernel_size)).astype(dt, copy=False)
 
 
