@@ -1,0 +1,301 @@
+"""interpolate / upsample / grid_sample / affine_grid and the Upsample modules, against torch as an oracle."""
+import warnings
+
+import numpy as np
+import pytest
+
+import probtorch as pt
+import probtorch.nn as nn
+import probtorch.nn.functional as F
+from probtorch.testing import assert_close, check_grads
+from probtorch._kernels import vision as KV
+
+torch = pytest.importorskip("torch")
+TF = torch.nn.functional
+
+_DT = {"float32": (pt.float32, torch.float32), "float64": (pt.float64, torch.float64)}
+
+
+def _pair(arr, dtype, requires_grad=False):
+    p, t = _DT[dtype]
+    return (pt.tensor(arr, dtype=p, requires_grad=requires_grad),
+            torch.tensor(arr, dtype=t, requires_grad=requires_grad))
+
+
+def _tol(dtype):
+    return {} if dtype == "float64" else dict(rtol=2e-5, atol=2e-5)
+
+
+_MODES = [("nearest", 1), ("nearest", 2), ("nearest", 3), ("nearest-exact", 1), ("nearest-exact", 2),
+          ("linear", 1), ("bilinear", 2), ("bicubic", 2), ("trilinear", 3), ("area", 1), ("area", 2), ("area", 3)]
+_SIZES = [(5, 7), (7, 3), (4, 8), (6, 6), (3, 1), (1, 4), (10, 13)]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("mode,nd", _MODES)
+def test_interpolate_values_and_grads_match_torch(mode, nd, dtype):
+    rng = np.random.default_rng(1)
+    acs = [None] if mode in ("nearest", "nearest-exact", "area") else [False, True]
+    for n_in, n_out in _SIZES if nd < 3 else _SIZES[:4]:
+        for ac in acs:
+            for by_scale in (False, True):
+                kw = dict(mode=mode, align_corners=ac)
+                if by_scale:
+                    kw["scale_factor"] = n_out / n_in + 0.01
+                else:
+                    kw["size"] = n_out
+                a = rng.standard_normal((2, 3) + (n_in,) * nd)
+                p, t = _pair(a, dtype, True)
+                out_p, out_t = F.interpolate(p, **kw), TF.interpolate(t, **kw)
+                assert_close(out_p, out_t, **_tol(dtype))
+                w = rng.standard_normal(tuple(out_t.shape))
+                if by_scale and (n_out == n_in and mode in ("nearest", "bicubic") or
+                                 mode == "nearest" and nd != 2 and n_out == 2 * n_in):
+                    # torch's backward takes same-size / doubling shortcuts that its forward does not take with an
+                    # explicit scale, so its gradient is not the derivative of its forward there (checked against
+                    # finite differences of torch's forward); ours is
+                    continue
+                out_p.backward(pt.tensor(w, dtype=p.dtype))
+                out_t.backward(torch.tensor(w, dtype=t.dtype))
+                assert_close(p.grad, t.grad, **_tol(dtype))
+
+
+def test_interpolate_mixed_sizes_scales_and_recompute():
+    rng = np.random.default_rng(2)
+    a = rng.standard_normal((2, 2, 5, 6))
+    p, t = _pair(a, "float64")
+    cases = [dict(size=(3, 9), mode="bilinear"), dict(scale_factor=(1.7, 0.6), mode="bicubic", align_corners=True),
+             dict(scale_factor=1.3, mode="bilinear", recompute_scale_factor=True),
+             dict(scale_factor=(1.01, 2.01), mode="nearest"), dict(scale_factor=(1.01, 2.01), mode="bilinear"),
+             dict(scale_factor=0.5, mode="area"), dict(size=[4, 4], mode="nearest-exact")]
+    for kw in cases:
+        assert_close(F.interpolate(p, **kw), TF.interpolate(t, **kw))
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
+def test_interpolate_antialias_matches_torch(mode):
+    rng = np.random.default_rng(3)
+    for size, ac in [((3, 4), False), ((5, 2), True), ((9, 14), False), ((4, 11), False)]:
+        a = rng.standard_normal((2, 2, 9, 12))
+        p, t = _pair(a, "float64", True)
+        out_p = F.interpolate(p, size=size, mode=mode, antialias=True, align_corners=ac)
+        out_t = TF.interpolate(t, size=size, mode=mode, antialias=True, align_corners=ac)
+        assert_close(out_p, out_t)
+        out_p.sum().backward()
+        out_t.sum().backward()
+        assert_close(p.grad, t.grad)
+
+
+def test_interpolate_nearest_keeps_uint8_and_nan_local():
+    a = np.arange(24, dtype=np.uint8).reshape(1, 2, 3, 4)
+    out = F.interpolate(pt.tensor(a), scale_factor=2)
+    assert out.dtype == pt.uint8
+    assert_close(out, TF.interpolate(torch.tensor(a), scale_factor=2))
+    x = np.zeros((1, 1, 4))
+    x[0, 0, 1] = np.nan
+    assert_close(F.interpolate(pt.tensor(x), size=8, mode="linear"),
+                 TF.interpolate(torch.tensor(x), size=8, mode="linear"), equal_nan=True)
+
+
+@pytest.mark.parametrize("mode,shape,kw", [
+    ("linear", (1, 2, 4), dict(size=6)), ("bilinear", (1, 1, 3, 4), dict(scale_factor=1.5, align_corners=True)),
+    ("bicubic", (1, 1, 3, 3), dict(size=(5, 2))), ("trilinear", (1, 1, 2, 3, 2), dict(size=(3, 2, 4))),
+    ("area", (1, 2, 5, 4), dict(size=(2, 3))), ("nearest", (1, 1, 3, 2), dict(size=(5, 4))),
+    ("bilinear", (1, 1, 6, 6), dict(size=(3, 4), antialias=True))])
+def test_interpolate_gradcheck_order_two(mode, shape, kw):
+    x = pt.tensor(np.random.default_rng(4).standard_normal(shape), requires_grad=True)
+    check_grads(lambda t: F.interpolate(t, mode=mode, **kw), (x,), order=2)
+
+
+def test_interpolate_jvp_matches_torch():
+    rng = np.random.default_rng(5)
+    a, v = rng.standard_normal((1, 2, 3, 4)), rng.standard_normal((1, 2, 3, 4))
+    from probtorch.autograd.functional import jvp
+    f_p = lambda t: F.interpolate(t, size=(5, 3), mode="bicubic")
+    f_t = lambda t: TF.interpolate(t, size=(5, 3), mode="bicubic")
+    out_p, tan_p = jvp(f_p, pt.tensor(a), pt.tensor(v))
+    out_t, tan_t = torch.autograd.functional.jvp(f_t, torch.tensor(a), torch.tensor(v))
+    assert_close(out_p, out_t)
+    assert_close(tan_p, tan_t)
+
+
+def _errors(fp, ft):
+    with pytest.raises(Exception) as et:
+        ft()
+    with pytest.raises(type(et.value)) as ep:
+        fp()
+    assert str(ep.value).replace("probtorch.", "torch.") == str(et.value)
+
+
+def test_interpolate_errors_match_torch():
+    a = np.zeros((2, 3, 4, 5), np.float32)
+    p, t = pt.tensor(a), torch.tensor(a)
+    cases = [dict(size=3, mode="nearest", align_corners=True), dict(size=3, scale_factor=2), dict(),
+             dict(size=(3,)), dict(size=(3, 2.0)), dict(scale_factor=(2, 2, 2)),
+             dict(size=3, recompute_scale_factor=True), dict(size=3, mode="linear"), dict(size=3, mode="trilinear"),
+             dict(size=3, mode="foo"), dict(size=(0, 3)), dict(scale_factor=0.1), dict(scale_factor=-2.0),
+             dict(size=3, mode="nearest", antialias=True)]
+    for kw in cases:
+        _errors(lambda: F.interpolate(p, **kw), lambda: TF.interpolate(t, **kw))
+    _errors(lambda: F.interpolate(p[:, :0], size=3, mode="bilinear"),
+            lambda: TF.interpolate(t[:, :0], size=3, mode="bilinear"))
+    _errors(lambda: F.interpolate(p[:, :, :0], size=3, mode="area"),
+            lambda: TF.interpolate(t[:, :, :0], size=3, mode="area"))
+    _errors(lambda: F.interpolate(p[0, 0], size=3), lambda: TF.interpolate(t[0, 0], size=3))
+    with pytest.raises(NotImplementedError, match="not implemented for 'Long'"):
+        F.interpolate(p.long(), size=3, mode="bilinear")
+
+
+def test_upsample_aliases_warn_and_match():
+    a = np.random.default_rng(6).standard_normal((1, 2, 3, 4))
+    p, t = _pair(a, "float64")
+    for name, kw in [("upsample", dict(scale_factor=2, mode="bilinear")), ("upsample_nearest", dict(size=(5, 5))),
+                     ("upsample_bilinear", dict(scale_factor=2))]:
+        with pytest.warns(UserWarning, match=f"nn.functional.{name}` is deprecated"):
+            out_p = getattr(F, name)(p, **kw)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out_t = getattr(TF, name)(t, **kw)
+        assert_close(out_p, out_t)
+
+
+def test_resample_kernel_matches_numpy_twin():
+    rng = np.random.default_rng(7)
+    for mode, n_in, n_out in [("linear", 5, 9), ("cubic", 6, 4), ("area", 7, 3)]:
+        amap = F.vision._axis_map(mode, n_in, n_out, False, None, "float64")
+        for r in (1, 3):
+            x = rng.standard_normal((4, n_in, r))
+            want = KV.csr_axis_apply_numpy(x, amap.indptr, amap.cols, amap.vals, n_out)
+            assert_close(KV.csr_axis_apply(x, amap.indptr, amap.cols, amap.vals, n_out), want)
+            t = amap.T
+            g = rng.standard_normal((4, n_out, r))
+            assert_close(KV.csr_axis_apply(g, t.indptr, t.cols, t.vals, n_in), np.einsum("oi,por->pir", amap.dense(), g))
+
+
+def test_resample_kernel_numpy_fallback(monkeypatch):
+    monkeypatch.setenv("PROBTORCH_DISABLE_NUMBA", "1")
+    rng = np.random.default_rng(8)
+    amap = F.vision._axis_map("cubic", 6, 11, True, None, "float64")
+    x = rng.standard_normal((3, 6, 2))
+    want = KV.csr_axis_apply_numpy(x, amap.indptr, amap.cols, amap.vals, 11)
+    assert_close(KV.csr_axis_apply(x, amap.indptr, amap.cols, amap.vals, 11), want)
+
+
+# ------------------------------------------------------------------------------------------------ grid_sample
+_GS = [(nd, mode, pm, ac) for nd in (2, 3) for mode in ("bilinear", "nearest", "bicubic")
+       for pm in ("zeros", "border", "reflection") for ac in (False, True) if not (nd == 3 and mode == "bicubic")]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("nd,mode,pm,ac", _GS)
+def test_grid_sample_matches_torch(nd, mode, pm, ac, dtype):
+    rng = np.random.default_rng(9)
+    shape = (2, 3) + ((4, 5) if nd == 2 else (3, 4, 5))
+    a = rng.standard_normal(shape)
+    g = rng.uniform(-1.4, 1.4, (2,) + ((3, 4) if nd == 2 else (2, 3, 4)) + (nd,))
+    pa, ta = _pair(a, dtype, True)
+    pg, tg = _pair(g, dtype, True)
+    out_p = F.grid_sample(pa, pg, mode=mode, padding_mode=pm, align_corners=ac)
+    out_t = TF.grid_sample(ta, tg, mode=mode, padding_mode=pm, align_corners=ac)
+    tol = {} if dtype == "float64" else dict(rtol=1e-4, atol=5e-5)
+    assert_close(out_p, out_t, **tol)
+    w = rng.standard_normal(tuple(out_t.shape))
+    out_p.backward(pt.tensor(w, dtype=pa.dtype))
+    out_t.backward(torch.tensor(w, dtype=ta.dtype))
+    assert_close(pa.grad, ta.grad, **tol)
+    if mode == "nearest":  # piecewise constant in the grid: torch reports zeros, probtorch no gradient
+        assert pg.grad is None or not pg.grad._data.any()
+    else:
+        assert_close(pg.grad, tg.grad, **tol)
+
+
+@pytest.mark.parametrize("nd,mode,pm", [(2, "bilinear", "zeros"), (2, "bilinear", "reflection"),
+                                         (2, "bicubic", "border"), (3, "bilinear", "border"), (2, "nearest", "zeros")])
+def test_grid_sample_gradcheck_order_two(nd, mode, pm):
+    rng = np.random.default_rng(10)
+    shape = (1, 2) + ((3, 4) if nd == 2 else (2, 3, 3))
+    x = pt.tensor(rng.standard_normal(shape), requires_grad=True)
+    # keep the positions away from pixel boundaries, where the map has kinks
+    g = rng.uniform(-1.2, 1.2, (1,) + ((2, 3) if nd == 2 else (2, 2, 2)) + (nd,))
+    grid = pt.tensor(g, requires_grad=mode != "nearest")
+    check_grads(lambda a, b: F.grid_sample(a, b, mode=mode, padding_mode=pm, align_corners=False), (x, grid),
+                order=2)
+
+
+def test_grid_sample_errors_match_torch():
+    a = np.zeros((2, 3, 4, 5), np.float32)
+    g = np.zeros((2, 3, 3, 2), np.float32)
+    p, t = pt.tensor(a), torch.tensor(a)
+    pg, tg = pt.tensor(g), torch.tensor(g)
+    cases = [(p, pg.double(), t, tg.double(), {}), (p[0], pg[0], t[0], tg[0], {}), (p, pg[:1], t, tg[:1], {}),
+             (p, pt.zeros(2, 3, 3, 3), t, torch.zeros(2, 3, 3, 3), {}),
+             (p, pt.zeros(2, 3, 3, 1, 2), t, torch.zeros(2, 3, 3, 1, 2), {}),
+             (p[None], pt.zeros(1, 2, 3, 3, 3), t[None], torch.zeros(1, 2, 3, 3, 3), dict(mode="bicubic")),
+             (p[:, :, :0], pg, t[:, :, :0], tg, {}), (p, pg, t, tg, dict(mode="linear")),
+             (p, pg, t, tg, dict(padding_mode="wrap"))]
+    for ip, gp, it, gt, kw in cases:
+        _errors(lambda: F.grid_sample(ip, gp, align_corners=False, **kw),
+                lambda: TF.grid_sample(it, gt, align_corners=False, **kw))
+    with pytest.warns(UserWarning, match="align_corners=False since 1.3.0"):
+        F.grid_sample(p, pg)
+
+
+# ------------------------------------------------------------------------------------------------ affine_grid
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("size", [(2, 3, 4, 5), (2, 1, 1, 3), (2, 3, 2, 3, 4)])
+@pytest.mark.parametrize("ac", [False, True])
+def test_affine_grid_matches_torch(size, ac, dtype):
+    rng = np.random.default_rng(11)
+    k = len(size) - 2
+    theta = rng.standard_normal((2, k, k + 1))
+    pth, tth = _pair(theta, dtype, True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out_p = F.affine_grid(pth, size, align_corners=ac)
+        out_t = TF.affine_grid(tth, size, align_corners=ac)
+    assert_close(out_p, out_t, **_tol(dtype))
+    w = rng.standard_normal(tuple(out_t.shape))
+    out_p.backward(pt.tensor(w, dtype=pth.dtype))
+    out_t.backward(torch.tensor(w, dtype=tth.dtype))
+    assert_close(pth.grad, tth.grad, **_tol(dtype))
+
+
+def test_affine_grid_gradcheck_and_errors():
+    theta = pt.tensor(np.random.default_rng(12).standard_normal((1, 2, 3)), requires_grad=True)
+    check_grads(lambda th: F.affine_grid(th, (1, 1, 3, 2), align_corners=False), (theta,), order=2)
+    th = np.zeros((2, 2, 3), np.float32)
+    for thp, tht, size in [(pt.tensor(th).long(), torch.tensor(th).long(), (2, 1, 3, 3)),
+                           (pt.tensor(th), torch.tensor(th), (2, 1, 3, 3, 3)),
+                           (pt.zeros(2, 3, 4), torch.zeros(2, 3, 4), (2, 1, 3, 3)),
+                           (pt.tensor(th), torch.tensor(th), (2, 1, 3)),
+                           (pt.tensor(th), torch.tensor(th), (2, 1, 0, 3)),
+                           (pt.tensor(th), torch.tensor(th), (3, 1, 4, 4))]:
+        _errors(lambda: F.affine_grid(thp, size, align_corners=False),
+                lambda: TF.affine_grid(tht, size, align_corners=False))
+    with pytest.warns(UserWarning, match="unit-size grids"):
+        F.affine_grid(pt.tensor(th), (2, 1, 1, 3), align_corners=True)
+
+
+def test_grid_sample_constants():
+    assert F.GRID_SAMPLE_INTERPOLATION_MODES == TF.GRID_SAMPLE_INTERPOLATION_MODES
+    assert F.GRID_SAMPLE_PADDING_MODES == TF.GRID_SAMPLE_PADDING_MODES
+
+
+# ------------------------------------------------------------------------------------------------ modules
+@pytest.mark.parametrize("name,args,kw", [
+    ("Upsample", (), dict(scale_factor=2)), ("Upsample", (), dict(size=(5, 7), mode="bilinear")),
+    ("Upsample", (), dict(scale_factor=(1.5, 2.0), mode="bicubic", align_corners=True)),
+    ("Upsample", (), dict(scale_factor=1.5, mode="bilinear", recompute_scale_factor=True)),
+    ("UpsamplingNearest2d", (), dict(scale_factor=3)), ("UpsamplingNearest2d", ((4, 6),), {}),
+    ("UpsamplingBilinear2d", (), dict(scale_factor=2)), ("UpsamplingBilinear2d", (), dict(size=5))])
+def test_upsampling_modules_match_torch(name, args, kw):
+    mp, mt = getattr(nn, name)(*args, **kw), getattr(torch.nn, name)(*args, **kw)
+    assert repr(mp) == repr(mt)
+    assert list(mp.state_dict()) == list(mt.state_dict()) == []
+    a = np.random.default_rng(13).standard_normal((2, 3, 4, 5))
+    p, t = _pair(a, "float64")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert_close(mp(p), mt(t))
+    for attr in ("size", "scale_factor", "mode", "align_corners", "recompute_scale_factor"):
+        assert getattr(mp, attr) == getattr(mt, attr)
