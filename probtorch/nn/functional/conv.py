@@ -98,8 +98,9 @@ def _group_matmul(a, b):
 def _by_group(g, groups):
     """g [N, O, *out] -> contiguous [groups, O/groups, N * prod(out)]."""
     n, o = g.shape[:2]
-    return np.ascontiguousarray(g.reshape(n, groups, o // groups, -1).transpose(1, 2, 0, 3)).reshape(
-        groups, o // groups, -1)
+    m = math.prod(g.shape[2:])
+    return np.ascontiguousarray(g.reshape(n, groups, o // groups, m).transpose(1, 2, 0, 3)).reshape(
+        groups, o // groups, n * m)
 
 
 def _conv_forward_impl(x, w, stride, padding, dilation, groups):
@@ -110,8 +111,9 @@ def _conv_forward_impl(x, w, stride, padding, dilation, groups):
     o = w.shape[0]
     kernel = w.shape[2:]
     out = _out_size(x.shape[2:], kernel, stride, padding, dilation)
-    cols = _cols_by_channel(x, kernel, stride, padding, dilation, out).reshape(groups, -1, n * math.prod(out))
-    res = _group_matmul(w.reshape(groups, o // groups, -1), cols)  # [G, O/G, N * L]
+    ck = w.shape[1] * math.prod(kernel)
+    cols = _cols_by_channel(x, kernel, stride, padding, dilation, out).reshape(groups, ck, n * math.prod(out))
+    res = _group_matmul(w.reshape(groups, o // groups, ck), cols)  # [G, O/G, N * L]
     res = res.reshape((o, n) + out).swapaxes(0, 1)
     return np.ascontiguousarray(res, dtype=dt)
 
@@ -126,7 +128,7 @@ def _conv_input_grad_impl(g, w, input_size, stride, padding, dilation, groups):
     nd = len(out)
     cg = w.shape[1]
     kernel = w.shape[2:]
-    wt = w.reshape(groups, o // groups, -1).swapaxes(-1, -2)
+    wt = w.reshape(groups, o // groups, cg * math.prod(kernel)).swapaxes(-1, -2)
     cols = _group_matmul(wt, _by_group(g, groups))  # [G, Cg * K, N * L]
     cols = cols.reshape((groups * cg,) + kernel + (n,) + out)
     cols = cols.transpose((1 + nd, 0) + tuple(range(1, 1 + nd)) + tuple(range(2 + nd, 2 + 2 * nd)))
@@ -141,7 +143,8 @@ def _conv_weight_grad_impl(x, g, kernel_size, stride, padding, dilation, groups)
     n, c = x.shape[:2]
     o = g.shape[1]
     out = g.shape[2:]
-    cols = _cols_by_channel(x, kernel_size, stride, padding, dilation, out).reshape(groups, -1, n * math.prod(out))
+    ck = c // groups * math.prod(kernel_size)
+    cols = _cols_by_channel(x, kernel_size, stride, padding, dilation, out).reshape(groups, ck, n * math.prod(out))
     res = _group_matmul(_by_group(g, groups), cols.swapaxes(-1, -2))
     return res.reshape((o, c // groups) + tuple(kernel_size)).astype(dt, copy=False)
 
