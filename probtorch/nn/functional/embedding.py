@@ -34,13 +34,16 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
             if padding_idx < -n:
                 raise AssertionError("Padding_idx must be within num_embeddings")
             padding_idx = n + padding_idx
-    if scale_grad_by_freq or sparse:
-        raise NotImplementedError("embedding: scale_grad_by_freq and sparse gradients are not supported")
+    if sparse:
+        raise NotImplementedError("embedding: sparse gradients are not supported")
     if input.numel() and (int(input.min()) < 0 or int(input.max()) >= n):
         raise IndexError("index out of range in self")
     if max_norm is not None:
         _renorm_rows_(weight, input, max_norm, norm_type)
     out = weight[input]
+    if scale_grad_by_freq:
+        from .attention import scale_grad_by_frequency
+        out = scale_grad_by_frequency(out, input)
     if padding_idx is not None:
         out = where((input == padding_idx).unsqueeze(-1), out.detach(), out)
     return out
