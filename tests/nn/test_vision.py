@@ -299,3 +299,68 @@ def test_upsampling_modules_match_torch(name, args, kw):
         assert_close(mp(p), mt(t))
     for attr in ("size", "scale_factor", "mode", "align_corners", "recompute_scale_factor"):
         assert getattr(mp, attr) == getattr(mt, attr)
+
+
+def _tap_case(seed=14):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((3, 2, 7))
+    idx = rng.integers(-1, 7, (3, 4, 5))
+    w = rng.standard_normal((3, 4, 5))
+    g = rng.standard_normal((3, 2, 5))
+    return x, idx, w, g
+
+
+def _tap_reference(x, idx, w, g):
+    """Dense reference: the tap map as an explicit (P, L) matrix per batch entry."""
+    N, C, L = x.shape
+    K, P = idx.shape[1:]
+    A = np.zeros((N, P, L))
+    taps = np.zeros((N, C, K, P))
+    for n in range(N):
+        for k in range(K):
+            for p in range(P):
+                if idx[n, k, p] >= 0:
+                    A[n, p, idx[n, k, p]] += w[n, k, p]
+                    taps[n, :, k, p] = x[n, :, idx[n, k, p]]
+    return (np.einsum("npl,ncl->ncp", A, x), np.einsum("npl,ncp->ncl", A, g), np.einsum("ncp,nckp->nkp", g, taps))
+
+
+@pytest.mark.parametrize("numba", [True, False])
+def test_tap_kernels_match_numpy_twins(numba, monkeypatch):
+    if not numba:
+        monkeypatch.setenv("PROBTORCH_DISABLE_NUMBA", "1")
+    x, idx, w, g = _tap_case()
+    y, z, v = _tap_reference(x, idx, w, g)
+    assert_close(KV.tap_gather(x, idx, w), y)
+    assert_close(KV.tap_gather_numpy(x, idx, w), y)
+    assert_close(KV.tap_scatter(g, idx, w, x.shape[2]), z)
+    assert_close(KV.tap_dot(g, x, idx), v)
+    rng = np.random.default_rng(17)
+    for sizes in ((3, 4), (2, 3, 4)):
+        pos = [rng.integers(-2, s + 2, (2, k, 6)) for s, k in zip(sizes, (2, 4, 1))]
+        want = np.full((2, int(np.prod([q.shape[1] for q in pos])), 6), -1)
+        for n in range(2):
+            for k, combo in enumerate(np.ndindex(*[q.shape[1] for q in pos])):
+                for p in range(6):
+                    c = [q[n, j, p] for q, j in zip(pos, combo)]
+                    if all(0 <= ci < si for ci, si in zip(c, sizes)):
+                        want[n, k, p] = np.ravel_multi_index(c, sizes)
+        assert_close(KV.tap_index(pos, sizes), want)
+
+
+def test_tap_primitives_gradcheck_order_two():
+    x, idx, w, g = _tap_case(15)
+    tx, tw, tg = (pt.tensor(a, requires_grad=True) for a in (x, w, g))
+    V = F.vision
+    check_grads(lambda a, b: V.tap_gather(a, b, idx=idx), (tx, tw), order=2)
+    check_grads(lambda a, b: V.tap_scatter(a, b, idx=idx, size=7), (tg, tw), order=2)
+    check_grads(lambda a, b: V.tap_dot(a, b, idx=idx), (tg, tx), order=2)
+
+
+def test_grid_sample_numpy_fallback_matches(monkeypatch):
+    rng = np.random.default_rng(16)
+    a, g = rng.standard_normal((2, 3, 4, 5)), rng.uniform(-1.2, 1.2, (2, 3, 2, 2))
+    want = [F.grid_sample(pt.tensor(a), pt.tensor(g), mode=m, align_corners=False) for m in ("bilinear", "bicubic")]
+    monkeypatch.setenv("PROBTORCH_DISABLE_NUMBA", "1")
+    for m, ref in zip(("bilinear", "bicubic"), want):
+        assert_close(F.grid_sample(pt.tensor(a), pt.tensor(g), mode=m, align_corners=False), ref)

@@ -20,7 +20,9 @@ import numpy as np
 from ... import _dtype
 from ..._primitive import Primitive
 from ..._tensor import Tensor, _make
+from ..._kernels import vision as _K
 from ..._kernels.vision import csr_axis_apply
+from ..._functions.shape import cat as _cat
 
 __all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "grid_sample", "affine_grid",
            "GRID_SAMPLE_INTERPOLATION_MODES", "GRID_SAMPLE_PADDING_MODES"]
@@ -373,6 +375,42 @@ def upsample_bilinear(input, size=None, scale_factor=None):
     return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
 
 
+# ------------------------------------------------------------------------------------------ grid_sample's taps
+# (see probtorch._kernels.vision): gather, scatter and dot are bilinear and each other's derivatives, so the
+# gradients of grid_sample with respect to input and weights (hence grid) exist to any order.
+def _gather_impl(x, w, idx):
+    return _K.tap_gather(x, idx, w.astype(x.dtype, copy=False))
+
+
+def _scatter_impl(g, w, idx, size):
+    return _K.tap_scatter(g, idx, w.astype(g.dtype, copy=False), size)
+
+
+def _dot_impl(g, x, idx):
+    return _K.tap_dot(g, x.astype(g.dtype, copy=False), idx)
+
+
+tap_gather = Primitive("grid_sampler_gather", _gather_impl)
+tap_scatter = Primitive("grid_sampler_scatter", _scatter_impl)
+tap_dot = Primitive("grid_sampler_dot", _dot_impl)
+
+
+@tap_gather.defvjp
+def _tap_gather_vjp(g, out, x, w, idx):
+    return tap_scatter(g, w, idx=idx, size=x.shape[2]), tap_dot(g, x, idx=idx)
+
+
+@tap_scatter.defvjp
+def _tap_scatter_vjp(gz, out, g, w, idx, size):
+    return tap_gather(gz, w, idx=idx), tap_dot(g, gz, idx=idx)
+
+
+@tap_dot.defvjp
+def _tap_dot_vjp(gv, out, g, x, idx):
+    return tap_gather(x, gv, idx=idx), tap_scatter(g, gv, idx=idx, size=x.shape[2])
+
+
+
 # ---------------------------------------------------------------------------------------------- grid_sample
 _ALIGN_WARNING = ("Default grid_sample and affine_grid behavior has changed to align_corners=False since 1.3.0. "
                   "Please specify align_corners=True if the old behavior is desired. See the documentation of "
@@ -477,60 +515,36 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
     out_spatial = list(grid.shape[1:-1])
     npos = int(np.prod(out_spatial, dtype=np.int64))
     g = grid.reshape(n, 1, npos, nd)
-    flat = input.reshape(-1)
-    strides = [int(np.prod(sizes[k + 1:], dtype=np.int64)) for k in range(nd)]
-    base = (np.arange(n * c, dtype=np.int64) * int(np.prod(sizes, dtype=np.int64))).reshape(n, c, 1)
-    # per spatial axis k (input order), its coordinate is grid[..., nd - 1 - k]
+    # per spatial axis k (input order) its coordinate, grid[..., nd - 1 - k], shaped (N, 1, P)
     coords = [_unnormalize(g[..., nd - 1 - k], sizes[k], align_corners) for k in range(nd)]
-
-    def tap(positions, weight):
-        """weight * input at integer positions (one int64 array per axis, (N, 1, P)); zero outside the image."""
-        ok = np.ones(positions[0].shape, bool)
-        lin = np.zeros(positions[0].shape, np.int64)
-        for k in range(nd):
-            pk = positions[k]
-            ok &= (pk >= 0) & (pk < sizes[k])
-            lin = lin + np.clip(pk, 0, sizes[k] - 1) * strides[k]
-        vals = flat.index_select(0, _make((base + lin).reshape(-1))).reshape(n, c, npos)
-        if not ok.all():
-            weight = weight * _make(ok.astype(input.dtype.np))
-        return vals * weight
-
     if mode == "bicubic":
-        x, y = coords[1], coords[0]
-        x0, y0 = x.detach().floor(), y.detach().floor()
-        tx, ty = x - x0, y - y0
-        wx, wy = _cubic_taps(tx), _cubic_taps(ty)
-        xi, yi = x0._data.astype(np.int64), y0._data.astype(np.int64)
-        out = None
-        for j in range(4):
-            row = None
-            for i in range(4):
-                px = _bounded(xi - 1 + i, sizes[1], padding_mode, align_corners)
-                py = _bounded(yi - 1 + j, sizes[0], padding_mode, align_corners)
-                term = tap([py, px], wx[i] * wy[j])
-                row = term if row is None else row + term
-            out = row if out is None else out + row
-        return out.reshape([n, c] + out_spatial)
-
-    coords = [_pad_coordinate(ck, sizes[k], padding_mode, align_corners) for k, ck in enumerate(coords)]
-    if mode == "nearest":
-        pos = [ck._data.round().astype(np.int64) if ck._data.size else ck._data.astype(np.int64) for ck in coords]
-        vals = tap(pos, _make(np.ones((1,), input.dtype.np)))
-        return vals.reshape([n, c] + out_spatial)
-    lows = [ck.detach().floor() for ck in coords]
-    w_hi = [ck - lo for ck, lo in zip(coords, lows)]
-    w_lo = [(lo + 1) - ck for ck, lo in zip(coords, lows)]
-    ilows = [lo._data.astype(np.int64) for lo in lows]
-    out = None
-    for corner in range(1 << nd):
-        bits = [(corner >> (nd - 1 - k)) & 1 for k in range(nd)]  # the last axis varies fastest
-        weight = None
-        for k in range(nd):
-            wk = w_hi[k] if bits[k] else w_lo[k]
-            weight = wk if weight is None else weight * wk
-        term = tap([ilows[k] + bits[k] for k in range(nd)], weight)
-        out = term if out is None else out + term
+        lows = [ck.detach().floor() for ck in coords]
+        taps = [_cubic_taps(ck - lo) for ck, lo in zip(coords, lows)]  # per axis: 4 weights (N, 1, P)
+        offsets = np.arange(-1, 3).reshape(1, 4, 1)
+        positions = [_bounded(lo._data.astype(np.int64) + offsets, size, padding_mode, align_corners)
+                     for lo, size in zip(lows, sizes)]
+        wy, wx = taps
+        weights = [wx[i] * wy[j] for j in range(4) for i in range(4)]
+    else:
+        coords = [_pad_coordinate(ck, sizes[k], padding_mode, align_corners) for k, ck in enumerate(coords)]
+        if mode == "nearest":  # (ties to even, as nearbyint); piecewise constant: no gradient for the grid
+            positions = [ck._data.round().astype(np.int64) for ck in coords]
+            weights = [_make(np.ones((n, 1, npos), input.dtype.np))]
+        else:
+            lows = [ck.detach().floor() for ck in coords]
+            w_hi = [ck - lo for ck, lo in zip(coords, lows)]
+            w_lo = [(lo + 1) - ck for ck, lo in zip(coords, lows)]
+            positions = [lo._data.astype(np.int64) + np.array([0, 1]).reshape(1, 2, 1) for lo in lows]
+            weights = []
+            for corner in range(1 << nd):  # torch's corner order: the last axis varies fastest
+                weight = None
+                for k in range(nd):
+                    wk = w_hi[k] if (corner >> (nd - 1 - k)) & 1 else w_lo[k]
+                    weight = wk if weight is None else weight * wk
+                weights.append(weight)
+    idx = _K.tap_index(positions, sizes)  # flat positions (N, K, P), -1 outside the image
+    w = weights[0] if len(weights) == 1 else _cat(weights, 1)
+    out = tap_gather(input.reshape(n, c, -1), w, idx=idx)
     return out.reshape([n, c] + out_spatial)
 
 
