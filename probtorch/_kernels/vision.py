@@ -97,6 +97,8 @@ def _tap_gather(x, idx, w, out):
                     i = idx[n, k, p]
                     if i >= 0:
                         out[n, c, p] += w[n, k, p] * x[n, c, i]
+                    else:  # a tap outside the image reads 0 (so a NaN weight still gives NaN, as in torch)
+                        out[n, c, p] += w[n, k, p] * 0.0
 
 
 @kernel
@@ -198,7 +200,7 @@ def tap_index_numpy(positions, sizes):
         q = q.reshape(shape)
         ok &= (q >= 0) & (q < size)
         lin = lin * size + q
-    return np.where(ok, lin, -1).reshape(N, -1, P)
+    return np.where(ok, lin, -1).reshape(N, int(np.prod(ok.shape[1:-1])), P)
 
 
 def _taps_numpy(x, idx):
@@ -260,6 +262,5 @@ def tap_gather_numpy(x, idx, w):
     for n in range(N):
         for p in range(P):
             for k in range(K):
-                if idx[n, k, p] >= 0:
-                    out[n, :, p] += w[n, k, p] * x[n, :, idx[n, k, p]]
+                out[n, :, p] += w[n, k, p] * (x[n, :, idx[n, k, p]] if idx[n, k, p] >= 0 else 0.0)
     return out

@@ -364,3 +364,33 @@ def test_grid_sample_numpy_fallback_matches(monkeypatch):
     monkeypatch.setenv("PROBTORCH_DISABLE_NUMBA", "1")
     for m, ref in zip(("bilinear", "bicubic"), want):
         assert_close(F.grid_sample(pt.tensor(a), pt.tensor(g), mode=m, align_corners=False), ref)
+
+
+@pytest.mark.parametrize("pm", ["zeros", "border", "reflection"])
+@pytest.mark.parametrize("mode", ["bilinear", "nearest", "bicubic"])
+def test_grid_sample_non_finite_grid_matches_torch(mode, pm):
+    a = np.random.default_rng(18).standard_normal((1, 2, 4, 5))
+    g = np.array([[[[np.nan, 0.3], [np.inf, 0.0], [-np.inf, 0.5], [0.2, np.nan], [2.5, -3.0]]]])
+    assert_close(F.grid_sample(pt.tensor(a), pt.tensor(g), mode=mode, padding_mode=pm, align_corners=False),
+                 TF.grid_sample(torch.tensor(a), torch.tensor(g), mode=mode, padding_mode=pm, align_corners=False),
+                 equal_nan=True)
+
+
+@pytest.mark.parametrize("fn", ["interpolate", "grid_sample"])
+def test_half_and_empty_inputs_match_torch(fn):
+    rng = np.random.default_rng(19)
+    for shape, gshape, dtype in [((1, 3, 4, 5), (1, 2, 3, 2), "float16"), ((0, 3, 4, 5), (0, 2, 3, 2), "float32"),
+                                 ((1, 0, 4, 5), (1, 2, 3, 2), "float32"), ((1, 3, 4, 5), (1, 0, 3, 2), "float64")]:
+        a, g = rng.standard_normal(shape), rng.uniform(-1, 1, gshape)
+        p, t = (pt.tensor(a, dtype=getattr(pt, dtype)), torch.tensor(a, dtype=getattr(torch, dtype)))
+        if fn == "interpolate":
+            if shape[1] == 0:
+                continue
+            for mode in ("nearest", "bilinear", "bicubic", "area"):
+                out_p, out_t = F.interpolate(p, size=(3, 7), mode=mode), TF.interpolate(t, size=(3, 7), mode=mode)
+                assert out_p.dtype.name == str(out_t.dtype).split(".")[1]
+                assert_close(out_p.float(), out_t.float(), rtol=2e-3, atol=2e-3)
+        else:
+            pg, tg = pt.tensor(g, dtype=p.dtype), torch.tensor(g, dtype=t.dtype)
+            out_p, out_t = F.grid_sample(p, pg, align_corners=True), TF.grid_sample(t, tg, align_corners=True)
+            assert_close(out_p.float(), out_t.float(), rtol=2e-3, atol=2e-3)

@@ -330,6 +330,10 @@ def _interpolate(input, in_sizes, output_size, scale_factors, mode, align_corner
         kind = {"nearest": "nearest", "nearest-exact": "nearest_exact", "area": "adaptive_avg_pool",
                 "linear": "linear", "bilinear": "bilinear", "bicubic": "bicubic", "trilinear": "trilinear"}[mode]
         raise NotImplementedError(f'"upsample_{kind}{dim}d" not implemented for \'{_scalar_name(dt)}\'')
+    if not nearest and dt not in (_dtype.float32, _dtype.float64):
+        # half precision: computed in single precision and rounded once (torch's CPU kernels accumulate in float)
+        return _interpolate(input.float(), in_sizes, output_size, scale_factors, mode, align_corners,
+                            antialias).to(dt)
     axis_mode = {"linear": "linear", "bilinear": "linear", "trilinear": "linear", "bicubic": "cubic",
                  "area": "area"}.get(mode)
     out = input
@@ -426,9 +430,9 @@ def _unnormalize(coord, size, align_corners):
 
 def _clip(c, size):
     """Clamp to [0, size - 1]; the gradient is zero at and beyond the bounds (as torch's clip)."""
-    d = c.detach()
+    d = c._data
     inside = (d > 0) & (d < size - 1)
-    return c.where(inside, d.clamp(0, size - 1))
+    return c.where(_make(inside), _make(np.clip(np.nan_to_num(d, nan=0.0), 0, size - 1)))  # (NaN goes to 0)
 
 
 def _reflect(c, twice_low, twice_high):
@@ -509,6 +513,8 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
         warnings.warn(_ALIGN_WARNING, stacklevel=2)
         align_corners = False
     _check_grid_sample(input, grid, mode)
+    if input.dtype not in (_dtype.float32, _dtype.float64):  # half precision: computed in single precision
+        return grid_sample(input.float(), grid.float(), mode, padding_mode, align_corners).to(input.dtype)
     nd = input.ndim - 2
     n, c = input.shape[0], input.shape[1]
     sizes = list(input.shape[2:])
@@ -521,20 +527,20 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
         lows = [ck.detach().floor() for ck in coords]
         taps = [_cubic_taps(ck - lo) for ck, lo in zip(coords, lows)]  # per axis: 4 weights (N, 1, P)
         offsets = np.arange(-1, 3).reshape(1, 4, 1)
-        positions = [_bounded(lo._data.astype(np.int64) + offsets, size, padding_mode, align_corners)
+        positions = [_bounded(lo._data + offsets, size, padding_mode, align_corners)
                      for lo, size in zip(lows, sizes)]
         wy, wx = taps
         weights = [wx[i] * wy[j] for j in range(4) for i in range(4)]
     else:
         coords = [_pad_coordinate(ck, sizes[k], padding_mode, align_corners) for k, ck in enumerate(coords)]
         if mode == "nearest":  # (ties to even, as nearbyint); piecewise constant: no gradient for the grid
-            positions = [ck._data.round().astype(np.int64) for ck in coords]
+            positions = [_to_index(ck._data.round()) for ck in coords]
             weights = [_make(np.ones((n, 1, npos), input.dtype.np))]
         else:
             lows = [ck.detach().floor() for ck in coords]
             w_hi = [ck - lo for ck, lo in zip(coords, lows)]
             w_lo = [(lo + 1) - ck for ck, lo in zip(coords, lows)]
-            positions = [lo._data.astype(np.int64) + np.array([0, 1]).reshape(1, 2, 1) for lo in lows]
+            positions = [_to_index(lo._data) + np.array([0, 1]).reshape(1, 2, 1) for lo in lows]
             weights = []
             for corner in range(1 << nd):  # torch's corner order: the last axis varies fastest
                 weight = None
@@ -544,8 +550,14 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
                 weights.append(weight)
     idx = _K.tap_index(positions, sizes)  # flat positions (N, K, P), -1 outside the image
     w = weights[0] if len(weights) == 1 else _cat(weights, 1)
-    out = tap_gather(input.reshape(n, c, -1), w, idx=idx)
+    out = tap_gather(input.reshape(n, c, int(np.prod(sizes, dtype=np.int64))), w, idx=idx)
     return out.reshape([n, c] + out_spatial)
+
+
+def _to_index(a):
+    """Integer positions from floored coordinates; non-finite or huge ones go far outside every image."""
+    a = np.nan_to_num(a, nan=-8.0, posinf=float(1 << 40), neginf=-8.0)
+    return np.clip(a, -8.0, float(1 << 40)).astype(np.int64)
 
 
 def _cubic_taps(t):
@@ -559,9 +571,9 @@ def _cubic_taps(t):
 
 
 def _bounded(p, size, padding_mode, align_corners):
-    """An integer tap position after padding (border / reflection), as torch's bicubic sampler treats it."""
+    """Integer tap positions from float ones after padding (border / reflection), as torch's bicubic sampler."""
     if padding_mode == "zeros":
-        return p
+        return _to_index(p)
     c = p.astype(np.float64)
     if padding_mode == "reflection":
         lo, hi = (0, 2 * (size - 1)) if align_corners else (-1, 2 * size - 1)
@@ -569,12 +581,12 @@ def _bounded(p, size, padding_mode, align_corners):
             c = np.zeros_like(c)
         else:
             low, span = lo / 2, (hi - lo) / 2
-            a = np.abs(c - low)
-            extra = np.fmod(a, span)
-            flips = np.floor(a / span)
-            c = np.where(flips % 2 == 0, extra + low, span - extra + low)
-    c = np.clip(c, 0, size - 1)
-    return c.astype(np.int64)
+            with np.errstate(all="ignore"):  # (non-finite positions: NaN, then 0 below)
+                a = np.abs(c - low)
+                extra = np.fmod(a, span)
+                flips = np.floor(a / span)
+                c = np.where(flips % 2 == 0, extra + low, span - extra + low)
+    return np.clip(np.nan_to_num(c, nan=0.0), 0, size - 1).astype(np.int64)
 
 
 # ---------------------------------------------------------------------------------------------- affine_grid
