@@ -148,15 +148,16 @@ def _taps(shape, wins):
 
 def _gather_taps(x, flat, valid):
     B = x.shape[0]
-    planes = x.reshape(B, -1)
+    planes = x.reshape(B, int(np.prod(x.shape[1:])))
     safe = np.where(valid, flat, 0)
-    return np.take_along_axis(planes, safe.reshape(B, -1), axis=1).reshape(flat.shape)
+    return np.take_along_axis(planes, safe.reshape(B, safe[0].size if B else 0), axis=1).reshape(flat.shape)
 
 
 def window_max_np(x, wins):
     flat, valid = _taps(x.shape, wins)
     v = _gather_taps(x, flat, valid)
-    masked = np.where(valid, v, -np.inf).astype(x.dtype, copy=False)
+    low = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
+    masked = np.where(valid, v, np.asarray(low, x.dtype))
     nan = np.isnan(masked) & valid
     k = masked.shape[-1]
     last_nan = k - 1 - np.argmax(nan[..., ::-1], axis=-1)
@@ -179,8 +180,9 @@ def window_sum_np(x, wins):
 def window_spread_np(g, wins, shape):
     flat, valid = _taps(shape, wins)
     B = shape[0]
-    w = np.where(valid, g[..., None], 0).reshape(B, -1)
-    return rows_scatter_add_np(w, np.where(valid, flat, 0).reshape(B, -1), int(np.prod(shape[1:]))).reshape(shape)
+    n = valid[0].size if B else 0
+    w = np.where(valid, g[..., None], 0).reshape(B, n)
+    return rows_scatter_add_np(w, np.where(valid, flat, 0).reshape(B, n), int(np.prod(shape[1:]))).reshape(shape)
 
 
 def rows_scatter_add_np(g, idx, size):

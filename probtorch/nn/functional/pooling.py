@@ -91,7 +91,7 @@ def _window_sum_impl(x, win):
         s0, s1, s2 = win.for_planes(B)
         (c0, c1, c2), (l0, l1, l2) = win.counts, win.dils
         parallel_chunks(lambda a, o, t0, t1, t2: K.window_sum(a, t0, c0, l0, t1, c1, l1, t2, c2, l2, o),
-                        xk, out, s0, s1, s2, min_rows=_min_rows(win, x[0].size))
+                        xk, out, s0, s1, s2, min_rows=_min_rows(win, int(np.prod(x.shape[1:]))))
     else:
         out = K.window_sum_np(xk, win.triples())
     return out.astype(x.dtype, copy=False)
@@ -170,7 +170,7 @@ def _window_max(x4, win):
         s0, s1, s2 = win.for_planes(B)
         (c0, c1, c2), (l0, l1, l2) = win.counts, win.dils
         parallel_chunks(lambda a, o, i, t0, t1, t2: K.window_max(a, t0, c0, l0, t1, c1, l1, t2, c2, l2, o, i),
-                        x, out, idx, s0, s1, s2, min_rows=_min_rows(win, x[0].size))
+                        x, out, idx, s0, s1, s2, min_rows=_min_rows(win, int(np.prod(x.shape[1:]))))
     else:
         out, idx = K.window_max_np(x, win.triples())
     return out.astype(x4.dtype, copy=False), idx
@@ -224,7 +224,7 @@ def _out_size(n, k, s, p, d, ceil):
     return o
 
 
-def _regular(name, input_spatial, nd, k, s, p, d, ceil):
+def _regular(name, input_spatial, nd, k, s, p, d, ceil, channels=1):
     """Windows of a strided pool; validates torch's constraints."""
     if any(v <= 0 for v in k):
         raise RuntimeError(f"{name}: kernel_size must be greater than zero, but got {list(k)}")
@@ -240,8 +240,15 @@ def _regular(name, input_spatial, nd, k, s, p, d, ceil):
                                f"kernel_size={kk} and dilation={dd}")
     outs = [_out_size(n, kk, ss, pp, dd, ceil) for n, kk, ss, pp, dd in zip(input_spatial, k, s, p, d)]
     if any(o < 1 for o in outs):
-        raise RuntimeError(f"Given input size: ({'x'.join(map(str, input_spatial))}). Calculated output size: "
-                           f"({'x'.join(map(str, outs))}). Output size is too small")
+        if name == "max_pool1d":
+            raise RuntimeError(f"max_pool1d() Invalid computed output size: {outs[0]}")
+        # the message names (channels x spatial sizes); 1-d average pooling runs as 2-d with a unit height
+        ins, os_ = [channels] + list(input_spatial), [channels] + outs
+        if name == "avg_pool1d":
+            ins.insert(1, 1)
+            os_.insert(1, 1)
+        raise RuntimeError(f"Given input size: ({'x'.join(map(str, ins))}). Calculated output size: "
+                           f"({'x'.join(map(str, os_))}). Output size is too small")
     starts = [(np.arange(o) * ss - pp)[None] for o, ss, pp in zip(outs, s, p)]
     counts = [np.full(o, kk) for o, kk in zip(outs, k)]
     return _lead(nd, starts, counts, d), outs
@@ -259,9 +266,9 @@ def _pool_args(name, nd, kernel_size, stride, padding, dilation):
 def _max_from_windows(input, nd, win, lead, x4):
     vals, idx = _window_max(x4._data, win)
     B = x4.shape[0]
-    Q = vals[0].size
+    Q = int(np.prod(win.out))
     flat_idx = idx.reshape(B, Q)
-    out = max_pool(x4.reshape(B, -1), idx=flat_idx, pre=vals.reshape(B, Q))
+    out = max_pool(x4.reshape(B, int(np.prod(x4.shape[1:]))), idx=flat_idx, pre=vals.reshape(B, Q))
     out = _restore(out.reshape((B,) + win.out), lead, nd)
     indices = _restore(_make(idx), lead, nd)
     return out, indices
@@ -275,7 +282,7 @@ def _max_pool(nd, input, kernel_size, stride, padding, dilation, ceil_mode):
         _check_dtype(input, "max_pool1d_impl", allow_int=False)
     _check_dtype(input, name)
     x4, lead = _planes(input, nd, name)
-    win, _ = _regular(name, tuple(input.shape[-nd:]), nd, k, s, p, d, ceil_mode)
+    win, _ = _regular(name, tuple(input.shape[-nd:]), nd, k, s, p, d, ceil_mode, input.shape[-nd - 1])
     return _max_from_windows(input, nd, win, lead, x4)
 
 
@@ -334,7 +341,7 @@ def _avg_pool(nd, input, kernel_size, stride, padding, ceil_mode, count_include_
         raise RuntimeError("divisor must be not zero")
     x4, lead = _planes(input, nd, name)
     spatial = tuple(input.shape[-nd:])
-    win, outs = _regular(name, spatial, nd, k, s, p, d, ceil_mode)
+    win, outs = _regular(name, spatial, nd, k, s, p, d, ceil_mode, input.shape[-nd - 1])
     if divisor_override is not None:
         div = np.full(outs, float(divisor_override))
     else:
@@ -483,8 +490,9 @@ def _lp_pool(nd, input, norm_type, kernel_size, stride, ceil_mode):
     k = _tuple(kernel_size, nd, f"lp_pool{nd}d", "kernel_size")
     avg = (avg_pool1d, avg_pool2d, avg_pool3d)[nd - 1]
     out = avg(input.pow(norm_type), k, stride, 0, ceil_mode)
-    # avg * window size is the sum of |x|^p over the (cut) window; sign * relu(abs) keeps torch's NaN / sign rule
-    return (out.sign() * out.abs().relu()).mul(math.prod(k)).pow(1.0 / norm_type)
+    # avg * kernel size is the sum of x^p over the window (torch scales by the full kernel size also for windows
+    # cut by ceil_mode); sign * abs is its sign * relu(abs) form: NaN stays NaN and the gradient at 0 is 0
+    return (out.sign() * out.abs()).mul(math.prod(k)).pow(1.0 / norm_type)
 
 
 def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
@@ -531,13 +539,14 @@ def _max_unpool(nd, input, indices, kernel_size, stride, padding, output_size):
     lead = tuple(input.shape[:-nd])
     B = int(np.prod(lead))
     P = int(np.prod(size))
-    idx = np.ascontiguousarray(indices._data.reshape(B, -1))
+    Q = int(np.prod(input.shape[-nd:]))
+    idx = np.ascontiguousarray(indices._data.reshape(B, Q))
     if idx.size:
         bad = (idx < 0) | (idx >= P)
         if bad.any():
             raise RuntimeError(f"Found an invalid max index: {int(idx[bad][0])} (output volumes are of size "
                                f"{'x'.join(map(str, size))})")
-    out = rows_scatter_set(input.reshape(B, -1), idx=idx, size=P)
+    out = rows_scatter_set(input.reshape(B, Q), idx=idx, size=P)
     return out.reshape(lead + tuple(size))
 
 
