@@ -414,6 +414,11 @@ def _tap_dot_vjp(gv, out, g, x, idx):
     return tap_gather(x, gv, idx=idx), tap_scatter(g, gv, idx=idx, size=x.shape[2])
 
 
+# the constant 0 as a function of a tensor: its derivative (zeros of the tensor's shape) is exact at every order
+_zero_of = Primitive("grid_sampler_nearest_grid", lambda t: np.zeros((), t.dtype), saves=())
+_zero_of.defvjp(lambda g, out, t: (g.new_zeros(t.shape),))
+
+
 
 # ---------------------------------------------------------------------------------------------- grid_sample
 _ALIGN_WARNING = ("Default grid_sample and affine_grid behavior has changed to align_corners=False since 1.3.0. "
@@ -551,6 +556,8 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
     idx = _K.tap_index(positions, sizes)  # flat positions (N, K, P), -1 outside the image
     w = weights[0] if len(weights) == 1 else _cat(weights, 1)
     out = tap_gather(input.reshape(n, c, int(np.prod(sizes, dtype=np.int64))), w, idx=idx)
+    if mode == "nearest" and grid.requires_grad:
+        out = out + _zero_of(grid)  # the grid's gradient is zero (torch reports zeros, not None)
     return out.reshape([n, c] + out_spatial)
 
 
