@@ -73,15 +73,22 @@ def test_interpolate_mixed_sizes_scales_and_recompute():
         assert_close(F.interpolate(p, **kw), TF.interpolate(t, **kw))
 
 
-@pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic", "lanczos"])
 def test_interpolate_antialias_matches_torch(mode):
     rng = np.random.default_rng(3)
-    for size, ac in [((3, 4), False), ((5, 2), True), ((9, 14), False), ((4, 11), False)]:
+    cases = [dict(size=(3, 4)), dict(size=(5, 2), align_corners=True), dict(size=(9, 14)), dict(size=(4, 11)),
+             dict(scale_factor=1.01), dict(scale_factor=(0.45, 1.5)), dict(scale_factor=0.5,
+                                                                           recompute_scale_factor=True)]
+    for kw in cases:
+        if mode == "lanczos" and kw.get("align_corners"):
+            continue
         a = rng.standard_normal((2, 2, 9, 12))
         p, t = _pair(a, "float64", True)
-        out_p = F.interpolate(p, size=size, mode=mode, antialias=True, align_corners=ac)
-        out_t = TF.interpolate(t, size=size, mode=mode, antialias=True, align_corners=ac)
+        out_p = F.interpolate(p, mode=mode, antialias=True, **kw)
+        out_t = TF.interpolate(t, mode=mode, antialias=True, **kw)
         assert_close(out_p, out_t)
+        if kw.get("scale_factor") == 1.01:
+            continue  # torch's backward resamples the same-size axes its forward copies (not its derivative)
         out_p.sum().backward()
         out_t.sum().backward()
         assert_close(p.grad, t.grad)
@@ -102,7 +109,8 @@ def test_interpolate_nearest_keeps_uint8_and_nan_local():
     ("linear", (1, 2, 4), dict(size=6)), ("bilinear", (1, 1, 3, 4), dict(scale_factor=1.5, align_corners=True)),
     ("bicubic", (1, 1, 3, 3), dict(size=(5, 2))), ("trilinear", (1, 1, 2, 3, 2), dict(size=(3, 2, 4))),
     ("area", (1, 2, 5, 4), dict(size=(2, 3))), ("nearest", (1, 1, 3, 2), dict(size=(5, 4))),
-    ("bilinear", (1, 1, 6, 6), dict(size=(3, 4), antialias=True))])
+    ("bilinear", (1, 1, 6, 6), dict(size=(3, 4), antialias=True)),
+    ("lanczos", (1, 1, 5, 6), dict(size=(3, 8), antialias=True))])
 def test_interpolate_gradcheck_order_two(mode, shape, kw):
     x = pt.tensor(np.random.default_rng(4).standard_normal(shape), requires_grad=True)
     check_grads(lambda t: F.interpolate(t, mode=mode, **kw), (x,), order=2)
@@ -135,7 +143,8 @@ def test_interpolate_errors_match_torch():
              dict(size=(3,)), dict(size=(3, 2.0)), dict(scale_factor=(2, 2, 2)),
              dict(size=3, recompute_scale_factor=True), dict(size=3, mode="linear"), dict(size=3, mode="trilinear"),
              dict(size=3, mode="foo"), dict(size=(0, 3)), dict(scale_factor=0.1), dict(scale_factor=-2.0),
-             dict(size=3, mode="nearest", antialias=True)]
+             dict(size=3, mode="nearest", antialias=True), dict(size=3, mode="lanczos"),
+             dict(size=3, mode="lanczos", antialias=True, align_corners=True)]
     for kw in cases:
         _errors(lambda: F.interpolate(p, **kw), lambda: TF.interpolate(t, **kw))
     _errors(lambda: F.interpolate(p[:, :0], size=3, mode="bilinear"),

@@ -145,6 +145,8 @@ def _aa_filter(x, mode):
     x = np.abs(x)
     if mode == "bilinear":
         return np.maximum(0.0, 1.0 - x)
+    if mode == "lanczos":  # Lanczos-3: sinc(x) sinc(x / 3) on |x| < 3
+        return np.where(x < 3, np.sinc(x) * np.sinc(x / 3), 0.0)
     a = _AA_CUBIC_A
     return np.where(x < 1, ((a + 2) * x - (a + 3)) * x * x + 1,
                     np.where(x < 2, ((a * x - 5 * a) * x + 8 * a) * x - 4 * a, 0.0))
@@ -184,14 +186,14 @@ def _antialias_map(mode, n_in, n_out, align_corners, scale):
     """Separable antialiasing when downsampling: the filter stretched by the scale, weights normalized per row."""
     s = float(_area_scale(n_in, n_out, align_corners, scale, np.float64))
     stretch = max(s, 1.0)  # the filter widens when downsampling only
-    support = (1.0 if mode == "linear" else 2.0) * stretch
+    support = {"linear": 1.0, "cubic": 2.0, "lanczos": 3.0}[mode] * stretch
     rows, cols, vals = [], [], []
     for i in range(n_out):
         center = s * (i + 0.5)  # (align_corners changes only the scale, as in torch)
         lo = max(int(center - support + 0.5), 0)
         hi = min(int(center + support + 0.5), n_in)
         j = np.arange(lo, hi)
-        w = _aa_filter((j - center + 0.5) / stretch, "bilinear" if mode == "linear" else "bicubic")
+        w = _aa_filter((j - center + 0.5) / stretch, {"linear": "bilinear", "cubic": "bicubic"}.get(mode, mode))
         total = w.sum()
         if total != 0:
             w = w / total
@@ -235,11 +237,12 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
             area take any of the three.
         size (int or sequence of int): output spatial size.
         scale_factor (float or sequence of float): multiplier of the spatial size (output size = floor(in * s)).
-        mode (str): 'nearest' | 'nearest-exact' | 'linear' | 'bilinear' | 'bicubic' | 'trilinear' | 'area'.
+        mode (str): 'nearest' | 'nearest-exact' | 'linear' | 'bilinear' | 'bicubic' | 'trilinear' | 'area' |
+            'lanczos' (Lanczos-3, 4-D input, antialias=True only).
         align_corners (bool, optional): map the corner pixel centres onto each other (linear and cubic modes only).
         recompute_scale_factor (bool, optional): when True, the scale used for the source positions is recomputed
             from the integer output size; otherwise a given scale_factor is used as is.
-        antialias (bool): filter before downsampling (bilinear and bicubic, 4-D input).
+        antialias (bool): filter before downsampling (bilinear, bicubic and lanczos, 4-D input).
 
     Returns:
         Tensor of shape (N, C, *output size).
@@ -294,14 +297,19 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if recompute_scale_factor:
         output_size = [int(input.shape[i + 2] * scale_factors[i]) for i in range(dim)]
         scale_factors = None
-    if antialias and not (mode in ("bilinear", "bicubic") and input.ndim == 4):
+    if antialias and not (mode in ("bilinear", "bicubic", "lanczos") and input.ndim == 4):
         raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos modes and requires a "
                          "4-D tensor as input")
-    known = ("nearest", "nearest-exact", "area", "linear", "bilinear", "bicubic", "trilinear")
-    if input.ndim not in (3, 4, 5) or mode not in known:
+    known = ("nearest", "nearest-exact", "area", "linear", "bilinear", "bicubic", "trilinear", "lanczos")
+    if input.ndim not in (3, 4, 5) or mode not in known or (mode == "lanczos" and input.ndim != 4):
         raise NotImplementedError(
             f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.ndim}D) for the modes: nearest | "
             f"linear | bilinear | bicubic | trilinear | lanczos | area | nearest-exact (got {mode})")
+    if mode == "lanczos":
+        if align_corners:
+            raise ValueError("Lanczos mode does not support align_corners=True")
+        if not antialias:
+            raise ValueError("Lanczos mode requires antialias=True")
     need = _MODE_NDIM.get(mode)
     if need is not None and input.ndim != need:
         raise NotImplementedError(f"Got {input.ndim}D input, but {mode} mode needs {need}D input")
@@ -335,7 +343,7 @@ def _interpolate(input, in_sizes, output_size, scale_factors, mode, align_corner
         return _interpolate(input.float(), in_sizes, output_size, scale_factors, mode, align_corners,
                             antialias).to(dt)
     axis_mode = {"linear": "linear", "bilinear": "linear", "trilinear": "linear", "bicubic": "cubic",
-                 "area": "area"}.get(mode)
+                 "area": "area", "lanczos": "lanczos"}.get(mode)
     out = input
     for k in reversed(range(dim)):  # the last axis first: torch's inner loop
         n_in, n_out = in_sizes[k], output_size[k]
@@ -350,7 +358,7 @@ def _interpolate(input, in_sizes, output_size, scale_factors, mode, align_corner
                 idx = _nearest_index(n_in, n_out, scale, mode == "nearest-exact")
             out = out.index_select(k + 2, _make(idx))
             continue
-        if n_in == n_out and axis_mode != "cubic":
+        if n_in == n_out and (axis_mode in ("linear", "area") or antialias):
             continue  # an axis of unchanged length is copied by the linear modes (and area)
         amap = _axis_map(axis_mode, n_in, n_out, bool(align_corners), scale, dt.np.name, bool(antialias))
         out = resample_axis(out, amap=amap, dim=k + 2)
