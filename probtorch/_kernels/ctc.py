@@ -8,9 +8,10 @@ The extended label sequence of row n is blank, l_1, blank, l_2, ..., l_k, blank 
 recursions run in log space in float64 whatever the input dtype.
 
     ctc_nll(lp, targets, il, tl, blank, nll)            nll[n] = -log p(l_n | x_n)
-    ctc_grad(lp, targets, il, tl, blank, nll, gout, grad)
+    ctc_grad(lp, targets, il, tl, blank, gout, grad, nll)
         grad[n, t, c] = gout[n] * (exp(lp[n, t, c]) - exp(log(sum over states s labelled c of
-                        alpha_t(s) beta_t(s)) + nll[n] - lp[n, t, c]))  for t < il[n], 0 afterwards.
+                        alpha_t(s) beta_t(s)) + nll[n] - lp[n, t, c]))  for t < il[n], 0 afterwards
+        and nll[n] as ctc_nll gives it (from the same alpha pass: no separate forward call).
         (torch's convention: the exp(lp) term makes this the gradient with respect to the logits when `lp` is
         log_softmax of them; see nn.functional.ctc_loss.)
 `ctc_nll_numpy` / `ctc_grad_numpy` are the fallbacks when numba is unavailable (vectorized over the batch).
@@ -68,7 +69,7 @@ def ctc_nll(lp, targets, il, tl, blank, nll):
 
 
 @kernel
-def ctc_grad(lp, targets, il, tl, blank, nll, gout, grad):
+def ctc_grad(lp, targets, il, tl, blank, gout, grad, nll):
     N, T, C = lp.shape
     S = targets.shape[1]
     for n in range(N):
@@ -78,7 +79,8 @@ def ctc_grad(lp, targets, il, tl, blank, nll, gout, grad):
         for t in range(T):
             for c in range(C):
                 grad[n, t, c] = 0.0
-        if tin == 0 or gout[n] == 0.0:
+        if tin == 0:
+            nll[n] = 0.0 if k == 0 else math.inf
             continue
         la = np.full((tin, L), -math.inf)
         lb = np.full((tin, L), -math.inf)
@@ -100,6 +102,14 @@ def ctc_grad(lp, targets, il, tl, blank, nll, gout, grad):
                         a = m + math.log(math.exp(a - m) + math.exp(b - m))
                 c = blank if s % 2 == 0 else targets[n, s // 2]
                 la[t, s] = a + lp[n, t, c]
+        a = la[tin - 1, L - 1]
+        if L >= 2:
+            b = la[tin - 1, L - 2]
+            m = a if a > b else b
+            if m != -math.inf:
+                a = m + math.log(math.exp(a - m) + math.exp(b - m))
+        ll = -a
+        nll[n] = ll
         lb[tin - 1, L - 1] = lp[n, tin - 1, blank]
         if k > 0:
             lb[tin - 1, L - 2] = lp[n, tin - 1, targets[n, k - 1]]
@@ -120,7 +130,6 @@ def ctc_grad(lp, targets, il, tl, blank, nll, gout, grad):
                 lb[t, s] = a + lp[n, t, c]
         lcab = np.empty(C)
         g = gout[n]
-        ll = nll[n]
         for t in range(tin):
             for c in range(C):
                 lcab[c] = -math.inf

@@ -209,13 +209,25 @@ def test_against_torch_float32(name):
         np.testing.assert_allclose(a, b, rtol=2e-5, atol=2e-5)
 
 
+# second order on every op; the multi-head variants repeat the same ops, so their second-order check runs on a few
+MHA_ORDER2 = {"mha", "mha_masks_fast", "mha_bias_kv_zero_attn"}
+
+
+def _small(name, arrays):
+    """Fewer batch entries / heads for the finite-difference checks (the masks still broadcast)."""
+    if name.startswith("sdpa") and name not in ("sdpa_unbatched", "sdpa_gqa"):
+        return [a[:1, :2] if a.ndim == 4 else a for a in arrays]
+    return arrays
+
+
 @pytest.mark.parametrize("name", sorted(n for n in CASES if n not in NO_GRADCHECK))
 def test_gradcheck(name):
     fn, arrays = CASES[name]
-    ts = [pt.tensor(a, dtype=pt.float64, requires_grad=True) for a in arrays]
+    ts = [pt.tensor(a, dtype=pt.float64, requires_grad=True) for a in _small(name, arrays)]
     f = lambda *xs: fn(pt, pt.nn.functional, *xs)  # noqa: E731
     assert gradcheck(f, ts)
-    assert gradgradcheck(f, ts)
+    if not name.startswith("mha") or name in MHA_ORDER2:
+        assert gradgradcheck(f, ts)
 
 
 def test_embedding_bag_scale_grad_by_freq():
@@ -305,8 +317,9 @@ def test_ctc_kernels_match_numpy_twins():
     K.ctc_nll(lp, tg, il, tl, 0, nll)
     np.testing.assert_allclose(nll, want, rtol=1e-12)
     assert np.isinf(nll[3]) and nll[4] == 0
-    grad = np.empty_like(lp)
-    K.ctc_grad(lp, tg, il, tl, 0, nll, gout, grad)
+    grad, nll2 = np.empty_like(lp), np.empty(N)
+    K.ctc_grad(lp, tg, il, tl, 0, gout, grad, nll2)
+    np.testing.assert_allclose(nll2, want, rtol=1e-12)
     np.testing.assert_allclose(grad, grad_want, rtol=1e-10, atol=1e-12, equal_nan=True)
     assert np.isnan(grad[3, :2]).all() and np.all(grad[3, 2:] == 0)
 
@@ -343,6 +356,8 @@ def _errors(lib):
         "sdpa_dtype": lambda: F.scaled_dot_product_attention(q, k.float(), v.float()),
         "sdpa_int": lambda: F.scaled_dot_product_attention(q.int(), k.int(), v.int()),
         "sdpa_head_dim": lambda: F.scaled_dot_product_attention(q, k[..., :7], v),
+        "sdpa_mask_dtype": lambda: F.scaled_dot_product_attention(q.float(), k.float(), v.float(),
+                                                                  lib.tensor(FMASK)),
         "sdpa_gqa": lambda: F.scaled_dot_product_attention(q, k[:, :2], v[:, :2], enable_gqa=True),
         "ctc_target_width": lambda: F.ctc_loss(lp, lib.tensor(CT), lib.tensor(CIL), lib.tensor([3, 4, 1])),
         "ctc_input_length": lambda: F.ctc_loss(lp, lib.tensor(CT), lib.tensor([7, 4, 5]), lib.tensor(CTL)),
@@ -360,6 +375,10 @@ def _errors(lib):
         "bag_psw_shape": lambda: F.embedding_bag(ei, ew, lib.tensor([0, 4]), mode="sum",
                                                  per_sample_weights=lib.ones(9)),
         "bag_float_idx": lambda: F.embedding_bag(ei.float(), ew, lib.tensor([0, 4])),
+        "bag_psw_dtype": lambda: F.embedding_bag(ei, ew.float(), lib.tensor([0, 4]), mode="sum",
+                                                 per_sample_weights=lib.ones(10, dtype=lib.float64)),
+        "multilabel_range": lambda: F.multilabel_margin_loss(x, lib.tensor(np.where(YML == 4, 5, YML))),
+        "rrelu_int": lambda: F.rrelu(lib.tensor(YC)),
         "bag_2d_offsets_shape": lambda: F.embedding_bag(ei, ew, lib.tensor([[0, 4]])),
         "bag_last_offset": lambda: F.embedding_bag(ei, ew, lib.tensor([0, 11])),
         "bag_index_range": lambda: F.embedding_bag(ei + 3, ew, lib.tensor([0, 4])),

@@ -86,6 +86,10 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     if attn_mask is not None:
         if attn_mask.dtype == _bool:
             scores = scores.masked_fill(~attn_mask, -math.inf)
+        elif attn_mask.dtype != query.dtype:
+            raise RuntimeError(f"Expected attn_mask dtype to be bool or float or to match query dtype, but got "
+                               f"attn_mask.dtype: {_short(attn_mask.dtype)} and  query.dtype: {_short(query.dtype)} "
+                               f"instead.")
         else:
             scores = scores + attn_mask
     w = _masked_softmax(scores)
@@ -309,10 +313,9 @@ def _ctc_grad_impl(lp, gout, targets, il, tl, blank, zero_infinity):
     gout = np.asarray(gout, np.float64)
     if K.available():
         from ..._kernels._parallel import parallel_chunks
-        nll = np.empty(lpn.shape[0])
         grad = np.empty(lpn.shape, np.float64)
-        parallel_chunks(lambda *a: K.ctc_nll(*a[:4], blank, a[4]), lpn, targets, il, tl, nll, min_rows=2)
-        parallel_chunks(lambda *a: K.ctc_grad(*a[:4], blank, *a[4:]), lpn, targets, il, tl, nll, gout, grad,
+        nll = np.empty(lpn.shape[0])
+        parallel_chunks(lambda *a: K.ctc_grad(*a[:4], blank, *a[4:]), lpn, targets, il, tl, gout, grad, nll,
                         min_rows=2)
     else:
         nll = K.ctc_nll_numpy(lpn, targets, il, tl, blank)
@@ -499,6 +502,10 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
         raise NotImplementedError(f"embedding_bag: per_sample_weights was not None. per_sample_weights is only "
                                   f"supported for mode='sum' (got mode='{mode}'). Please open a feature request on "
                                   f"GitHub.")
+    if per_sample_weights is not None and per_sample_weights.dtype != weight.dtype:
+        raise RuntimeError(f"Expected tensor for argument #1 'weight' to have the same type as tensor for argument #1 "
+                           f"'per_sample_weights'; but type {_legacy(weight.dtype)} does not equal "
+                           f"{_legacy(per_sample_weights.dtype)} (while checking arguments for embedding_bag)")
     d = np.asarray(idx._data, np.int64)
     if d.size:
         bad = np.nonzero((d < 0) | (d >= n_rows))[0]
@@ -605,7 +612,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
                            f"{list(input.shape)}")
     td = np.asarray(t._data, np.int64)
     if td.size and (td.min() < -1 or td.max() >= C):
-        raise RuntimeError("target index out of range")
+        raise RuntimeError("argument #2 'target' is out of range")
     valid = np.cumprod(td >= 0, axis=1).astype(bool)  # entries before the first -1
     is_target = np.zeros((N, C), bool)
     rr, cc = np.nonzero(valid)
@@ -717,6 +724,8 @@ def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
 
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     """Leaky ReLU whose negative slope is drawn U(lower, upper) per element in training, (lower + upper) / 2 else."""
+    if not input.is_floating_point():
+        raise NotImplementedError(f"\"leaky_relu_cpu\" not implemented for '{_scalar_name(input.dtype)}'")
     if inplace:
         return _apply_inplace(rrelu, input, lower, upper, training)
     if not training:
