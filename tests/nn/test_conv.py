@@ -68,6 +68,25 @@ def test_im2col_col2im_match_loops(spatial, kernel, stride, padding, dilation):
                         rel_tol=1e-10)
 
 
+@pytest.mark.parametrize("spatial,kernel,stride,padding,dilation", HELPER_CASES)
+def test_col2im_kernel_matches_numpy_fallback(monkeypatch, spatial, kernel, stride, padding, dilation):
+    from probtorch._kernels import conv as K
+    rng = np.random.default_rng(1)
+    out = C._out_size(spatial, kernel, stride, padding, dilation)
+    cols = rng.standard_normal((2, 3) + kernel + out).astype(np.float32)
+    fast = C._col2im(cols, spatial, stride, padding, dilation)
+    monkeypatch.setattr(K, "available", lambda: False)
+    slow = C._col2im(cols, spatial, stride, padding, dilation)
+    assert fast.dtype == slow.dtype == np.float32
+    np.testing.assert_allclose(fast, slow, rtol=1e-6, atol=1e-6)
+    x, w = _leaves((2, 4, 5), (4, 2, 2))
+    monkeypatch.setattr(K, "available", lambda: False)
+    (gx_slow,) = probtorch.autograd.grad(F.conv1d(x, w, stride=2, groups=2).sum(), x)
+    monkeypatch.undo()
+    (gx_fast,) = probtorch.autograd.grad(F.conv1d(x, w, stride=2, groups=2).sum(), x)
+    assert_close(gx_fast, gx_slow)
+
+
 # ------------------------------------------------------------------------------------------------ torch grid
 CONV_CASES = [  # name, input shape, weight shape, bias, kwargs
     ("conv1d", (2, 4, 9), (6, 2, 3), True, dict(stride=2, padding=1, dilation=2, groups=2)),

@@ -19,6 +19,7 @@ import math
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from ..._kernels import conv as _kconv
 from ..._primitive import Primitive
 from ..._tensor import Tensor
 
@@ -58,24 +59,28 @@ def _windows(xp, kernel, stride, dilation, out):
 
 def _im2col(x, kernel, stride, padding, dilation, out=None):
     """[N, C, *S] -> contiguous [N, C, *kernel, *out] (the receptive field of every output position)."""
-    xp = _pad_array(x, padding)
     if out is None:
         out = _out_size(x.shape[2:], kernel, stride, padding, dilation)
-    return np.ascontiguousarray(_windows(xp, kernel, stride, dilation, out))
+    return np.ascontiguousarray(_windows(_pad_array(x, padding), kernel, stride, dilation, out))
 
 
 def _col2im(cols, spatial, stride, padding, dilation):
-    """Adjoint of `_im2col`: cols [N, C, *kernel, *out] scatter-added into [N, C, *spatial]."""
+    """Adjoint of `_im2col`: cols [N, C, *kernel, *out] (any strides) scatter-added into [N, C, *spatial]."""
     nd = len(spatial)
     kernel = cols.shape[2:2 + nd]
     out = cols.shape[2 + nd:]
+    res = np.zeros(cols.shape[:2] + tuple(spatial), cols.dtype)
+    if not cols.size:
+        return res
+    perm = (1,) + tuple(range(2, 2 + nd)) + (0,) + tuple(range(2 + nd, 2 + 2 * nd))
+    if _kconv.col2im(cols.transpose(perm), res, stride, tuple(b for b, _ in padding), dilation):
+        return res
     padded = tuple(s + b + a for s, (b, a) in zip(spatial, padding))
     res = np.zeros(cols.shape[:2] + padded, cols.dtype)
-    if cols.size:
-        for k in np.ndindex(*kernel):
-            dst = tuple(slice(k[i] * dilation[i], k[i] * dilation[i] + stride[i] * (out[i] - 1) + 1, stride[i])
-                        for i in range(nd))
-            res[(Ellipsis,) + dst] += cols[(slice(None), slice(None)) + k]
+    for k in np.ndindex(*kernel):
+        dst = tuple(slice(k[i] * dilation[i], k[i] * dilation[i] + stride[i] * (out[i] - 1) + 1, stride[i])
+                    for i in range(nd))
+        res[(Ellipsis,) + dst] += cols[(slice(None), slice(None)) + k]
     return res[(slice(None), slice(None)) + tuple(slice(b, b + s) for s, (b, _) in zip(spatial, padding))]
 
 
@@ -84,8 +89,8 @@ def _cols_by_channel(x, kernel, stride, padding, dilation, out):
     columns, each convolution product is one large matrix product per group."""
     nd = len(kernel)
     v = _windows(_pad_array(x, padding), kernel, stride, dilation, out)
-    perm = (1,) + tuple(range(2, 2 + nd)) + (0,) + tuple(range(2 + nd, 2 + 2 * nd))
-    return np.ascontiguousarray(v.transpose(perm))
+    return np.ascontiguousarray(
+        v.transpose((1,) + tuple(range(2, 2 + nd)) + (0,) + tuple(range(2 + nd, 2 + 2 * nd))))
 
 
 def _group_matmul(a, b):
