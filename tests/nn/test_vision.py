@@ -179,7 +179,8 @@ def test_resample_kernel_matches_numpy_twin():
             assert_close(KV.csr_axis_apply(x, amap.indptr, amap.cols, amap.vals, n_out), want)
             t = amap.T
             g = rng.standard_normal((4, n_out, r))
-            assert_close(KV.csr_axis_apply(g, t.indptr, t.cols, t.vals, n_in), np.einsum("oi,por->pir", amap.dense(), g))
+            want_t = np.einsum("oi,por->pir", amap.dense(), g)
+            assert_close(KV.csr_axis_apply(g, t.indptr, t.cols, t.vals, n_in), want_t)
 
 
 def test_resample_kernel_numpy_fallback(monkeypatch):
@@ -239,7 +240,7 @@ def test_grid_sample_errors_match_torch():
              (p, pt.zeros(2, 3, 3, 1, 2), t, torch.zeros(2, 3, 3, 1, 2), {}),
              (p[None], pt.zeros(1, 2, 3, 3, 3), t[None], torch.zeros(1, 2, 3, 3, 3), dict(mode="bicubic")),
              (p[:, :, :0], pg, t[:, :, :0], tg, {}), (p, pg, t, tg, dict(mode="linear")),
-             (p, pg, t, tg, dict(padding_mode="wrap"))]
+             (p, pg, t, tg, dict(padding_mode="wrap")), (p.long(), pg.long(), t.long(), tg.long(), {})]
     for ip, gp, it, gt, kw in cases:
         _errors(lambda: F.grid_sample(ip, gp, align_corners=False, **kw),
                 lambda: TF.grid_sample(it, gt, align_corners=False, **kw))

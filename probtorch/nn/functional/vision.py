@@ -7,8 +7,10 @@ transposed matrix -- so every order of derivative costs one more pass of the sam
 first reproduces torch's arithmetic (an inner 1-D interpolation per row, then the outer one) in the input's
 precision. Nearest modes are plain index_select along each axis (exact for every dtype, NaN stays local).
 
-grid_sample is composed from Tensor ops (unnormalize, padding, floor, flat gathers, weights), so the gradient with
-respect to the grid comes from autograd as well as the one with respect to the input.
+grid_sample computes, with Tensor ops, per output position the weights of its taps (4 / 8 corners, 16 for bicubic;
+unnormalize, padding, floor) and, as constants, the taps' flat positions in the image; a weighted gather primitive
+then combines the taps. The gather, its adjoint scatter and the tap-wise dot product are three bilinear primitives
+that are each other's derivatives, so gradients for input and grid (through the weights) exist to any order.
 """
 import functools
 import math
@@ -427,7 +429,6 @@ _zero_of = Primitive("grid_sampler_nearest_grid", lambda t: np.zeros((), t.dtype
 _zero_of.defvjp(lambda g, out, t: (g.new_zeros(t.shape),))
 
 
-
 # ---------------------------------------------------------------------------------------------- grid_sample
 _ALIGN_WARNING = ("Default grid_sample and affine_grid behavior has changed to align_corners=False since 1.3.0. "
                   "Please specify align_corners=True if the old behavior is desired. See the documentation of "
@@ -457,7 +458,7 @@ def _reflect(c, twice_low, twice_high):
     a = c - low
     d = a.detach()
     a = a.where(d >= 0, -a)  # (the gradient sign flips on the negative side)
-    extra = a - (a.detach() / span).floor() * span  # fmod for a >= 0, gradient 1
+    extra = a.fmod(span)
     flips = (a.detach() / span).floor()
     even = flips.remainder(2) == 0
     return (extra + low).where(even, span - extra + low)
@@ -485,7 +486,6 @@ def _check_grid_sample(input, grid, mode):
     if grid.shape[-1] != nd - 2:
         raise RuntimeError(f"grid_sampler(): expected grid to have size {nd - 2} in last dimension, but got grid "
                            f"with sizes {list(grid.shape)}")
-    nd = input.ndim
     if nd not in (4, 5) or grid.ndim != nd:
         raise RuntimeError(f"grid_sampler(): expected {nd if nd in (4, 5) else 4}D input and grid with same number "
                            f"of dimensions, but got input with sizes {list(input.shape)} and grid with sizes "
@@ -497,7 +497,7 @@ def _check_grid_sample(input, grid, mode):
     if mode == "bicubic" and nd != 4:
         raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
     if input.dtype.category != _dtype._FLOAT:
-        raise NotImplementedError(f'"grid_sampler_{nd - 2}d_cpu" not implemented for '
+        raise NotImplementedError(f'"grid_sampler_{nd - 2}d_cpu_kernel_impl" not implemented for '
                                   f"'{_scalar_name(input.dtype)}'")
 
 
