@@ -286,6 +286,24 @@ def test_third_order_and_forward_mode_match_torch():
     assert_close(t, tt)
 
 
+def test_forward_mode_dual_tensors_match_reverse():
+    import probtorch.autograd.forward_ad as fwAD
+    x, w = _leaves((1, 2, 4, 3), (2, 1, 2, 2))
+    tx, tw = _leaves((1, 2, 4, 3), (2, 1, 2, 2), seed=5)
+    fns = [lambda x, w: F.conv2d(x, w, padding=1, groups=2),
+           lambda x, w: F.conv_transpose2d(x, w.reshape(2, 1, 2, 2), stride=2),
+           lambda x, w: C.conv_weight_grad(x, F.conv2d(x, w, groups=2), kernel_size=(2, 2), stride=(1, 1),
+                                           padding=((0, 0), (0, 0)), dilation=(1, 1), groups=2)]
+    for fn in fns:
+        with fwAD.dual_level():
+            out = fn(fwAD.make_dual(x.detach(), tx.detach()), fwAD.make_dual(w.detach(), tw.detach()))
+            tangent = fwAD.unpack_dual(out).tangent
+        # reverse-mode check of the same directional derivative: <J^T u, t> = <u, J t>
+        u = probtorch.randn(tuple(out.shape), dtype=probtorch.float64)
+        gx, gw = probtorch.autograd.grad((fn(x, w) * u).sum(), (x, w))
+        assert math.isclose(float((tangent * u).sum()), float((gx * tx).sum() + (gw * tw).sum()), rel_tol=1e-9)
+
+
 # ------------------------------------------------------------------------------------------------ errors
 ERROR_CASES = [
     ("conv2d", lambda L: ((2, 4, 5, 5), (6, 2, 3, 3)), {}),

@@ -170,25 +170,40 @@ def _crop_to(t, shape):
 @conv_forward.defvjp
 def _conv_forward_vjp(g, out, x, w, stride, padding, dilation, groups):
     p = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
-    gx = conv_input_grad(g, w, input_size=tuple(x.shape[2:]), **p)
-    gw = conv_weight_grad(x, g, kernel_size=tuple(w.shape[2:]), **p)
+    # an operand that does not require grad has no edge: skip its (costly) gradient
+    gx = conv_input_grad(g, w, input_size=tuple(x.shape[2:]), **p) if x.requires_grad else None
+    gw = conv_weight_grad(x, g, kernel_size=tuple(w.shape[2:]), **p) if w.requires_grad else None
     return gx, gw
 
 
 @conv_input_grad.defvjp
 def _conv_input_grad_vjp(h, out, g, w, input_size, stride, padding, dilation, groups):
     p = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
-    gg = _crop_to(conv_forward(h, w, **p), g.shape)
-    gw = conv_weight_grad(h, g, kernel_size=tuple(w.shape[2:]), **p)
+    gg = _crop_to(conv_forward(h, w, **p), g.shape) if g.requires_grad else None
+    gw = conv_weight_grad(h, g, kernel_size=tuple(w.shape[2:]), **p) if w.requires_grad else None
     return gg, gw
 
 
 @conv_weight_grad.defvjp
 def _conv_weight_grad_vjp(h, out, x, g, kernel_size, stride, padding, dilation, groups):
     p = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
-    gx = conv_input_grad(g, h, input_size=tuple(x.shape[2:]), **p)
-    gg = _crop_to(conv_forward(x, h, **p), g.shape)
+    gx = conv_input_grad(g, h, input_size=tuple(x.shape[2:]), **p) if x.requires_grad else None
+    gg = _crop_to(conv_forward(x, h, **p), g.shape) if g.requires_grad else None
     return gx, gg
+
+
+def _bilinear_jvp(prim, first, second, ta, tb, params):
+    """The tangent of a bilinear primitive: prim(ta, second) + prim(first, tb)."""
+    res = None if ta is None else prim(ta, second, **params)
+    if tb is not None:
+        term = prim(first, tb, **params)
+        res = term if res is None else res + term
+    return res
+
+
+conv_forward.defjvp(lambda tangents, out, x, w, **p: _bilinear_jvp(conv_forward, x, w, *tangents, p))
+conv_input_grad.defjvp(lambda tangents, out, g, w, **p: _bilinear_jvp(conv_input_grad, g, w, *tangents, p))
+conv_weight_grad.defjvp(lambda tangents, out, x, g, **p: _bilinear_jvp(conv_weight_grad, x, g, *tangents, p))
 
 
 def _unfold_impl(x, kernel_size, dilation, padding, stride):
