@@ -85,6 +85,9 @@ def csr_axis_apply(x3, indptr, cols, vals, n_out):
 # Each kernel writes disjoint slices per n, so they run on threads over n.
 
 
+# loop order: k, then p innermost, so the tap arrays stream and each image plane (one n, c) stays in cache
+
+
 @kernel
 def _tap_gather(x, idx, w, out):
     N, C, P = out.shape
@@ -93,7 +96,8 @@ def _tap_gather(x, idx, w, out):
         for c in range(C):
             for p in range(P):
                 out[n, c, p] = 0.0
-                for k in range(K):
+            for k in range(K):
+                for p in range(P):
                     i = idx[n, k, p]
                     if i >= 0:
                         out[n, c, p] += w[n, k, p] * x[n, c, i]
@@ -109,8 +113,8 @@ def _tap_scatter(g, idx, w, out):
         for c in range(C):
             for i in range(out.shape[2]):
                 out[n, c, i] = 0.0
-            for p in range(P):
-                for k in range(K):
+            for k in range(K):
+                for p in range(P):
                     i = idx[n, k, p]
                     if i >= 0:
                         out[n, c, i] += w[n, k, p] * g[n, c, p]
@@ -124,9 +128,11 @@ def _tap_dot(g, x, idx, out):
         for k in range(K):
             for p in range(P):
                 out[n, k, p] = 0.0
-                i = idx[n, k, p]
-                if i >= 0:
-                    for c in range(C):
+        for c in range(C):
+            for k in range(K):
+                for p in range(P):
+                    i = idx[n, k, p]
+                    if i >= 0:
                         out[n, k, p] += g[n, c, p] * x[n, c, i]
 
 
