@@ -519,8 +519,11 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     lengths = np.maximum(ends - off, 0)
     # which bag each position belongs to (positions past the last bag's end belong to none)
     bag = np.full(d.shape[0], -1, np.int64)
-    for b in np.nonzero(lengths)[0]:
-        bag[off[b]:ends[b]] = b
+    if B and np.all(off[1:] >= off[:-1]):  # the usual case: consecutive bags tile [off[0], ends[-1])
+        bag[off[0]:off[0] + lengths.sum()] = np.repeat(np.arange(B), lengths)
+    else:
+        for b in np.nonzero(lengths)[0]:
+            bag[off[b]:ends[b]] = b
     keep = bag >= 0
     if padding_idx is not None:
         keep &= d != padding_idx
