@@ -72,7 +72,7 @@ def _first(idx):
 def col2im(cols, x, stride, padding, dilation):
     """Add ``cols`` [C, *kernel, N, *out] into x [N, C, *S] (give zeros for a plain col2im); positions in the padding
     are dropped. Returns False, writing nothing, when numba is unavailable."""
-    if not available():
+    if not available() or x.dtype.kind == "b":  # bool sums (logical or) stay with numpy
         return False
     nd = x.ndim - 2
     cols = np.ascontiguousarray(cols)  # one compiled specialization per dtype

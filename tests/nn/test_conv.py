@@ -173,6 +173,38 @@ def test_conv_integer_and_half_like_torch():
     assert_close(got, want, rtol=1e-3, atol=1e-3)
 
 
+def test_complex_conv_and_gradients_like_torch():
+    torch = _torch()
+    rng = np.random.default_rng(12)
+    x = rng.standard_normal((2, 4, 5)) + 1j * rng.standard_normal((2, 4, 5))
+    w = rng.standard_normal((4, 2, 2)) + 1j * rng.standard_normal((4, 2, 2))
+    res = []
+    for lib in (probtorch, torch):
+        X, W = lib.tensor(x, requires_grad=True), lib.tensor(w, requires_grad=True)
+        out = lib.nn.functional.conv_transpose1d(lib.nn.functional.conv1d(X, W, padding=1, groups=2), W, groups=2)
+        res.append((out,) + tuple(lib.autograd.grad((out.abs() ** 2).sum(), (X, W))))
+    for a, b in zip(*res):
+        assert_close(a, b)
+
+
+def test_dtype_support_like_torch():
+    torch = _torch()
+    for lib in (probtorch, torch):
+        Fn = lib.nn.functional
+        with pytest.raises(NotImplementedError, match="not implemented for 'Bool'"):
+            Fn.conv2d(lib.zeros(1, 2, 3, 3, dtype=lib.bool), lib.zeros(1, 2, 2, 2, dtype=lib.bool))
+        with pytest.raises(NotImplementedError, match="\"im2col_out_cpu\" not implemented for 'Long'"):
+            Fn.unfold(lib.zeros(1, 2, 3, 3, dtype=lib.int64), 2)
+        with pytest.raises(NotImplementedError, match="\"col2im_out_cpu\" not implemented for 'Int'"):
+            Fn.fold(lib.zeros(1, 4, 4, dtype=lib.int32), (3, 3), 2)
+        assert Fn.conv1d(lib.zeros(1, 4, 5, dtype=lib.uint8), lib.zeros(2, 4, 2, dtype=lib.uint8)).dtype == lib.uint8
+    b = np.random.default_rng(1).random((1, 4, 16)) > 0.5
+    got = F.fold(probtorch.tensor(b), (5, 5), 2)
+    assert got.dtype == probtorch.bool
+    assert_close(got, torch.nn.functional.fold(torch.tensor(b), (5, 5), 2))
+    assert_close(F.unfold(got, 2), torch.nn.functional.unfold(torch.tensor(got.numpy()), 2))
+
+
 def test_conv_empty_batch():
     torch = _torch()
     for xs, ws in [((0, 4, 5, 5), (6, 4, 3, 3))]:
@@ -374,6 +406,7 @@ UNFOLD_ERRORS = [
     lambda lib: lib.nn.functional.unfold(lib.zeros(1, 3, 5, 5), (2, 2, 2)),
     lambda lib: lib.nn.functional.unfold(lib.zeros(1, 3, 5, 5), 0),
     lambda lib: lib.nn.functional.unfold(lib.zeros(1, 3, 5, 5), 2, stride=0),
+    lambda lib: lib.nn.functional.unfold(lib.zeros(1, 4, 5, 5, 5), 2),
     lambda lib: lib.nn.functional.fold(lib.zeros(1, 11, 16), (5, 5), 2),
     lambda lib: lib.nn.functional.fold(lib.zeros(1, 12, 15), (5, 5), 2),
     lambda lib: lib.nn.functional.fold(lib.zeros(2, 1, 12, 16), (5, 5), 2),

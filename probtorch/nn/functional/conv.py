@@ -251,6 +251,15 @@ def _dtype_name(t):
             "int8": "torch.CharTensor", "uint8": "torch.ByteTensor"}.get(t._data.dtype.name, str(t.dtype))
 
 
+_TORCH_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte"}
+
+
+def _check_unfold_dtype(input, op):
+    name = _TORCH_NAMES.get(input._data.dtype.name)
+    if name is not None:  # torch's im2col / col2im take floating, complex and bool tensors only
+        raise NotImplementedError(f"\"{op}_out_cpu\" not implemented for '{name}'")
+
+
 def _scalar_name(t):
     return {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
             "int32": "int"}.get(t._data.dtype.name, t._data.dtype.name)
@@ -270,8 +279,8 @@ def _check_operands(name, input, weight, bias, nd):
     if input._data.dtype != weight._data.dtype:
         raise RuntimeError(f"Input type ({_dtype_name(input)}) and weight type ({_dtype_name(weight)}) should be "
                            "the same or input should be a MKLDNN tensor and weight is a dense tensor")
-    if input._data.dtype.kind not in "fiu":
-        raise RuntimeError(f"\"{name}\" not implemented for '{input.dtype}'")
+    if input._data.dtype.kind == "b":
+        raise NotImplementedError(f"\"{name}\" not implemented for 'Bool'")
     if bias is not None:
         if not isinstance(bias, Tensor):
             raise TypeError(f"{name}(): argument 'bias' (position 3) must be Tensor, not {type(bias).__name__}")
@@ -533,7 +542,9 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
         tensor([0., 1., 4., 5.])
     """
     if input.ndim not in (3, 4):
-        raise NotImplementedError(f"Input Error: Only 3D or 4D input Tensors are supported (got {input.ndim}D)")
+        raise RuntimeError(f"Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and other non-zero "
+                           f"dimensions for input, but got: {list(input.shape)}")
+    _check_unfold_dtype(input, "im2col")
     kernel_size, dilation, padding, stride = _fold_args("unfold", kernel_size, dilation, padding, stride)
     x, unbatched = _batched(input, 2)
     pads = tuple((p, p) for p in padding)
@@ -561,6 +572,7 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     if input.ndim not in (2, 3):
         raise RuntimeError(f"Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size and non-zero "
                            f"dimensions for input, but got: {list(input.shape)}")
+    _check_unfold_dtype(input, "col2im")
     if _is_seq(output_size) and len(output_size) != 2:
         _bad_len("output_size", output_size)
     output_size = _tuple(output_size, 2, "output_size")
