@@ -22,27 +22,56 @@ __all__ = ["window_max", "window_sum", "window_spread", "rows_scatter_add", "row
            "window_max_np", "window_sum_np", "window_spread_np", "rows_scatter_add_np"]
 
 
-@kernel
+_helpers = []
+
+
+class _pool_kernel(kernel):
+    """`kernel` that first makes the plain helper `_tap_ranges` callable from compiled code."""
+
+    def __call__(self, *args):
+        if self._compiled is None and not _helpers:
+            from numba.extending import register_jitable
+            _helpers.append(register_jitable(_tap_ranges))
+        return super().__call__(*args)
+
+
+def _tap_ranges(s, c, l, n, b, lo, hi):
+    """In-bounds taps k in [lo[o], hi[o]) of the windows along one dim (plane b): no bounds checks in the loops."""
+    for o in range(c.shape[0]):
+        st = s[b, o]
+        a = 0
+        if st < 0:
+            a = (-st + l - 1) // l
+        e = c[o]
+        last = st + (e - 1) * l
+        if last >= n:
+            e -= (last - n + l) // l
+        lo[o] = a
+        hi[o] = max(a, e)
+
+
+@_pool_kernel
 def window_max(x, s0, c0, l0, s1, c1, l1, s2, c2, l2, out, idx):
     B, D, H, W = x.shape
+    oD, oH, oW = out.shape[1], out.shape[2], out.shape[3]
+    lo0, hi0 = np.empty(oD, np.int64), np.empty(oD, np.int64)
+    lo1, hi1 = np.empty(oH, np.int64), np.empty(oH, np.int64)
+    lo2, hi2 = np.empty(oW, np.int64), np.empty(oW, np.int64)
     for b in range(B):
-        for od in range(out.shape[1]):
-            for oh in range(out.shape[2]):
-                for ow in range(out.shape[3]):
+        _tap_ranges(s0, c0, l0, D, b, lo0, hi0)
+        _tap_ranges(s1, c1, l1, H, b, lo1, hi1)
+        _tap_ranges(s2, c2, l2, W, b, lo2, hi2)
+        for od in range(oD):
+            for oh in range(oH):
+                for ow in range(oW):
                     best = x[b, 0, 0, 0]
                     bi = -1
-                    for kd in range(c0[od]):
+                    for kd in range(lo0[od], hi0[od]):
                         d = s0[b, od] + kd * l0
-                        if d < 0 or d >= D:
-                            continue
-                        for kh in range(c1[oh]):
+                        for kh in range(lo1[oh], hi1[oh]):
                             h = s1[b, oh] + kh * l1
-                            if h < 0 or h >= H:
-                                continue
-                            for kw in range(c2[ow]):
+                            for kw in range(lo2[ow], hi2[ow]):
                                 w = s2[b, ow] + kw * l2
-                                if w < 0 or w >= W:
-                                    continue
                                 v = x[b, d, h, w]
                                 # the first in-bounds tap starts the scan; then a larger value or a NaN replaces it
                                 if bi < 0 or v > best or v != v:
@@ -52,51 +81,53 @@ def window_max(x, s0, c0, l0, s1, c1, l1, s2, c2, l2, out, idx):
                     idx[b, od, oh, ow] = bi
 
 
-@kernel
+@_pool_kernel
 def window_sum(x, s0, c0, l0, s1, c1, l1, s2, c2, l2, out):
     B, D, H, W = x.shape
+    oD, oH, oW = out.shape[1], out.shape[2], out.shape[3]
+    lo0, hi0 = np.empty(oD, np.int64), np.empty(oD, np.int64)
+    lo1, hi1 = np.empty(oH, np.int64), np.empty(oH, np.int64)
+    lo2, hi2 = np.empty(oW, np.int64), np.empty(oW, np.int64)
     for b in range(B):
-        for od in range(out.shape[1]):
-            for oh in range(out.shape[2]):
-                for ow in range(out.shape[3]):
+        _tap_ranges(s0, c0, l0, D, b, lo0, hi0)
+        _tap_ranges(s1, c1, l1, H, b, lo1, hi1)
+        _tap_ranges(s2, c2, l2, W, b, lo2, hi2)
+        for od in range(oD):
+            for oh in range(oH):
+                for ow in range(oW):
                     acc = 0.0
-                    for kd in range(c0[od]):
+                    for kd in range(lo0[od], hi0[od]):
                         d = s0[b, od] + kd * l0
-                        if d < 0 or d >= D:
-                            continue
-                        for kh in range(c1[oh]):
+                        for kh in range(lo1[oh], hi1[oh]):
                             h = s1[b, oh] + kh * l1
-                            if h < 0 or h >= H:
-                                continue
-                            for kw in range(c2[ow]):
-                                w = s2[b, ow] + kw * l2
-                                if w < 0 or w >= W:
-                                    continue
-                                acc += x[b, d, h, w]
+                            w0 = s2[b, ow]
+                            for kw in range(lo2[ow], hi2[ow]):
+                                acc += x[b, d, h, w0 + kw * l2]
                     out[b, od, oh, ow] = acc
 
 
-@kernel
+@_pool_kernel
 def window_spread(g, s0, c0, l0, s1, c1, l1, s2, c2, l2, out):
     B, D, H, W = out.shape
+    oD, oH, oW = g.shape[1], g.shape[2], g.shape[3]
+    lo0, hi0 = np.empty(oD, np.int64), np.empty(oD, np.int64)
+    lo1, hi1 = np.empty(oH, np.int64), np.empty(oH, np.int64)
+    lo2, hi2 = np.empty(oW, np.int64), np.empty(oW, np.int64)
     for b in range(B):
-        for od in range(g.shape[1]):
-            for oh in range(g.shape[2]):
-                for ow in range(g.shape[3]):
+        _tap_ranges(s0, c0, l0, D, b, lo0, hi0)
+        _tap_ranges(s1, c1, l1, H, b, lo1, hi1)
+        _tap_ranges(s2, c2, l2, W, b, lo2, hi2)
+        for od in range(oD):
+            for oh in range(oH):
+                for ow in range(oW):
                     v = g[b, od, oh, ow]
-                    for kd in range(c0[od]):
+                    for kd in range(lo0[od], hi0[od]):
                         d = s0[b, od] + kd * l0
-                        if d < 0 or d >= D:
-                            continue
-                        for kh in range(c1[oh]):
+                        for kh in range(lo1[oh], hi1[oh]):
                             h = s1[b, oh] + kh * l1
-                            if h < 0 or h >= H:
-                                continue
-                            for kw in range(c2[ow]):
-                                w = s2[b, ow] + kw * l2
-                                if w < 0 or w >= W:
-                                    continue
-                                out[b, d, h, w] += v
+                            w0 = s2[b, ow]
+                            for kw in range(lo2[ow], hi2[ow]):
+                                out[b, d, h, w0 + kw * l2] += v
 
 
 @kernel

@@ -163,6 +163,20 @@ def test_ties_nan_and_inf_like_torch():
             np.testing.assert_array_equal(aidx.numpy(), taidx.numpy())
 
 
+@pytest.mark.parametrize("special", [float("inf"), float("-inf"), float("nan")])
+def test_average_pools_keep_inf_and_nan_local(special):
+    # finite inputs take the separable (matrix product) path; an inf or NaN must only reach its own windows
+    torch = pytest.importorskip("torch")
+    a = np.random.default_rng(6).standard_normal((2, 3, 8, 9))
+    a[0, 1, 2, 3] = special
+    for fn in (lambda F_, x: F_.avg_pool2d(x, 3, 2, 1), lambda F_, x: F_.adaptive_avg_pool2d(x, (3, 4)),
+               lambda F_, x: F_.lp_pool2d(x, 2, 2)):
+        out = fn(F, probtorch.tensor(a))
+        tout = fn(torch.nn.functional, torch.tensor(a))
+        assert_close(out, tout, equal_nan=True)
+        assert np.isfinite(out.numpy()[1]).all()
+
+
 def test_integer_and_half_inputs():
     torch = pytest.importorskip("torch")
     a = np.random.default_rng(4).integers(-50, 50, (2, 3, 7, 6))

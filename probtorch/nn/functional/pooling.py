@@ -83,10 +83,52 @@ def _kernel_dtype(a):
     return a.astype(np.float32) if a.dtype == np.float16 else a
 
 
+def _tap_matrices(win, spatial):
+    """Per spatial dim, M (o, n) with M[o, p] = taps of window o at p (None where the dim is left as is).
+
+    Windows shared by all planes make the window sum of finite values separable: three small matrix products
+    (BLAS), whose transposes give the adjoint.
+    """
+    res = []
+    for (s, c, l), n in zip(win.triples(), spatial):
+        o = len(c)
+        if o == n and l == 1 and np.all(c == 1) and np.array_equal(s[0], np.arange(n)):
+            res.append(None)
+            continue
+        M = np.zeros((o, n))
+        for k in range(int(c.max()) if o else 0):
+            p = s[0] + k * l
+            ok = (k < c) & (p >= 0) & (p < n)
+            np.add.at(M, (np.nonzero(ok)[0], p[ok]), 1.0)
+        res.append(M)
+    return res
+
+
+def _separable(win, a):
+    # products with the 0 entries of the tap matrices would spread an inf or NaN to every window of its row
+    return all(s.shape[0] == 1 for s in win.starts) and a.dtype.kind == "f" and np.isfinite(a).all()
+
+
+def _sum_by_matrices(x, mats, transpose=False):
+    """x (B, D, H, W) contracted with M (or M^T when `transpose`) along each spatial dim."""
+    M0, M1, M2 = (None if M is None else (M.T if transpose else M).astype(x.dtype) for M in mats)
+    y = x
+    if M2 is not None:
+        y = y @ M2.T
+    if M1 is not None:
+        y = M1 @ y
+    if M0 is not None:
+        B, D, H, W = y.shape
+        y = (M0 @ y.reshape(B, D, H * W)).reshape(B, M0.shape[0], H, W)
+    return np.ascontiguousarray(y)
+
+
 def _window_sum_impl(x, win):
     B = x.shape[0]
     xk = _kernel_dtype(np.ascontiguousarray(x))
-    if _jit.available():
+    if _separable(win, xk):
+        out = _sum_by_matrices(xk, _tap_matrices(win, x.shape[1:]))
+    elif _jit.available():
         out = np.empty((B,) + win.out, xk.dtype)
         s0, s1, s2 = win.for_planes(B)
         (c0, c1, c2), (l0, l1, l2) = win.counts, win.dils
@@ -100,7 +142,9 @@ def _window_sum_impl(x, win):
 def _window_spread_impl(g, win, shape):
     B = shape[0]
     gk = _kernel_dtype(np.ascontiguousarray(g))
-    if _jit.available():
+    if _separable(win, gk):
+        out = _sum_by_matrices(gk, _tap_matrices(win, shape[1:]), transpose=True)
+    elif _jit.available():
         out = np.zeros(shape, gk.dtype)
         s0, s1, s2 = win.for_planes(B)
         (c0, c1, c2), (l0, l1, l2) = win.counts, win.dils
