@@ -71,7 +71,6 @@ def ctc_nll(lp, targets, il, tl, blank, nll):
 @kernel
 def ctc_grad(lp, targets, il, tl, blank, gout, grad, nll):
     N, T, C = lp.shape
-    S = targets.shape[1]
     for n in range(N):
         tin = il[n]
         k = tl[n]

@@ -10,11 +10,10 @@ import numpy as np
 from ..._tensor import Tensor, _make
 from ..._primitive import Primitive
 from ..._functions import math as M
-from ..._functions.creation import zeros, ones, full, empty_like
+from ..._functions.creation import zeros, ones
 from ..._functions.shape import cat
 from ..._random import rand
-from ..._dtype import float32, float64, int32, int64, uint8, bool as _bool
-from ..._grad_mode import no_grad
+from ..._dtype import int32, int64, bool as _bool
 from .activation import softmax, elu, celu, selu, leaky_relu, hardtanh, relu, threshold
 from .linear import linear, dropout
 from .loss import _reduce, pairwise_distance
