@@ -417,3 +417,32 @@ def test_grid_sample_jvp_matches_torch(mode):
                                                  (torch.tensor(va), torch.tensor(vg)))
     assert_close(out_p, out_t)
     assert_close(tan_p, tan_t)
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic", "lanczos"])
+def test_interpolate_uint8_matches_torch_exactly(mode):
+    a = np.random.default_rng(21).integers(0, 256, (2, 3, 9, 12)).astype(np.uint8)
+    for aa in (False, True):
+        for ac in (False, True):
+            if mode == "lanczos" and (ac or not aa):
+                continue
+            for kw in (dict(size=(5, 7)), dict(size=(17, 20)), dict(size=(4, 12)), dict(scale_factor=(1.7, 0.6))):
+                out_p = F.interpolate(pt.tensor(a), mode=mode, antialias=aa, align_corners=ac, **kw)
+                out_t = TF.interpolate(torch.tensor(a), mode=mode, antialias=aa, align_corners=ac, **kw)
+                assert out_p.dtype == pt.uint8
+                assert_close(out_p, out_t, rtol=0, atol=0)
+
+
+def test_interpolate_integer_dtype_errors_match_torch():
+    for nd in (1, 2, 3):
+        for mode in ("nearest", "nearest-exact", "area", "linear", "bilinear", "bicubic", "trilinear"):
+            for dt in ("int64", "int32", "uint8"):
+                a = np.zeros((1, 2) + (4,) * nd, dt)
+                try:
+                    TF.interpolate(torch.tensor(a), size=3, mode=mode)
+                except Exception:
+                    _errors(lambda: F.interpolate(pt.tensor(a), size=3, mode=mode),
+                            lambda: TF.interpolate(torch.tensor(a), size=3, mode=mode))
+                else:
+                    assert_close(F.interpolate(pt.tensor(a), size=3, mode=mode),
+                                 TF.interpolate(torch.tensor(a), size=3, mode=mode), rtol=0, atol=0)

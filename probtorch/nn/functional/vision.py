@@ -207,7 +207,7 @@ def _antialias_map(mode, n_in, n_out, align_corners, scale):
 
 
 # ---------------------------------------------------------------------------------------------- interpolate
-_MODE_NDIM = {"linear": 3, "bilinear": 4, "bicubic": 4, "trilinear": 5}
+_MODE_NDIM = {"linear": 3, "bilinear": 4, "trilinear": 5}
 _SIZE_NAMES = {1: ("W",), 2: ("H", "W"), 3: ("D", "H", "W")}
 
 
@@ -303,7 +303,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos modes and requires a "
                          "4-D tensor as input")
     known = ("nearest", "nearest-exact", "area", "linear", "bilinear", "bicubic", "trilinear", "lanczos")
-    if input.ndim not in (3, 4, 5) or mode not in known or (mode == "lanczos" and input.ndim != 4):
+    if input.ndim not in (3, 4, 5) or mode not in known or (mode in ("bicubic", "lanczos") and input.ndim != 4):
         raise NotImplementedError(
             f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.ndim}D) for the modes: nearest | "
             f"linear | bilinear | bicubic | trilinear | lanczos | area | nearest-exact (got {mode})")
@@ -336,10 +336,18 @@ def _interpolate(input, in_sizes, output_size, scale_factors, mode, align_corner
                            f"{list(input.shape)}")
     dt = input.dtype
     nearest = mode in ("nearest", "nearest-exact")
+    if dt is _dtype.uint8 and mode in ("bilinear", "bicubic", "lanczos"):
+        return _interpolate_uint8(input, output_size, scale_factors, mode, align_corners, antialias)
     if dt.category != _dtype._FLOAT and not (nearest and dt is _dtype.uint8):
-        kind = {"nearest": "nearest", "nearest-exact": "nearest_exact", "area": "adaptive_avg_pool",
-                "linear": "linear", "bilinear": "bilinear", "bicubic": "bicubic", "trilinear": "trilinear"}[mode]
-        raise NotImplementedError(f'"upsample_{kind}{dim}d" not implemented for \'{_scalar_name(dt)}\'')
+        # (the names of the torch kernels that refuse integer inputs)
+        kind = {"nearest": "compute_indices_weights_nearest", "nearest-exact": "compute_indices_weights_nearest",
+                "area": "adaptive_avg_pool3d_cpu" if dim == 3 else "adaptive_avg_pool2d",
+                "linear": "compute_indices_weights_linear", "trilinear": "compute_indices_weights_linear",
+                "bilinear": "upsample_bilinear2d_channels_last", "bicubic": "compute_indices_weights_cubic",
+                "lanczos": "compute_indices_weights_lanczos"}[mode]
+        if nearest and dim == 2:
+            kind = "upsample_nearest2d_channels_last"
+        raise NotImplementedError(f'"{kind}" not implemented for \'{_scalar_name(dt)}\'')
     if not nearest and dt not in (_dtype.float32, _dtype.float64):
         # half precision: computed in single precision and rounded once (torch's CPU kernels accumulate in float)
         return _interpolate(input.float(), in_sizes, output_size, scale_factors, mode, align_corners,
@@ -367,6 +375,27 @@ def _interpolate(input, in_sizes, output_size, scale_factors, mode, align_corner
     if out is input:
         out = input.clone()
     return out
+
+
+def _interpolate_uint8(input, output_size, scale_factors, mode, align_corners, antialias):
+    """8-bit images (torch's fixed-point path): per axis, last first, the float weights scaled to int16 with as many
+    fraction bits as fit, integer accumulation, rounding and clamping to [0, 255] after each pass."""
+    x = input._data.astype(np.int64)
+    axis_mode = {"bilinear": "linear", "bicubic": "cubic", "lanczos": "lanczos"}[mode]
+    for k in (1, 0):
+        n_in, n_out = x.shape[2 + k], output_size[k]
+        if n_in == n_out:
+            continue
+        scale = None if scale_factors is None else scale_factors[k]
+        m = _axis_map(axis_mode, n_in, n_out, bool(align_corners), scale, "float64", bool(antialias)).dense()
+        prec = 0
+        while prec < 22 and int(0.5 + m.max() * (1 << (prec + 1))) < (1 << 15):
+            prec += 1
+        v = m * (1 << prec)
+        mi = np.where(v < 0, v - 0.5, v + 0.5).astype(np.int64)  # rounded half away from zero
+        y = np.moveaxis(np.tensordot(mi, np.moveaxis(x, 2 + k, 0), axes=(1, 0)), 0, 2 + k)
+        x = np.clip((y + (1 << max(prec - 1, 0))) >> prec, 0, 255)
+    return _make(np.ascontiguousarray(x.astype(np.uint8)))
 
 
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
