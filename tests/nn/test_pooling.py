@@ -55,6 +55,8 @@ CASES = [
     ("aavg2d", lambda F_, x: F_.adaptive_avg_pool2d(x, (3, None)), (2, 3, 7, 8)),
     ("aavg2d_up", lambda F_, x: F_.adaptive_avg_pool2d(x, (5, 1)), (3, 3, 8)),
     ("aavg3d", lambda F_, x: F_.adaptive_avg_pool3d(x, (2, 3, 4)), (2, 3, 5, 7, 6)),
+    ("aavg2d_global", lambda F_, x: F_.adaptive_avg_pool2d(x, 1), (2, 3, 7, 8)),
+    ("aavg1d_global", lambda F_, x: F_.adaptive_avg_pool1d(x, 1), (3, 7)),
     ("amax1d", lambda F_, x: F_.adaptive_max_pool1d(x, 3, return_indices=True), (2, 3, 7)),
     ("amax2d", lambda F_, x: F_.adaptive_max_pool2d(x, (3, 5), return_indices=True), (2, 3, 7, 8)),
     ("amax2d_wi", lambda F_, x: F_.adaptive_max_pool2d_with_indices(x, (None, 2)), (3, 7, 8)),
@@ -104,6 +106,7 @@ def test_against_torch(name, fn, shape, dtype):
 
 GRAD_CASES = [c for c in CASES if c[0] in (
     "max1d", "max2d_dil_ceil", "max3d", "avg1d_excl", "avg2d_excl", "avg3d", "aavg2d", "aavg3d", "amax2d",
+    "aavg2d_global",
     "lp2d", "frac2d", "unpool3d")]
 
 

@@ -474,6 +474,8 @@ def _adaptive_avg(nd, input, output_size):
     _check_adaptive_input(input, nd, name)
     x4, lead = _planes(input, nd, name)
     win = _adaptive_windows(name, input, nd, output_size)
+    if all(o == 1 for o in win.out):  # global pooling: one mean per plane
+        return _restore(x4.mean((1, 2, 3), keepdim=True), lead, nd)
     div = np.ones((), np.float64)
     for c in win.counts:
         div = np.multiply.outer(div, c)
