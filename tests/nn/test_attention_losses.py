@@ -596,3 +596,60 @@ def test_feature_alpha_dropout_statistics():
     pt.nn.functional.feature_alpha_dropout(g, 0.5, training=True).sum().backward()
     assert set(np.unique(np.round(g.grad.numpy(), 12))) <= {0.0, round(1 / math.sqrt((alpha ** 2 * 0.5 + 1) * 0.5),
                                                                          12)}
+
+
+# ------------------------------------------------------------------------------------------------ random sweeps
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_ctc_random_sweep_against_torch(seed):
+    rng = np.random.default_rng(100 + seed)
+    for _ in range(10):
+        T, N, C, S = int(rng.integers(1, 8)), int(rng.integers(1, 4)), int(rng.integers(2, 6)), int(rng.integers(0, 5))
+        blank = int(rng.integers(0, C))
+        labels = [c for c in range(C) if c != blank]
+        tg = rng.choice(labels, (N, S)) if S else np.zeros((N, 0), np.int64)
+        il, tl = rng.integers(0, T + 1, N), rng.integers(0, S + 1, N)
+        x = rng.standard_normal((T, N, C))
+        red = str(rng.choice(["none", "sum", "mean"]))
+        zi = bool(rng.integers(2))
+        res = []
+        for lib in (pt, torch):
+            xt = lib.tensor(x, requires_grad=True)
+            loss = lib.nn.functional.ctc_loss(xt.log_softmax(2), lib.tensor(tg), lib.tensor(il), lib.tensor(tl),
+                                              blank=blank, reduction=red, zero_infinity=zi)
+            g, = lib.autograd.grad(loss.sum(), xt)
+            res.append((loss.detach().numpy(), g.numpy()))
+        for a, b in zip(*res):
+            assert a.shape == b.shape
+            np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-10, equal_nan=True)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_embedding_bag_random_sweep_against_torch(seed):
+    rng = np.random.default_rng(200 + seed)
+    for _ in range(12):
+        n, D = int(rng.integers(3, 12)), int(rng.integers(1, 4))
+        m, B = int(rng.integers(0, 12)), int(rng.integers(1, 5))
+        W, idx = rng.standard_normal((n, D)), rng.integers(0, n, m)
+        off = np.sort(rng.integers(0, m + 1, B))
+        off[0] = 0
+        mode = str(rng.choice(["sum", "mean", "max"]))
+        last = bool(rng.integers(2))
+        if last:
+            off = np.append(off, m)
+        pad = None if rng.random() < 0.5 else int(rng.integers(-n, n))
+        psw = rng.standard_normal(m) if mode == "sum" and rng.random() < 0.5 else None
+        wt = rng.standard_normal((B, D))
+        res = []
+        for lib in (pt, torch):
+            w = lib.tensor(W, requires_grad=True)
+            ps = None if psw is None else lib.tensor(psw, requires_grad=True)
+            out = lib.nn.functional.embedding_bag(lib.tensor(idx), w, lib.tensor(off), mode=mode,
+                                                  per_sample_weights=ps, include_last_offset=last, padding_idx=pad)
+            leaves = [w] + ([ps] if ps is not None else [])
+            gs = lib.autograd.grad((out * lib.tensor(wt)).sum(), leaves, allow_unused=True)
+            res.append([out.detach().numpy()] + [np.zeros(t.shape) if g is None else g.numpy()
+                                                 for g, t in zip(gs, leaves)])
+        for a, b in zip(*res):
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
