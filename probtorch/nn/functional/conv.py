@@ -150,8 +150,10 @@ def _conv_weight_grad_impl(x, g, kernel_size, stride, padding, dilation, groups)
     out = g.shape[2:]
     ck = c // groups * math.prod(kernel_size)
     cols = _cols_by_channel(x, kernel_size, stride, padding, dilation, out).reshape(groups, ck, n * math.prod(out))
-    res = _group_matmul(_by_group(g, groups), cols.swapaxes(-1, -2))
-    return res.reshape((o, c // groups) + tuple(kernel_size)).astype(dt, copy=False)
+    # cols @ g^T, transposed afterwards: OpenBLAS runs a long-contraction product with a transposed right
+    # operand several times slower (on several threads)
+    res = _group_matmul(cols, _by_group(g, groups).swapaxes(-1, -2)).swapaxes(-1, -2)
+    return np.ascontiguousarray(res.reshape((o, c // groups) + tuple(kernel_size)), dtype=dt)
 
 
 # ------------------------------------------------------------------------------------------------ primitives
