@@ -3,9 +3,12 @@
 A convolution is a bilinear map ``out = B(x, w)``. Three primitives compute the three contractions of the trilinear
 form ``<g, B(x, w)>``, each from the other two operands:
 
-    conv_forward(x, w)       -> out     (im2col of x, then a batched product with w)
-    conv_input_grad(g, w)    -> x-shape (w^T g per batch, then col2im: the scatter-add of overlapping windows)
-    conv_weight_grad(x, g)   -> w-shape (g times the im2col of x, summed over the batch)
+    conv_forward(x, w)       -> out     (w times the im2col of x)
+    conv_input_grad(g, w)    -> x-shape (w^T g, then col2im: the scatter-add of overlapping windows)
+    conv_weight_grad(x, g)   -> w-shape (g times the transposed im2col of x)
+
+The im2col is laid out [C, *kernel, N, *out] (the batch folded into the columns), so each is one large BLAS product
+per group; col2im is a numba kernel (probtorch._kernels.conv) with a numpy fallback.
 
 The derivative of each is again made of the three, so gradients of any order come from these rules alone; a
 transposed convolution is `conv_input_grad` with the output size as its static parameter. unfold (im2col) and fold
@@ -109,6 +112,7 @@ def _by_group(g, groups):
 
 
 def _conv_forward_impl(x, w, stride, padding, dilation, groups):
+    """x [N, C, *S] correlated with w [O, C/groups, *kernel] -> [N, O, *out]."""
     dt = x.dtype
     ct = _compute_dtype(dt)
     x, w = x.astype(ct, copy=False), w.astype(ct, copy=False)
