@@ -653,3 +653,15 @@ def test_embedding_bag_random_sweep_against_torch(seed):
                                                  for g, t in zip(gs, leaves)])
         for a, b in zip(*res):
             np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+def test_embedding_bag_max_norm_renormalises_in_place():
+    res = []
+    for lib in (pt, torch):
+        w = lib.tensor(EW * 3)
+        out = lib.nn.functional.embedding_bag(lib.tensor(EI[:6]), w, lib.tensor([0, 2]), max_norm=1.5, norm_type=1.0,
+                                              mode="max")
+        res.append((out.numpy(), w.numpy()))
+    for a, b in zip(*res):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+    assert np.array_equal(res[0][1][[0, 6, 7, 8, 9]], EW[[0, 6, 7, 8, 9]] * 3)  # rows not looked up are untouched
