@@ -147,8 +147,8 @@ def _tap_index_2d(py, px, H, W, out):
                 for p in range(P):
                     y = py[n, a, p]
                     x = px[n, b, p]
-                    if 0 <= y < H and 0 <= x < W:
-                        out[n, k, p] = y * W + x
+                    if 0 <= y < H and 0 <= x < W:  # (False for NaN)
+                        out[n, k, p] = int(y) * W + int(x)
                     else:
                         out[n, k, p] = -1
 
@@ -168,7 +168,7 @@ def _tap_index_3d(pz, py, px, D, H, W, out):
                         y = py[n, b, p]
                         x = px[n, d, p]
                         if 0 <= z < D and 0 <= y < H and 0 <= x < W:
-                            out[n, k, p] = (z * H + y) * W + x
+                            out[n, k, p] = (int(z) * H + int(y)) * W + int(x)
                         else:
                             out[n, k, p] = -1
 
@@ -177,15 +177,19 @@ def _tap_rows(c, p, k):
     return max(1, (1 << 16) // max(c * p * k, 1))
 
 
+def _index_dtype(sizes):
+    return np.int32 if int(np.prod(sizes, dtype=np.int64)) < (1 << 31) else np.int64
+
+
 def tap_index(positions, sizes):
-    """Flat tap positions (N, K, P), -1 outside, from per-axis positions (N, K_axis, P) (taps: their product, the
-    last axis varying fastest)."""
+    """Flat tap positions (N, K, P), -1 outside (or NaN), from per-axis positions (N, K_axis, P) holding integral
+    values (floats or ints); the taps are their product, the last axis varying fastest."""
     N, _, P = positions[0].shape
     K = int(np.prod([q.shape[1] for q in positions]))
     if not available() or N * K * P == 0:
         return tap_index_numpy(positions, sizes)
-    out = np.empty((N, K, P), np.int64)
-    pos = [np.ascontiguousarray(q, np.int64) for q in positions]
+    out = np.empty((N, K, P), _index_dtype(sizes))
+    pos = [np.ascontiguousarray(q) for q in positions]
     if len(pos) == 2:
         parallel_chunks(lambda a, b, o: _tap_index_2d(a, b, sizes[0], sizes[1], o), *pos, out,
                         min_rows=_tap_rows(1, P, K))
@@ -203,10 +207,12 @@ def tap_index_numpy(positions, sizes):
     for d, (q, size) in enumerate(zip(positions, sizes)):
         shape = [N] + [1] * nd + [P]
         shape[1 + d] = q.shape[1]
-        q = q.reshape(shape)
-        ok &= (q >= 0) & (q < size)
+        with np.errstate(invalid="ignore"):
+            inside = (q >= 0) & (q < size)
+        q = np.where(inside, q, 0).astype(np.int64).reshape(shape)
+        ok &= inside.reshape(shape)
         lin = lin * size + q
-    return np.where(ok, lin, -1).reshape(N, int(np.prod(ok.shape[1:-1])), P)
+    return np.where(ok, lin, -1).reshape(N, int(np.prod(ok.shape[1:-1])), P).astype(_index_dtype(sizes))
 
 
 def _taps_numpy(x, idx):

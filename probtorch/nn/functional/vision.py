@@ -568,7 +568,7 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
     if mode == "bicubic":
         lows = [ck.detach().floor() for ck in coords]
         taps = [_cubic_taps(ck - lo) for ck, lo in zip(coords, lows)]  # per axis: 4 weights (N, 1, P)
-        offsets = np.arange(-1, 3).reshape(1, 4, 1)
+        offsets = np.arange(-1, 3).astype(input.dtype.np).reshape(1, 4, 1)
         positions = [_bounded(lo._data + offsets, size, padding_mode, align_corners)
                      for lo, size in zip(lows, sizes)]
         wy, wx = taps
@@ -576,13 +576,13 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
     else:
         coords = [_pad_coordinate(ck, sizes[k], padding_mode, align_corners) for k, ck in enumerate(coords)]
         if mode == "nearest":  # (ties to even, as nearbyint); piecewise constant: no gradient for the grid
-            positions = [_to_index(ck._data.round()) for ck in coords]
+            positions = [ck._data.round() for ck in coords]
             weights = [_make(np.ones((n, 1, npos), input.dtype.np))]
         else:
             lows = [ck.detach().floor() for ck in coords]
             w_hi = [ck - lo for ck, lo in zip(coords, lows)]
             w_lo = [(lo + 1) - ck for ck, lo in zip(coords, lows)]
-            positions = [_to_index(lo._data) + np.array([0, 1]).reshape(1, 2, 1) for lo in lows]
+            positions = [lo._data + np.array([0, 1], lo._data.dtype).reshape(1, 2, 1) for lo in lows]
             weights = []
             for corner in range(1 << nd):  # torch's corner order: the last axis varies fastest
                 weight = None
@@ -598,12 +598,6 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
     return out.reshape([n, c] + out_spatial)
 
 
-def _to_index(a):
-    """Integer positions from floored coordinates; non-finite or huge ones go far outside every image."""
-    a = np.nan_to_num(a, nan=-8.0, posinf=float(1 << 40), neginf=-8.0)
-    return np.clip(a, -8.0, float(1 << 40)).astype(np.int64)
-
-
 def _cubic_taps(t):
     a = _CUBIC_A
     def near(x):
@@ -617,7 +611,7 @@ def _cubic_taps(t):
 def _bounded(p, size, padding_mode, align_corners):
     """Integer tap positions from float ones after padding (border / reflection), as torch's bicubic sampler."""
     if padding_mode == "zeros":
-        return _to_index(p)
+        return p
     c = p.astype(np.float64)
     if padding_mode == "reflection":
         lo, hi = (0, 2 * (size - 1)) if align_corners else (-1, 2 * size - 1)
