@@ -64,6 +64,7 @@ CASES = [
     ("lp1d", lambda F_, x: F_.lp_pool1d(x, 3, 2), (2, 3, 9)),
     ("lp2d", lambda F_, x: F_.lp_pool2d(x, 2, 3, 2, ceil_mode=True), (2, 3, 9, 8)),
     ("lp3d", lambda F_, x: F_.lp_pool3d(x, 2, 2), (2, 3, 4, 4, 4)),
+    ("lp2d_inf", lambda F_, x: F_.lp_pool2d(x, float("inf"), (2, 3), 2, ceil_mode=True), (2, 3, 7, 8)),
     ("frac2d", lambda F_, x: F_.fractional_max_pool2d(x, 3, output_size=(5, 4), return_indices=True,
                                                       _random_samples=_lib_of(F_).tensor(_U2, dtype=x.dtype)),
      (2, 3, 9, 8)),
@@ -215,6 +216,14 @@ def _err(fn, lib):
 ERRORS = [
     ("pad", lambda F_, L: F_.max_pool2d(L.zeros(2, 3, 8, 8), 3, 2, padding=2)),
     ("stride0", lambda F_, L: F_.max_pool2d(L.zeros(2, 3, 8, 8), 3, 0)),
+    ("ksize0", lambda F_, L: F_.max_pool2d(L.zeros(1, 1, 4, 4), 0, 1)),
+    ("dilation0", lambda F_, L: F_.max_pool2d(L.zeros(1, 1, 4, 4), 2, dilation=0)),
+    ("negpad", lambda F_, L: F_.max_pool2d(L.zeros(1, 1, 4, 4), 2, padding=-1)),
+    ("divisor0", lambda F_, L: F_.avg_pool2d(L.zeros(1, 1, 4, 4), 2, divisor_override=0)),
+    ("unpool_shape", lambda F_, L: F_.max_unpool2d(L.zeros(1, 1, 2, 2), L.zeros(1, 1, 2, 3, dtype=L.int64), 2)),
+    ("unpool_size", lambda F_, L: F_.max_unpool2d(L.zeros(1, 1, 2, 2), L.zeros(1, 1, 2, 2, dtype=L.int64), 2,
+                                                  output_size=(9, 9))),
+    ("complex", lambda F_, L: F_.max_pool2d(L.zeros(1, 1, 4, 4, dtype=L.complex64), 2)),
     ("ksize_len", lambda F_, L: F_.max_pool2d(L.zeros(2, 3, 8, 8), (3, 3, 3))),
     ("too_small", lambda F_, L: F_.max_pool2d(L.zeros(2, 3, 2, 2), 3)),
     ("avg_too_small", lambda F_, L: F_.avg_pool2d(L.zeros(2, 3, 2, 2), 3)),
@@ -234,6 +243,12 @@ ERRORS = [
 ]
 
 
+# errors whose message matches torch's word for word (the others: the same exception type)
+_SAME_MESSAGE = {"ksize0", "dilation0", "negpad", "divisor0", "unpool_shape", "complex", "pad", "stride0", "too_small",
+                 "avg_too_small", "avg_pad", "ap1_1d", "adapt_int", "bool", "mp1_int", "unpool_bad", "frac_none",
+                 "frac_big"}
+
+
 @pytest.mark.parametrize("name,fn", ERRORS, ids=[e[0] for e in ERRORS])
 def test_errors_like_torch(name, fn):
     torch = pytest.importorskip("torch")
@@ -241,8 +256,7 @@ def test_errors_like_torch(name, fn):
     p_type, p_msg = _err(fn, probtorch)
     assert t_type is not None
     assert p_type is not None and p_type.__name__ == t_type.__name__, (p_type, p_msg, t_type, t_msg)
-    if name in ("pad", "stride0", "too_small", "avg_too_small", "avg_pad", "ap1_1d", "adapt_int", "bool",
-                "mp1_int", "unpool_bad", "frac_none", "frac_big"):
+    if name in _SAME_MESSAGE:
         assert p_msg == t_msg
 
 

@@ -270,14 +270,17 @@ def _out_size(n, k, s, p, d, ceil):
 
 def _regular(name, input_spatial, nd, k, s, p, d, ceil, channels=1):
     """Windows of a strided pool; validates torch's constraints."""
+    dims = "THW"[3 - nd:]
     if any(v <= 0 for v in k):
-        raise RuntimeError(f"{name}: kernel_size must be greater than zero, but got {list(k)}")
+        got = " ".join(f"k{c}: {v}" for c, v in zip(dims, k))
+        raise RuntimeError(f"kernel size should be greater than zero, but got {got}")
     if any(v <= 0 for v in s):
         raise RuntimeError("stride should not be zero")
     if any(v < 0 for v in p):
-        raise RuntimeError("pad must be non-negative")
+        raise RuntimeError(f"pad must be non-negative, but got pad: {min(p)}")
     if any(v <= 0 for v in d):
-        raise RuntimeError(f"dilation should be greater than zero, but got dilation {list(d)}")
+        got = " ".join(f"dilation{c}: {v}" for c, v in zip(dims, d))
+        raise RuntimeError(f"dilation should be greater than zero, but got {got}")
     for kk, pp, dd in zip(k, p, d):
         if pp > kk // 2:
             raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={pp}, "
@@ -534,6 +537,9 @@ def adaptive_avg_pool3d(input, output_size):
 # ------------------------------------------------------------------------------------------------------ lp pools
 def _lp_pool(nd, input, norm_type, kernel_size, stride, ceil_mode):
     k = _tuple(kernel_size, nd, f"lp_pool{nd}d", "kernel_size")
+    if norm_type == math.inf:  # the limit of the power mean: the largest magnitude of each window
+        pool = (max_pool1d, max_pool2d, max_pool3d)[nd - 1]
+        return pool(input.abs(), k, stride, 0, ceil_mode=ceil_mode)
     avg = (avg_pool1d, avg_pool2d, avg_pool3d)[nd - 1]
     out = avg(input.pow(norm_type), k, stride, 0, ceil_mode)
     # avg * kernel size is the sum of x^p over the window (torch scales by the full kernel size also for windows
