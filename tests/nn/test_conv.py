@@ -173,6 +173,41 @@ def test_conv_integer_and_half_like_torch():
     assert_close(got, want, rtol=1e-3, atol=1e-3)
 
 
+def _random_config(rng, nd, transposed):
+    groups = int(rng.choice([1, 2]))
+    cin, cout = groups * int(rng.integers(1, 3)), groups * int(rng.integers(1, 3))
+    kernel = tuple(int(k) for k in rng.integers(1, 4, nd))
+    stride = tuple(int(s) for s in rng.integers(1, 4, nd))
+    dilation = tuple(int(d) for d in rng.integers(1, 3, nd))
+    if transposed:
+        spatial = tuple(int(v) for v in rng.integers(2, 5, nd))
+        padding = tuple(int(rng.integers(0, ((n - 1) * s + d * (k - 1)) // 2 + 1))
+                        for n, s, k, d in zip(spatial, stride, kernel, dilation))
+        output_padding = tuple(int(rng.integers(0, max(s, d))) for s, d in zip(stride, dilation))
+        kw = dict(stride=stride, padding=padding, output_padding=output_padding, groups=groups, dilation=dilation)
+        return (2, cin) + spatial, (cin, cout // groups) + kernel, cout, kw
+    padding = tuple(int(p) for p in rng.integers(0, 3, nd))
+    spatial = tuple(int(d * (k - 1) + 1 + int(rng.integers(0, 5))) for k, d in zip(kernel, dilation))
+    kw = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
+    return (2, cin) + spatial, (cout, cin // groups) + kernel, cout, kw
+
+
+@pytest.mark.parametrize("name", ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"])
+def test_random_configurations_against_torch(name):
+    torch = _torch()
+    rng = np.random.default_rng(13)
+    nd = int(name[-2])
+    for _ in range(12):
+        xs, ws, nb, kw = _random_config(rng, nd, "transpose" in name)
+        arrays = [rng.standard_normal(xs), rng.standard_normal(ws), rng.standard_normal(nb)]
+        fn = lambda lib, Fn, x, w, b: getattr(Fn, name)(x, w, b, **kw)  # noqa: E731
+        out, grads = run_case(probtorch, fn, arrays)
+        out_t, grads_t = run_case(torch, fn, arrays)
+        np.testing.assert_allclose(out, out_t, rtol=1e-10, atol=1e-12, err_msg=str(kw))
+        for g, gt in zip(grads, grads_t):
+            np.testing.assert_allclose(g, gt, rtol=1e-10, atol=1e-12, err_msg=str(kw))
+
+
 def test_complex_conv_and_gradients_like_torch():
     torch = _torch()
     rng = np.random.default_rng(12)
