@@ -217,16 +217,18 @@ def test_grid_sample_matches_torch(nd, mode, pm, ac, dtype):
     assert_close(pg.grad, tg.grad, **tol)  # (zeros for nearest: piecewise constant in the grid)
 
 
-@pytest.mark.parametrize("nd,mode,pm", [(2, "bilinear", "zeros"), (2, "bilinear", "reflection"),
-                                         (2, "bicubic", "border"), (3, "bilinear", "border"), (2, "nearest", "zeros")])
-def test_grid_sample_gradcheck_order_two(nd, mode, pm):
+@pytest.mark.parametrize("nd,mode,pm,ac", [(2, "bilinear", "zeros", False), (2, "bilinear", "reflection", False),
+                                            (2, "bicubic", "border", False), (3, "bilinear", "border", False),
+                                            (2, "nearest", "zeros", False), (2, "bicubic", "reflection", True),
+                                            (3, "bilinear", "reflection", True), (2, "bilinear", "border", True)])
+def test_grid_sample_gradcheck_order_two(nd, mode, pm, ac):
     rng = np.random.default_rng(10)
     shape = (1, 2) + ((3, 4) if nd == 2 else (2, 3, 3))
     x = pt.tensor(rng.standard_normal(shape), requires_grad=True)
     # keep the positions away from pixel boundaries, where the map has kinks
     g = rng.uniform(-1.2, 1.2, (1,) + ((2, 3) if nd == 2 else (2, 2, 2)) + (nd,))
     grid = pt.tensor(g, requires_grad=mode != "nearest")
-    check_grads(lambda a, b: F.grid_sample(a, b, mode=mode, padding_mode=pm, align_corners=False), (x, grid),
+    check_grads(lambda a, b: F.grid_sample(a, b, mode=mode, padding_mode=pm, align_corners=ac), (x, grid),
                 order=2)
 
 
