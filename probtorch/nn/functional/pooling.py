@@ -105,8 +105,7 @@ def _tap_matrices(win, spatial):
 
 
 def _separable(win, a):
-    # products with the 0 entries of the tap matrices would spread an inf or NaN to every window of its row
-    return all(s.shape[0] == 1 for s in win.starts) and a.dtype.kind == "f" and np.isfinite(a).all()
+    return all(s.shape[0] == 1 for s in win.starts) and a.dtype.kind == "f"
 
 
 def _sum_by_matrices(x, mats, transpose=False):
@@ -126,8 +125,15 @@ def _sum_by_matrices(x, mats, transpose=False):
 def _window_sum_impl(x, win):
     B = x.shape[0]
     xk = _kernel_dtype(np.ascontiguousarray(x))
+    out = None
     if _separable(win, xk):
         out = _sum_by_matrices(xk, _tap_matrices(win, x.shape[1:]))
+        # a product with a 0 entry of a tap matrix spreads an inf or NaN input to every window of its row: then
+        # (and only then is the result non-finite) the windows are summed one by one instead
+        if not np.isfinite(out).all():
+            out = None
+    if out is not None:
+        pass
     elif _jit.available():
         out = np.empty((B,) + win.out, xk.dtype)
         s0, s1, s2 = win.for_planes(B)
@@ -142,7 +148,7 @@ def _window_sum_impl(x, win):
 def _window_spread_impl(g, win, shape):
     B = shape[0]
     gk = _kernel_dtype(np.ascontiguousarray(g))
-    if _separable(win, gk):
+    if _separable(win, gk) and np.isfinite(gk).all():  # (see _window_sum_impl)
         out = _sum_by_matrices(gk, _tap_matrices(win, shape[1:]), transpose=True)
     elif _jit.available():
         out = np.zeros(shape, gk.dtype)
