@@ -572,3 +572,25 @@ def test_module_backward_reaches_parameters():
     m(x).pow(2).sum().backward()
     assert m.weight.grad.shape == m.weight.shape and m.bias.grad.shape == (3,)
     assert check_grads(lambda x: m(x), (x,), order=1)
+
+
+def test_signatures_match_torch():
+    import inspect
+    torch = _torch()
+    for name in ("unfold", "fold"):
+        ours = inspect.signature(getattr(F, name)).parameters
+        theirs = inspect.signature(getattr(torch.nn.functional, name)).parameters
+        assert [(p.name, p.default) for p in ours.values()] == [(p.name, p.default) for p in theirs.values()]
+    for name in ("Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d", "Fold",
+                 "Unfold"):
+        ours = inspect.signature(getattr(nn, name).__init__).parameters
+        theirs = inspect.signature(getattr(torch.nn, name).__init__).parameters
+        assert [(p.name, p.default) for p in ours.values()] == [(p.name, p.default) for p in theirs.values()], name
+    # the builtin functionals have no signature object: call them by keyword on both libraries
+    for lib in (probtorch, torch):
+        Fn = lib.nn.functional
+        x, w, b = lib.ones(1, 2, 4), lib.ones(2, 1, 2), lib.ones(2)
+        assert Fn.conv1d(input=x, weight=w, bias=b, stride=1, padding=1, dilation=1, groups=2).shape == (1, 2, 5)
+        assert Fn.conv_transpose1d(input=x, weight=w, bias=b, stride=2, padding=0, output_padding=1, groups=2,
+                                   dilation=1).shape == (1, 2, 9)
+        assert Fn.conv_tbc(input=lib.ones(4, 1, 2), weight=lib.ones(2, 2, 3), bias=lib.ones(3), pad=1).shape == (5, 1, 3)
