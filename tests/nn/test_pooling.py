@@ -105,6 +105,37 @@ def test_against_torch(name, fn, shape, dtype):
     assert_close(g, tg, **tol)
 
 
+def _random_config(rng, nd):
+    k = tuple(int(v) for v in rng.integers(1, 4, nd))
+    st = tuple(int(v) for v in rng.integers(1, 4, nd))
+    pad = tuple(int(rng.integers(0, kk // 2 + 1)) for kk in k)
+    dil = tuple(int(v) for v in rng.integers(1, 3, nd))
+    size = tuple(int(rng.integers(dd * (kk - 1) + 1, dd * (kk - 1) + 6)) for kk, dd in zip(k, dil))
+    return k, st, pad, dil, bool(rng.random() < 0.5), bool(rng.random() < 0.5), size
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_random_configurations_against_torch(seed):
+    # random kernel / stride / padding / dilation / ceil_mode sweeps, values, indices and gradients
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(100 + seed)
+    nd = seed % 3 + 1
+    k, st, pad, dil, ceil, incl, size = _random_config(rng, nd)
+    a = np.round(rng.standard_normal((2, 2) + size), 1)  # rounding makes ties common
+    names = [f"max_pool{nd}d", f"avg_pool{nd}d"]
+    for name in names:
+        def fn(F_, x):
+            if name.startswith("max"):
+                return getattr(F_, name)(x, k, st, pad, dil, ceil, return_indices=True)
+            return getattr(F_, name)(x, k, st, pad, ceil, incl)
+        out, idx, g = _run(probtorch, fn, a, "float64")
+        tout, tidx, tg = _run(torch, fn, a, "float64")
+        assert_close(out, tout)
+        assert_close(g, tg)
+        if tidx is not None:
+            np.testing.assert_array_equal(idx.numpy(), tidx.numpy())
+
+
 GRAD_CASES = [c for c in CASES if c[0] in (
     "max1d", "max2d_dil_ceil", "max3d", "avg1d_excl", "avg2d_excl", "avg3d", "aavg2d", "aavg3d", "amax2d",
     "aavg2d_global",
