@@ -169,6 +169,21 @@ def test_jvp_against_torch(which):
     assert_close(t, tt)
 
 
+def test_forward_mode_jacobians_and_hessian():
+    torch = pytest.importorskip("torch")
+    from probtorch.autograd.functional import jacobian, hessian
+    a = np.random.default_rng(0).standard_normal((1, 2, 4, 5))
+    for f in (lambda x: F.max_pool2d(x, 2, 1, 1), lambda x: F.adaptive_max_pool2d(x, 2),
+              lambda x: F.avg_pool2d(x, 3, 2, 1, count_include_pad=False)):
+        rev = jacobian(f, probtorch.tensor(a))
+        fwd = jacobian(f, probtorch.tensor(a), vectorize=True, strategy="forward-mode")
+        assert_close(fwd, rev)
+    b = np.abs(a) + 0.1
+    h = hessian(lambda x: F.lp_pool2d(x, 3, 2).sum(), probtorch.tensor(b))
+    th = torch.autograd.functional.hessian(lambda x: torch.nn.functional.lp_pool2d(x, 3, 2).sum(), torch.tensor(b))
+    assert_close(h, th)
+
+
 def test_max_rules_are_an_adjoint_pair():
     # the gradient of max pooling's gradient w.r.t. the output gradient gathers by the argmax indices
     x = probtorch.randn(2, 3, 6, 6, dtype=probtorch.float64, requires_grad=True)
