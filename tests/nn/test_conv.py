@@ -305,6 +305,7 @@ GRAD_CASES = [
     ("conv1d", (1, 2, 5), (2, 1, 2), dict(stride=2, padding=1, groups=2)),
     ("conv1d", (2, 5), (1, 2, 2), dict(padding="same", dilation=2)),
     ("conv2d", (1, 2, 3, 4), (2, 2, 2, 2), dict(stride=(1, 2), padding=(1, 0))),
+    ("conv2d", (1, 2, 4, 4), (2, 1, 2, 2), dict(stride=(2, 1), padding=(1, 0), dilation=(1, 2), groups=2)),
     ("conv3d", (1, 1, 3, 2, 3), (1, 1, 2, 1, 2), dict(padding=(0, 1, 1))),
     ("conv_transpose1d", (1, 2, 3), (2, 1, 2), dict(stride=2, padding=1, output_padding=1)),
     ("conv_transpose1d", (1, 2, 3), (2, 1, 2), dict(dilation=2, output_padding=1)),
