@@ -5,7 +5,8 @@ Layout (batch first so `parallel_chunks` can split every array by rows):
     targets  (N, S) int64, row n holding its first tl[n] labels
     il, tl   (N,) int64 input and target lengths
 The extended label sequence of row n is blank, l_1, blank, l_2, ..., l_k, blank (2 k + 1 states). All the
-recursions run in log space in float64 whatever the input dtype.
+recursions run in log space in float64 whatever the input dtype; the
+gradient sums the states' occupation probabilities (each <= 1) in linear space.
 
     ctc_nll(lp, targets, il, tl, blank, nll)            nll[n] = -log p(l_n | x_n)
     ctc_grad(lp, targets, il, tl, blank, gout, grad, nll)
@@ -49,22 +50,25 @@ def ctc_nll(lp, targets, il, tl, blank, nll):
                 a = la[prev, s]
                 if s >= 1:
                     b = la[prev, s - 1]
-                    m = a if a > b else b
-                    if m != -math.inf:
-                        a = m + math.log(math.exp(a - m) + math.exp(b - m))
+                    if a < b:
+                        a, b = b, a
+                    if b != -math.inf:  # log(e^a + e^b) with a the larger
+                        a += math.log1p(math.exp(b - a))
                 if s >= 2 and s % 2 == 1 and targets[n, s // 2] != targets[n, s // 2 - 1]:
                     b = la[prev, s - 2]
-                    m = a if a > b else b
-                    if m != -math.inf:
-                        a = m + math.log(math.exp(a - m) + math.exp(b - m))
+                    if a < b:
+                        a, b = b, a
+                    if b != -math.inf:  # log(e^a + e^b) with a the larger
+                        a += math.log1p(math.exp(b - a))
                 c = blank if s % 2 == 0 else targets[n, s // 2]
                 la[cur, s] = a + lp[n, t, c]
         a = la[cur, L - 1]
         if L >= 2:
             b = la[cur, L - 2]
-            m = a if a > b else b
-            if m != -math.inf:
-                a = m + math.log(math.exp(a - m) + math.exp(b - m))
+            if a < b:
+                a, b = b, a
+            if b != -math.inf:  # log(e^a + e^b) with a the larger
+                a += math.log1p(math.exp(b - a))
         nll[n] = -a
 
 
@@ -91,24 +95,32 @@ def ctc_grad(lp, targets, il, tl, blank, gout, grad, nll):
                 a = la[t - 1, s]
                 if s >= 1:
                     b = la[t - 1, s - 1]
-                    m = a if a > b else b
-                    if m != -math.inf:
-                        a = m + math.log(math.exp(a - m) + math.exp(b - m))
+                    if a < b:
+                        a, b = b, a
+                    if b != -math.inf:  # log(e^a + e^b) with a the larger
+                        a += math.log1p(math.exp(b - a))
                 if s >= 2 and s % 2 == 1 and targets[n, s // 2] != targets[n, s // 2 - 1]:
                     b = la[t - 1, s - 2]
-                    m = a if a > b else b
-                    if m != -math.inf:
-                        a = m + math.log(math.exp(a - m) + math.exp(b - m))
+                    if a < b:
+                        a, b = b, a
+                    if b != -math.inf:  # log(e^a + e^b) with a the larger
+                        a += math.log1p(math.exp(b - a))
                 c = blank if s % 2 == 0 else targets[n, s // 2]
                 la[t, s] = a + lp[n, t, c]
         a = la[tin - 1, L - 1]
         if L >= 2:
             b = la[tin - 1, L - 2]
-            m = a if a > b else b
-            if m != -math.inf:
-                a = m + math.log(math.exp(a - m) + math.exp(b - m))
+            if a < b:
+                a, b = b, a
+            if b != -math.inf:  # log(e^a + e^b) with a the larger
+                a += math.log1p(math.exp(b - a))
         ll = -a
         nll[n] = ll
+        if ll == math.inf:  # no alignment: the gradient is undefined (NaN up to the input length, as torch)
+            for t in range(tin):
+                for c in range(C):
+                    grad[n, t, c] = math.nan
+            continue
         lb[tin - 1, L - 1] = lp[n, tin - 1, blank]
         if k > 0:
             lb[tin - 1, L - 2] = lp[n, tin - 1, targets[n, k - 1]]
@@ -117,31 +129,29 @@ def ctc_grad(lp, targets, il, tl, blank, gout, grad, nll):
                 a = lb[t + 1, s]
                 if s + 1 < L:
                     b = lb[t + 1, s + 1]
-                    m = a if a > b else b
-                    if m != -math.inf:
-                        a = m + math.log(math.exp(a - m) + math.exp(b - m))
+                    if a < b:
+                        a, b = b, a
+                    if b != -math.inf:  # log(e^a + e^b) with a the larger
+                        a += math.log1p(math.exp(b - a))
                 if s + 2 < L and s % 2 == 1 and targets[n, s // 2 + 1] != targets[n, s // 2]:
                     b = lb[t + 1, s + 2]
-                    m = a if a > b else b
-                    if m != -math.inf:
-                        a = m + math.log(math.exp(a - m) + math.exp(b - m))
+                    if a < b:
+                        a, b = b, a
+                    if b != -math.inf:  # log(e^a + e^b) with a the larger
+                        a += math.log1p(math.exp(b - a))
                 c = blank if s % 2 == 0 else targets[n, s // 2]
                 lb[t, s] = a + lp[n, t, c]
-        lcab = np.empty(C)
+        post = np.empty(C)  # per label: sum over its states of the occupation probability alpha beta / p(l | x)
         g = gout[n]
         for t in range(tin):
             for c in range(C):
-                lcab[c] = -math.inf
+                post[c] = 0.0
             for s in range(L):
                 c = blank if s % 2 == 0 else targets[n, s // 2]
-                a = lcab[c]
-                b = la[t, s] + lb[t, s]
-                m = a if a > b else b
-                if m != -math.inf:
-                    lcab[c] = m + math.log(math.exp(a - m) + math.exp(b - m))
+                # alpha and beta both hold the emission at t: subtract it once (a log-probability <= 0)
+                post[c] += math.exp(la[t, s] + lb[t, s] + ll - lp[n, t, c])
             for c in range(C):
-                x = lp[n, t, c]
-                grad[n, t, c] = g * (math.exp(x) - math.exp(lcab[c] + ll - x))
+                grad[n, t, c] = g * (math.exp(lp[n, t, c]) - post[c])
 
 
 # ------------------------------------------------------------------ numpy fallbacks (vectorized over the batch)
