@@ -61,22 +61,32 @@ def window_max(x, s0, c0, l0, s1, c1, l1, s2, c2, l2, out, idx):
         _tap_ranges(s0, c0, l0, D, b, lo0, hi0)
         _tap_ranges(s1, c1, l1, H, b, lo1, hi1)
         _tap_ranges(s2, c2, l2, W, b, lo2, hi2)
+        xb = x[b]
         for od in range(oD):
+            d0 = s0[b, od]
             for oh in range(oH):
+                h0 = s1[b, oh]
                 for ow in range(oW):
-                    best = x[b, 0, 0, 0]
-                    bi = -1
+                    w0 = s2[b, ow]
+                    if lo0[od] >= hi0[od] or lo1[oh] >= hi1[oh] or lo2[ow] >= hi2[ow]:
+                        out[b, od, oh, ow] = x[b, 0, 0, 0] * 0  # no in-bounds tap (never built by the ops)
+                        idx[b, od, oh, ow] = -1
+                        continue
+                    # the first in-bounds tap starts the scan; then a larger value or a NaN replaces it
+                    d = d0 + lo0[od] * l0
+                    h = h0 + lo1[oh] * l1
+                    w = w0 + lo2[ow] * l2
+                    best = xb[d, h, w]
+                    bi = (d * H + h) * W + w
                     for kd in range(lo0[od], hi0[od]):
-                        d = s0[b, od] + kd * l0
+                        d = d0 + kd * l0
                         for kh in range(lo1[oh], hi1[oh]):
-                            h = s1[b, oh] + kh * l1
+                            h = h0 + kh * l1
                             for kw in range(lo2[ow], hi2[ow]):
-                                w = s2[b, ow] + kw * l2
-                                v = x[b, d, h, w]
-                                # the first in-bounds tap starts the scan; then a larger value or a NaN replaces it
-                                if bi < 0 or v > best or v != v:
+                                v = xb[d, h, w0 + kw * l2]
+                                if v > best or v != v:
                                     best = v
-                                    bi = (d * H + h) * W + w
+                                    bi = (d * H + h) * W + w0 + kw * l2
                     out[b, od, oh, ow] = best
                     idx[b, od, oh, ow] = bi
 
