@@ -449,6 +449,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     A 2-D `input` holds one bag per row; a 1-D `input` is cut into bags starting at `offsets` (with
     include_last_offset the last offset closes the last bag). Indices equal to `padding_idx` are left out (and not
     counted by 'mean'); empty bags give zeros. per_sample_weights (mode 'sum' only) scales each looked-up row.
+    `sparse` is accepted but the weight's gradient is always dense (same values as torch's sparse one).
     """
     if input.dtype not in (int64, int32):
         raise RuntimeError(f"Expected tensor for argument #1 'indices' to have one of the following scalar types: "
@@ -736,6 +737,8 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     return M.where(input >= 0, input, input * slope)
 
 
+# The in-place activations: each writes fn(input) into input and returns it (differentiable like torch's, and
+# refused on a leaf that requires grad).
 def _apply_inplace(fn, input, *args):
     # the out-of-place result is computed on a clone, so the in-place write never invalidates saved values
     return input.copy_(fn(input.clone(), *args))
