@@ -596,3 +596,15 @@ def test_signatures_match_torch():
                                    dilation=1).shape == (1, 2, 9)
         out = Fn.conv_tbc(input=lib.ones(4, 1, 2), weight=lib.ones(2, 2, 3), bias=lib.ones(3), pad=1)
         assert out.shape == (5, 1, 3)
+
+
+def test_batch_chunking_gives_the_same_result(monkeypatch):
+    x, w = _leaves((5, 4, 6, 5), (6, 2, 3, 2))
+    fn = lambda: probtorch.autograd.grad(  # noqa: E731
+        (F.conv2d(x, w, stride=(2, 1), padding=1, groups=2) ** 2).sum(), (x, w))
+    whole = fn()
+    monkeypatch.setattr(C, "_COLS_BYTES", 1)  # one sample per chunk
+    for a, b in zip(fn(), whole):
+        assert_close(a, b, rtol=1e-12, atol=1e-12)
+    assert C._batch_chunks(5, 10**9) == [(0, 1), (1, 2), (2, 3), (3, 4), (4, 5)]
+    assert C._batch_chunks(0, 8) == [(0, 0)]

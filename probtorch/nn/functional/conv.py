@@ -111,6 +111,17 @@ def _by_group(g, groups):
         groups, o // groups, n * m)
 
 
+# im2col buffers hold at most this many bytes of samples at a time: bounded memory for large 3-D convolutions.
+# (Smaller chunks were measured slower: OpenBLAS threads scale worse on the smaller products.)
+_COLS_BYTES = 1 << 28
+
+
+def _batch_chunks(n, per_sample):
+    """Sample ranges [a, b) whose im2col fits the buffer budget (at least one sample each)."""
+    step = max(1, _COLS_BYTES // max(per_sample, 1))
+    return [(a, min(a + step, n)) for a in range(0, n, step)] or [(0, 0)]
+
+
 def _conv_forward_impl(x, w, stride, padding, dilation, groups):
     """x [N, C, *S] correlated with w [O, C/groups, *kernel] -> [N, O, *out]."""
     dt = x.dtype
@@ -121,10 +132,13 @@ def _conv_forward_impl(x, w, stride, padding, dilation, groups):
     kernel = w.shape[2:]
     out = _out_size(x.shape[2:], kernel, stride, padding, dilation)
     ck = w.shape[1] * math.prod(kernel)
-    cols = _cols_by_channel(x, kernel, stride, padding, dilation, out).reshape(groups, ck, n * math.prod(out))
-    res = _group_matmul(w.reshape(groups, o // groups, ck), cols)  # [G, O/G, N * L]
-    res = res.reshape((o, n) + out).swapaxes(0, 1)
-    return np.ascontiguousarray(res, dtype=dt)
+    m = math.prod(out)
+    wr = w.reshape(groups, o // groups, ck)
+    res = np.empty((n, o) + out, ct)
+    for a, b in _batch_chunks(n, groups * ck * m * ct.itemsize):
+        cols = _cols_by_channel(x[a:b], kernel, stride, padding, dilation, out).reshape(groups, ck, (b - a) * m)
+        res[a:b] = _group_matmul(wr, cols).reshape((o, b - a) + out).swapaxes(0, 1)  # from [G, O/G, n * L]
+    return res.astype(dt, copy=False)
 
 
 def _conv_input_grad_impl(g, w, input_size, stride, padding, dilation, groups):
@@ -137,11 +151,15 @@ def _conv_input_grad_impl(g, w, input_size, stride, padding, dilation, groups):
     nd = len(out)
     cg = w.shape[1]
     kernel = w.shape[2:]
-    wt = w.reshape(groups, o // groups, cg * math.prod(kernel)).swapaxes(-1, -2)
-    cols = _group_matmul(wt, _by_group(g, groups))  # [G, Cg * K, N * L]
-    cols = cols.reshape((groups * cg,) + kernel + (n,) + out)
-    cols = cols.transpose((1 + nd, 0) + tuple(range(1, 1 + nd)) + tuple(range(2 + nd, 2 + 2 * nd)))
-    return _col2im(cols, input_size, stride, padding, dilation).astype(dt, copy=False)
+    ck = cg * math.prod(kernel)
+    wt = w.reshape(groups, o // groups, ck).swapaxes(-1, -2)
+    perm = (1 + nd, 0) + tuple(range(1, 1 + nd)) + tuple(range(2 + nd, 2 + 2 * nd))
+    res = np.empty((n, groups * cg) + tuple(input_size), ct)
+    for a, b in _batch_chunks(n, groups * ck * math.prod(out) * ct.itemsize):
+        cols = _group_matmul(wt, _by_group(g[a:b], groups))  # [G, Cg * K, n * L]
+        cols = cols.reshape((groups * cg,) + kernel + (b - a,) + out).transpose(perm)
+        res[a:b] = _col2im(cols, input_size, stride, padding, dilation)
+    return res.astype(dt, copy=False)
 
 
 def _conv_weight_grad_impl(x, g, kernel_size, stride, padding, dilation, groups):
@@ -153,11 +171,14 @@ def _conv_weight_grad_impl(x, g, kernel_size, stride, padding, dilation, groups)
     o = g.shape[1]
     out = g.shape[2:]
     ck = c // groups * math.prod(kernel_size)
-    cols = _cols_by_channel(x, kernel_size, stride, padding, dilation, out).reshape(groups, ck, n * math.prod(out))
-    # cols @ g^T, transposed afterwards: OpenBLAS runs a long-contraction product with a transposed right
-    # operand several times slower (on several threads)
-    res = _group_matmul(cols, _by_group(g, groups).swapaxes(-1, -2)).swapaxes(-1, -2)
-    return np.ascontiguousarray(res.reshape((o, c // groups) + tuple(kernel_size)), dtype=dt)
+    m = math.prod(out)
+    res = np.zeros((groups, ck, o // groups), ct)
+    for a, b in _batch_chunks(n, c * math.prod(kernel_size) * m * ct.itemsize):
+        cols = _cols_by_channel(x[a:b], kernel_size, stride, padding, dilation, out).reshape(groups, ck, (b - a) * m)
+        # cols @ g^T (transposed afterwards): OpenBLAS runs a long-contraction product with a transposed right
+        # operand several times slower on several threads
+        res += _group_matmul(cols, _by_group(g[a:b], groups).swapaxes(-1, -2))
+    return np.ascontiguousarray(res.swapaxes(-1, -2).reshape((o, c // groups) + tuple(kernel_size)), dtype=dt)
 
 
 # ------------------------------------------------------------------------------------------------ primitives
