@@ -150,3 +150,11 @@ def test_pad_mode_errors():
         F.pad(pt.zeros(1, 1, 3), (1, 0), mode="replicate", value=2.0)
     with pytest.raises(NotImplementedError, match="Unrecognised padding mode"):
         F.pad(pt.zeros(1, 1, 3), (1, 0), mode="wrap")
+
+
+def test_relu_keeps_nan_and_has_zero_gradient_at_zero():
+    x = pt.tensor([float("nan"), -1.0, 0.0, 2.0], requires_grad=True)
+    y = pt.nn.functional.relu(x)
+    assert np.isnan(y.detach().numpy()[0]) and y.detach().numpy()[1:].tolist() == [0.0, 0.0, 2.0]
+    y.sum().backward()
+    assert x.grad.numpy().tolist() == [1.0, 0.0, 0.0, 1.0]  # torch's threshold rule: NaN passes the gradient

@@ -16,7 +16,8 @@ def _dim(input, dim):
 
 
 def relu(input, inplace=False):
-    return M.where(input > 0, input, 0.0) if not inplace else input.copy_(M.where(input > 0, input, 0.0))
+    out = M.where(input <= 0, 0.0, input)  # (not `input > 0`: NaN stays NaN, as torch)
+    return input.copy_(out) if inplace else out
 
 
 def relu6(input, inplace=False):
