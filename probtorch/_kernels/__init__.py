@@ -6,7 +6,8 @@ threads; ``_vmath`` holds scalar log / lgamma / digamma that LLVM vectorizes ins
 fallback in its caller and a slow twin in tests/_kernels. Kernels: index (scatter-add with repeated indices), scan
 (cummax / cummin indices), triangular (many small triangular solves), special (lgamma / digamma of large arrays),
 densities (fused Gamma / Beta / Dirichlet log-densities), normal (ziggurat standard normals), gamma and von_mises
-(the samplers' derivatives).
+(the samplers' derivatives), and for nn.functional: conv (im2col / col2im), pooling (window max / sum / spread, row
+gather / scatter), vision (per-axis resampling, grid_sample taps) and ctc (CTC alpha-beta).
 """
 from .index import index_add_at
 from .scan import cum_extreme_index
