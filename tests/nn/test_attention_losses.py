@@ -665,3 +665,20 @@ def test_embedding_bag_max_norm_renormalises_in_place():
     for a, b in zip(*res):
         np.testing.assert_allclose(a, b, rtol=1e-12)
     assert np.array_equal(res[0][1][[0, 6, 7, 8, 9]], EW[[0, 6, 7, 8, 9]] * 3)  # rows not looked up are untouched
+
+
+def test_sdpa_third_order_against_torch():
+    # d^3/dq^3 of sum(sdpa(q, k, v) * w) contracted with fixed directions: the masked-softmax rule differentiates to
+    # any order
+    q0, k0, v0 = Q[:1, :1], KEY[:1, :1], V[:1, :1]
+    u = RNG.standard_normal(q0.shape)
+    w = RNG.standard_normal((1, 1, 4, 6))
+    res = []
+    for lib in (pt, torch):
+        q = lib.tensor(q0, requires_grad=True)
+        out = lib.nn.functional.scaled_dot_product_attention(q, lib.tensor(k0), lib.tensor(v0), lib.tensor(BMASK))
+        g1, = lib.autograd.grad((out * lib.tensor(w)).sum(), q, create_graph=True)
+        g2, = lib.autograd.grad((g1 * lib.tensor(u)).sum(), q, create_graph=True)
+        g3, = lib.autograd.grad((g2 * lib.tensor(u)).sum(), q)
+        res.append(g3.numpy())
+    np.testing.assert_allclose(res[0], res[1], rtol=1e-9, atol=1e-12)
