@@ -34,6 +34,7 @@ KPM = np.array([[False, False, True, False], [False, False, False, True]])
 AMASK = np.triu(np.ones((3, 4), bool), 2)
 AMASK3 = RNG.standard_normal((4, 3, 4))
 CAUSAL = np.triu(np.full((3, 3), -np.inf), 1)
+SK, SV = RNG.standard_normal((2 * H, 5, E // H)), RNG.standard_normal((2 * H, 5, E // H))
 
 # ctc: T=6, N=3, C=4
 T_, N_, C_ = 6, 3, 4
@@ -115,6 +116,9 @@ CASES = {
     "mha_bias_kv_zero_attn": (lambda lib, F, *a: _mha_kv(lib, F, *a), MHA_IN + [BK, BV]),
     "mha_separate": (lambda lib, F, q, k, v, wq, wk, wv, *a: _mha_sep(lib, F, q, k, v, wq, wk, wv, *a),
                      [MQ, MK5, MV7, WQ, WK, WV, B_IN, W_OUT, B_OUT]),
+    "mha_static_kv": (lambda lib, F, q, sk, sv, w_in, w_out: F.multi_head_attention_forward(
+        q, q, q, E, H, w_in, None, None, None, False, 0.0, w_out, None, static_k=sk, static_v=sv,
+        need_weights=False)[0], [MQ, SK, SV, W_IN, W_OUT]),
     # ctc_loss (gradients through log_softmax, and directly on log_probs: torch's convention)
     "ctc_none": (lambda lib, F, x: F.ctc_loss(x.log_softmax(2), _t(lib, CT), _t(lib, CIL), _t(lib, CTL),
                                               reduction="none"), [LP]),
