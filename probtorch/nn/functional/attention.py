@@ -14,7 +14,7 @@ from ..._functions.creation import zeros, ones
 from ..._functions.shape import cat
 from ..._random import rand
 from ..._dtype import int32, int64, bool as _bool
-from .activation import softmax, elu, celu, selu, leaky_relu, hardtanh, relu, threshold
+from .activation import elu, celu, selu, leaky_relu, hardtanh, relu, threshold
 from .linear import linear, dropout
 from .loss import _reduce, pairwise_distance
 
@@ -28,12 +28,15 @@ __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward", "ctc_
 # scaled dot-product attention
 
 
-def _masked_softmax_impl(x):
+def _masked_softmax_impl(x, zero_empty=True):
+    """Softmax over the last axis; a row whose scores are all -inf gives zeros (zero_empty, as torch's sdpa) or NaN
+    (as softmax)."""
     m = np.max(x, axis=-1, keepdims=True) if x.shape[-1] else np.zeros(x.shape[:-1] + (1,), x.dtype)
     m[~np.isfinite(m)] = 0
     e = np.exp(x - m)
     s = e.sum(-1, keepdims=True)
-    s[s == 0] = 1  # a row masked out entirely (every score -inf) gives zero weights, as torch's sdpa
+    if zero_empty:
+        s[s == 0] = 1
     e /= s
     return e
 
@@ -42,7 +45,7 @@ _masked_softmax = Primitive("masked_softmax", _masked_softmax_impl, saves=(), sa
 
 
 @_masked_softmax.defvjp
-def _(g, out, x):
+def _(g, out, x, zero_empty=True):
     return (out * (g - (g * out).sum(-1, keepdim=True)),)
 
 
@@ -257,7 +260,7 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
         scores = (q * (1.0 / math.sqrt(head_dim))) @ k.transpose(-2, -1)
         if attn_mask is not None:
             scores = scores + attn_mask
-        w = softmax(scores, -1)
+        w = _masked_softmax(scores, zero_empty=False)
         if dropout_p > 0.0:
             w = dropout(w, dropout_p, True)
         out = (w @ v).transpose(0, 1).reshape(tgt_len * bsz, embed_dim)
