@@ -686,3 +686,18 @@ def test_sdpa_third_order_against_torch():
         g3, = lib.autograd.grad((g2 * lib.tensor(u)).sum(), q)
         res.append(g3.numpy())
     np.testing.assert_allclose(res[0], res[1], rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("need_weights", [True, False])
+def test_mha_fully_masked_rows_like_torch(need_weights):
+    # torch's need_weights path (softmax) gives NaN rows, its sdpa path zeros: both reproduced
+    kpm = np.array([[True, True, True, True], [False, True, False, False]])
+    res = []
+    for lib in (pt, torch):
+        ts = [lib.tensor(a) for a in MHA_IN]
+        out, _ = lib.nn.functional.multi_head_attention_forward(
+            ts[0], ts[1], ts[2], E, H, ts[3], ts[4], None, None, False, 0.0, ts[5], ts[6],
+            key_padding_mask=lib.tensor(kpm), need_weights=need_weights)
+        res.append(out.numpy())
+    assert np.isnan(res[1][:, 0]).all() == need_weights
+    np.testing.assert_allclose(res[0], res[1], rtol=1e-10, equal_nan=True)
