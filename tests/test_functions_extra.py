@@ -843,3 +843,59 @@ def test_small_tensor_methods():
         getattr(ya, name)(0)
         getattr(yb, name)(0)
         same(probtorch.autograd.grad((ya * pt(x)).sum(), a)[0], torch.autograd.grad((yb * tt(x)).sum(), b)[0], 1e-12)
+
+
+TOP_LEVEL_NN = [  # torch's top-level spellings of nn ops: (name, argument builder)
+    ("conv1d", lambda r: (r.normal(size=(2, 4, 9)), r.normal(size=(6, 4, 3)), r.normal(size=6), 2, 1)),
+    ("conv2d", lambda r: (r.normal(size=(2, 4, 7, 7)), r.normal(size=(4, 2, 3, 3)), None, 1, "same", 1, 2)),
+    ("conv3d", lambda r: (r.normal(size=(1, 2, 5, 5, 5)), r.normal(size=(3, 2, 2, 2, 2)))),
+    ("conv_transpose1d", lambda r: (r.normal(size=(2, 4, 6)), r.normal(size=(4, 3, 3)), None, 2, 1, 1)),
+    ("conv_transpose2d", lambda r: (r.normal(size=(2, 4, 5, 5)), r.normal(size=(4, 3, 3, 3)), r.normal(size=3), 2)),
+    ("conv_transpose3d", lambda r: (r.normal(size=(1, 2, 3, 3, 3)), r.normal(size=(2, 2, 2, 2, 2)))),
+    ("conv_tbc", lambda r: (r.normal(size=(9, 2, 4)), r.normal(size=(3, 4, 5)), r.normal(size=5), 1)),
+    ("avg_pool1d", lambda r: (r.normal(size=(2, 3, 9)), 3, 2, 1, True, False)),
+    ("adaptive_avg_pool1d", lambda r: (r.normal(size=(2, 3, 9)), 4)),
+    ("adaptive_max_pool1d", lambda r: (r.normal(size=(2, 3, 9)), 4)),
+    ("max_pool1d", lambda r: (r.normal(size=(2, 3, 9)), 2)),
+    ("max_pool2d", lambda r: (r.normal(size=(2, 3, 8, 8)), 3, 2, 1, 1, True)),
+    ("max_pool3d", lambda r: (r.normal(size=(1, 2, 4, 4, 4)), 2, [])),
+    ("max_pool1d_with_indices", lambda r: (r.normal(size=(2, 3, 9)), 3, 2, 1)),
+    ("pdist", lambda r: (r.normal(size=(5, 3)), 1.5)),
+    ("channel_shuffle", lambda r: (r.normal(size=(2, 4, 3, 3)), 2)),
+]
+
+
+@pytest.mark.parametrize("name,build", TOP_LEVEL_NN, ids=[c[0] for c in TOP_LEVEL_NN])
+def test_top_level_nn_spellings_match_torch(name, build):
+    args = build(np.random.default_rng(0))
+    ours = getattr(probtorch, name)(*[probtorch.tensor(a) if isinstance(a, np.ndarray) else a for a in args])
+    theirs = getattr(torch, name)(*[torch.tensor(a) if isinstance(a, np.ndarray) else a for a in args])
+    if isinstance(theirs, tuple):
+        assert isinstance(ours, tuple) and len(ours) == len(theirs)
+    else:
+        ours, theirs = (ours,), (theirs,)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("case", ["2d", "1d", "k_dim", "ignore"])
+def test_linear_cross_entropy_matches_torch(case):
+    r = np.random.default_rng(1)
+    x, w, t, kw = r.normal(size=(4, 5)), r.normal(size=(3, 5)), np.array([0, 2, 1, 1]), {}
+    if case == "1d":
+        x, t = x[0], np.array(2)
+    elif case == "k_dim":
+        w, t = r.normal(size=(3, 2, 5)), r.integers(0, 3, (4, 2))
+        kw = {"linear_bias": r.normal(size=(3, 2))}
+    elif case == "ignore":
+        kw = {"ignore_index": 1, "label_smoothing": 0.1, "weight": r.uniform(0.5, 2, 3)}
+    res = {}
+    for lib, mod in (("pt", probtorch), ("torch", torch)):
+        xs, ws = mod.tensor(x, requires_grad=True), mod.tensor(w, requires_grad=True)
+        kws = {k: mod.tensor(v) for k, v in kw.items() if k != "ignore_index" and k != "label_smoothing"}
+        kws.update({k: v for k, v in kw.items() if k in ("ignore_index", "label_smoothing")})
+        loss = mod.nn.functional.linear_cross_entropy(xs, ws, mod.tensor(t), **kws)
+        grads = mod.autograd.grad(loss, [xs, ws])
+        res[lib] = [loss.detach().numpy()] + [g.numpy() for g in grads]
+    for a, b in zip(res["pt"], res["torch"]):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)

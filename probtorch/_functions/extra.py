@@ -28,7 +28,9 @@ __all__ = [
     "batch_norm", "rms_norm", "embedding", "pixel_shuffle", "pixel_unshuffle", "bilinear",
     "binary_cross_entropy_with_logits", "cosine_similarity", "cosine_embedding_loss", "hinge_embedding_loss",
     "margin_ranking_loss", "triplet_margin_loss", "poisson_nll_loss", "kl_div", "pairwise_distance",
-    "constant_pad_nd",
+    "constant_pad_nd", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
+    "conv_tbc", "avg_pool1d", "adaptive_avg_pool1d", "adaptive_max_pool1d", "max_pool1d", "max_pool2d", "max_pool3d",
+    "max_pool1d_with_indices", "pdist", "channel_shuffle",
     # numeric
     "cov", "corrcoef", "isin", "gcd", "gcd_", "lcm", "lcm_", "ldexp", "ldexp_", "frexp", "nextafter", "trapz",
     "fill", "bitwise_left_shift", "bitwise_right_shift", "histogram", "histogramdd", "binomial",
@@ -75,6 +77,92 @@ def softmax(input, dim, dtype=None):
 def log_softmax(input, dim, dtype=None):
     """log(softmax(input, dim)), computed stably (in `dtype` when given)."""
     return _F().log_softmax(input, dim, dtype=dtype)
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """1-D convolution (cross-correlation) over (N, C_in, L); see `nn.functional.conv1d`."""
+    return _F().conv1d(input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D convolution over (N, C_in, H, W); see `nn.functional.conv2d`."""
+    return _F().conv2d(input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """3-D convolution over (N, C_in, D, H, W); see `nn.functional.conv3d`."""
+    return _F().conv3d(input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """Transposed 1-D convolution; see `nn.functional.conv_transpose1d`."""
+    return _F().conv_transpose1d(input, weight, bias, stride, padding, output_padding, groups, dilation)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """Transposed 2-D convolution; see `nn.functional.conv_transpose2d`."""
+    return _F().conv_transpose2d(input, weight, bias, stride, padding, output_padding, groups, dilation)
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """Transposed 3-D convolution; see `nn.functional.conv_transpose3d`."""
+    return _F().conv_transpose3d(input, weight, bias, stride, padding, output_padding, groups, dilation)
+
+
+def conv_tbc(input, weight, bias, pad=0):
+    """Convolution over (time, batch, channels) input; see `nn.functional.conv_tbc`."""
+    return _F().conv_tbc(input, weight, bias, pad)
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    """1-D average pooling; see `nn.functional.avg_pool1d`."""
+    return _F().avg_pool1d(input, kernel_size, stride, padding, ceil_mode, count_include_pad)
+
+
+def adaptive_avg_pool1d(input, output_size):
+    """1-D adaptive average pooling; see `nn.functional.adaptive_avg_pool1d`."""
+    return _F().adaptive_avg_pool1d(input, output_size)
+
+
+def adaptive_max_pool1d(input, output_size):
+    """1-D adaptive max pooling: (values, indices), as torch's top-level form always returns both."""
+    return _F().adaptive_max_pool1d(input, output_size, return_indices=True)
+
+
+def _stride_or_kernel(kernel_size, stride):
+    # torch's top-level max pools take stride=[] (empty) for "same as kernel_size"
+    return None if stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0) else stride
+
+
+def max_pool1d(input, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False):
+    """1-D max pooling; see `nn.functional.max_pool1d`."""
+    return _F().max_pool1d(input, kernel_size, _stride_or_kernel(kernel_size, stride), padding, dilation, ceil_mode)
+
+
+def max_pool2d(input, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False):
+    """2-D max pooling; see `nn.functional.max_pool2d`."""
+    return _F().max_pool2d(input, kernel_size, _stride_or_kernel(kernel_size, stride), padding, dilation, ceil_mode)
+
+
+def max_pool3d(input, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False):
+    """3-D max pooling; see `nn.functional.max_pool3d`."""
+    return _F().max_pool3d(input, kernel_size, _stride_or_kernel(kernel_size, stride), padding, dilation, ceil_mode)
+
+
+def max_pool1d_with_indices(input, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False):
+    """1-D max pooling returning (values, indices)."""
+    return _F().max_pool1d_with_indices(input, kernel_size, _stride_or_kernel(kernel_size, stride), padding,
+                                        dilation, ceil_mode, return_indices=True)
+
+
+def pdist(input, p=2):
+    """Pairwise p-norm distances between the rows of a (N, M) input: the upper triangle, (N (N - 1) / 2,)."""
+    return _F().pdist(input, p)
+
+
+def channel_shuffle(input, groups):
+    """Interleave `groups` groups of channels (dim 1)."""
+    return _F().channel_shuffle(input, groups)
 
 
 def relu(input):

@@ -5,7 +5,7 @@ from ..._tensor import Tensor
 from ..._functions import math as M
 from .activation import log_softmax, softplus, logsigmoid
 
-__all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "nll_loss", "cross_entropy",
+__all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "nll_loss", "cross_entropy", "linear_cross_entropy",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div", "gaussian_nll_loss",
            "poisson_nll_loss", "soft_margin_loss", "hinge_embedding_loss", "margin_ranking_loss",
            "cosine_embedding_loss", "cosine_similarity", "pairwise_distance", "triplet_margin_loss"]
@@ -80,6 +80,27 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     if reduction == "mean":
         return loss.sum() / w.sum()
     return _reduce(loss, reduction)
+
+
+def linear_cross_entropy(input, linear_weight, target, *, linear_bias=None, weight=None, reduction="mean",
+                         ignore_index=None, label_smoothing=0.0, options=None):
+    """cross_entropy of the logits input @ linear_weight^T (+ linear_bias) against `target`.
+
+    input: (N, in) or (in,); linear_weight: (C, d_1, ..., d_K, in) gives logits (N, C, d_1, ..., d_K) for a
+    K-dimensional loss. ignore_index=None ignores no class. `options` (torch's memory-chunking hints) is accepted
+    and does not change the result.
+    """
+    if input.dim() < 1 or input.dim() > 2:
+        raise RuntimeError(f"expected input with dimensionality 1 or 2, got {input.dim()}")
+    if linear_weight.dim() < 2:
+        raise RuntimeError(f"expected linear_weight with dimensionality at least 2, got {linear_weight.dim()}")
+    features = linear_weight.shape[-1]
+    logits = input.matmul(linear_weight.reshape(-1, features).t())
+    logits = logits.reshape(tuple(input.shape[:-1]) + tuple(linear_weight.shape[:-1]))
+    if linear_bias is not None:
+        logits = logits + linear_bias
+    return cross_entropy(logits, target, weight=weight, reduction=reduction,
+                         ignore_index=-100 if ignore_index is None else ignore_index, label_smoothing=label_smoothing)
 
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean",
