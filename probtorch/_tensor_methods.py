@@ -8,7 +8,7 @@ import numpy as np
 
 from . import _dtype
 from ._primitive import Primitive, _Forward
-from ._tensor import Tensor, _make, Size, live_views
+from ._tensor import Tensor, _make, Size, live_views, _Version
 from ._grad_mode import _state, no_grad
 from ._functions import creation as C, math as M, reduction as R, shape as SH, indexing as I
 from ._functions import extra as X
@@ -23,7 +23,9 @@ def _apply_chain(t, chain):
     return t
 
 
-def _view_scatter_impl(base, src, chain):
+def _view_scatter_impl(base, src, chain, written=False):
+    if written:  # an in-place write already put src into base's own storage: that storage is the result
+        return base
     out = base.copy()
     view = out
     for prim, params in chain:
@@ -38,7 +40,7 @@ view_scatter = Primitive("view_scatter", _view_scatter_impl, saves=(), linear=Tr
 
 
 @view_scatter.defvjp
-def _view_scatter_vjp(g, out, base, src, chain):
+def _view_scatter_vjp(g, out, base, src, chain, written=False):
     return (view_scatter(g, g.new_zeros(src.shape), chain=chain), _apply_chain(g, chain).to(src.dtype)
             if isinstance(src, Tensor) else None)
 
@@ -56,6 +58,13 @@ def _move_to(t, fn, nr):
     t._output_nr = nr
     if hook is not None and fn is not None:
         fn._add_pre_hook(nr, hook)
+
+
+def _alias(t):
+    """A tensor sharing t's storage, version counter and place in the graph (no copy)."""
+    a = _make(t._data, t._rg, t.grad_fn, t._output_nr)
+    a._vc = t._vc
+    return a
 
 
 def _snapshot(t):
@@ -137,7 +146,14 @@ def _inplace(self, fn, *args, **kwargs):
             _rebase(self, self._base, None)
         return self
     base = self._base
-    if base is not None:
+    written = base is not None and not _Forward.active
+    if written:
+        # the chain is applied to an alias of the base (no copy of the whole base: writing rows of a large buffer
+        # one by one stays linear in time and memory); only the view's old values are copied, for fn's rules
+        base_old = _alias(base)
+        old = _apply_chain(base_old, self._view_chain)
+        old._data, old._vc = old._data.copy(), _Version()  # a private copy, untouched by the write below
+    elif base is not None:
         base_old = _snapshot(base)
         old = _apply_chain(base_old, self._view_chain)
     else:
@@ -158,7 +174,7 @@ def _inplace(self, fn, *args, **kwargs):
     if _Forward.active:
         _inplace_tangent(self, new)
     if base is not None:
-        _rebase(self, base, (base_old, new))
+        _rebase(self, base, (base_old, new), written)
     else:
         _move_to(self, new.grad_fn, new._output_nr)
         self._rg = new._rg
@@ -178,14 +194,17 @@ def _refresh_views(base):
         v._rg = True
 
 
-def _rebase(view, base, parts):
-    """After writing into `view`, put `base` (and the view) on the graph 'old base with the view replaced'."""
+def _rebase(view, base, parts, written=False):
+    """After writing into `view`, put `base` (and the view) on the graph 'old base with the view replaced'.
+
+    written: base_old is an alias of the base whose storage already holds the new values (no copy is made).
+    """
     if parts is None:
         base_old = _snapshot(base)
         new = _make(view._data.copy())
     else:
         base_old, new = parts
-    base_new = view_scatter(base_old, new, chain=view._view_chain)
+    base_new = view_scatter(base_old, new, chain=view._view_chain, written=written)
     _move_to(base, base_new.grad_fn, base_new._output_nr)
     base._rg = base_new._rg
     if base._rg:
@@ -234,7 +253,12 @@ def _setitem(self, idx, value):
             self._data[two[0]][two[1]] = value._data
         self._vc.value += 1
         return
-    if two is None:
+    view = self[idx] if two is None and I.is_basic(nidx) and not _Forward.active else None
+    if view is not None and view._base is not None:
+        # a basic index is a view: write through it (as torch's copy_ into a slice), so the write costs the size
+        # of the slice, not of the whole tensor
+        _inplace(view, lambda s, v: v.expand(s.shape), value)
+    elif two is None:
         _inplace(self, lambda s, v: S.index_put(s, v, idx=nidx), value)
     else:
         _inplace(self, lambda s, v: S.index_put(s, S.index_put(S.index(s, idx=two[0]), v, idx=two[1]), idx=two[0]),

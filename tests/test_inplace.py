@@ -667,3 +667,22 @@ def test_broadcast_errors_match_torch(fn):
     with pytest.raises(RuntimeError) as p:
         fn(probtorch)
     assert str(p.value) == str(t.value)
+
+
+def test_row_writes_into_a_buffer_keep_no_copy_of_the_buffer():
+    # x[i] = f(v) in a loop records one slice write per row: the graph must hold row-sized pieces, not a copy of
+    # the whole buffer per write (which grew memory quadratically)
+    import tracemalloc
+    n, m = 100, 2000
+    v = probtorch.ones(m, dtype=probtorch.float64, requires_grad=True)
+    x = probtorch.zeros(n, m, dtype=probtorch.float64)
+    tracemalloc.start()
+    try:
+        for i in range(n):
+            x[i] = v * i
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * x.numel() * 8  # a few buffers' worth at most (one copy per write was ~n buffers)
+    x.sum().backward()
+    np.testing.assert_allclose(v.grad.numpy(), np.full(m, n * (n - 1) / 2))
