@@ -4,3 +4,4 @@ from .sgd import SGD
 from .adam import Adam, AdamW
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW"]
+from . import lr_scheduler  # noqa: E402,F401

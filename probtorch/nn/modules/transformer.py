@@ -1,0 +1,2 @@
+"""Placeholder: filled by its owner in this session."""
+__all__ = []
