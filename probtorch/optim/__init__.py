@@ -2,6 +2,16 @@
 from .optimizer import Optimizer
 from .sgd import SGD
 from .adam import Adam, AdamW
+from .adadelta import Adadelta
+from .adafactor import Adafactor
+from .adagrad import Adagrad
+from .adamax import Adamax
+from .asgd import ASGD
+from .nadam import NAdam
+from .radam import RAdam
+from .rmsprop import RMSprop
+from .rprop import Rprop
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "ASGD", "Adadelta", "Adafactor", "Adagrad", "Adamax", "NAdam",
+           "RAdam", "RMSprop", "Rprop"]
 from . import lr_scheduler  # noqa: E402,F401

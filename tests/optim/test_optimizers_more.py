@@ -1,0 +1,164 @@
+"""ASGD, Adadelta, Adafactor, Adagrad, Adamax, LBFGS, NAdam, RAdam, RMSprop, Rprop against torch's trajectories."""
+import numpy as np
+import pytest
+
+import probtorch as pt
+
+torch = pytest.importorskip("torch")
+
+
+def _problem(lib, seed=0):
+    rng = np.random.default_rng(seed)
+    w = lib.tensor(rng.standard_normal((4, 3)), dtype=lib.float64, requires_grad=True)
+    b = lib.tensor(rng.standard_normal(3), dtype=lib.float64, requires_grad=True)
+    a = lib.tensor(rng.standard_normal((5, 4)), dtype=lib.float64)
+    y = lib.tensor(rng.standard_normal((5, 3)), dtype=lib.float64)
+
+    def loss_fn():
+        out = (a @ w + b).tanh()
+        return ((out - y) ** 2).sum() + 0.1 * (w ** 4).sum() + 0.05 * (b ** 2).sum()
+    return w, b, loss_fn
+
+
+def _run(lib, name, kwargs, steps=25, groups=False, reload_at=None):
+    w, b, loss_fn = _problem(lib)
+    cls = getattr(lib.optim, name)
+    params = [{"params": [w]}, {"params": [b], "lr": kwargs.get("lr", 0.01) * 0.5}] if groups else [w, b]
+    opt = cls(params, **kwargs)
+    traj = []
+    for i in range(steps):
+        if reload_at == i:
+            sd = opt.state_dict()
+            opt = cls(params, **kwargs)
+            opt.load_state_dict(sd)
+        opt.zero_grad()
+        loss_fn().backward()
+        opt.step()
+        traj.append(np.concatenate([w.detach().numpy().ravel(), b.detach().numpy().ravel()]))
+    return np.array(traj), opt
+
+
+CASES = [
+    ("ASGD", dict(lr=0.05)),
+    ("ASGD", dict(lr=0.05, lambd=0.1, alpha=0.5, t0=5, weight_decay=0.1)),
+    ("ASGD", dict(lr=0.05, t0=3, maximize=True)),
+    ("Adadelta", dict()),
+    ("Adadelta", dict(lr=0.5, rho=0.8, eps=1e-4, weight_decay=0.1, maximize=True)),
+    ("Adafactor", dict(lr=0.05)),
+    ("Adafactor", dict(lr=0.05, beta2_decay=-0.5, eps=(1e-20, 1e-2), d=1.5, weight_decay=0.1)),
+    ("Adafactor", dict(lr=0.02, maximize=True)),
+    ("Adagrad", dict(lr=0.1)),
+    ("Adagrad", dict(lr=0.1, lr_decay=0.05, weight_decay=0.1, initial_accumulator_value=0.3, eps=1e-6)),
+    ("Adagrad", dict(lr=0.1, maximize=True)),
+    ("Adamax", dict(lr=0.05)),
+    ("Adamax", dict(lr=0.05, betas=(0.8, 0.99), eps=1e-4, weight_decay=0.1, maximize=True)),
+    ("NAdam", dict(lr=0.05)),
+    ("NAdam", dict(lr=0.05, momentum_decay=0.1, weight_decay=0.1)),
+    ("NAdam", dict(lr=0.05, weight_decay=0.1, decoupled_weight_decay=True, betas=(0.8, 0.95), maximize=True)),
+    ("RAdam", dict(lr=0.05)),
+    ("RAdam", dict(lr=0.05, betas=(0.8, 0.9), weight_decay=0.1)),
+    ("RAdam", dict(lr=0.05, weight_decay=0.1, decoupled_weight_decay=True, maximize=True)),
+    ("RMSprop", dict(lr=0.01)),
+    ("RMSprop", dict(lr=0.01, centered=True, momentum=0.9)),
+    ("RMSprop", dict(lr=0.01, alpha=0.9, momentum=0.5, weight_decay=0.1, maximize=True)),
+    ("RMSprop", dict(lr=0.01, centered=True, eps=1e-3)),
+    ("Rprop", dict(lr=0.05)),
+    ("Rprop", dict(lr=0.05, etas=(0.3, 1.5), step_sizes=(1e-3, 0.2), maximize=True)),
+]
+
+
+@pytest.mark.parametrize("name,kwargs", CASES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(CASES)])
+def test_trajectory_matches_torch(name, kwargs):
+    ours, _ = _run(pt, name, kwargs)
+    ref, _ = _run(torch, name, kwargs)
+    np.testing.assert_allclose(ours, ref, rtol=1e-10, atol=1e-12)
+    assert not np.allclose(ours[-1], ours[0])  # the optimizer moved the parameters
+
+
+@pytest.mark.parametrize("name,kwargs", CASES[::3], ids=[n for n, _ in CASES[::3]])
+def test_param_groups_and_state_dict_reload(name, kwargs):
+    ours, opt = _run(pt, name, kwargs, steps=12, groups=True, reload_at=6)
+    ref, topt = _run(torch, name, kwargs, steps=12, groups=True)
+    np.testing.assert_allclose(ours, ref, rtol=1e-10, atol=1e-12)
+    sd, tsd = opt.state_dict(), topt.state_dict()
+    assert [{k: v for k, v in g.items()} for g in sd["param_groups"]] == tsd["param_groups"]
+    assert sorted(sd["state"]) == sorted(tsd["state"])
+    for i in tsd["state"]:
+        assert sorted(sd["state"][i]) == sorted(tsd["state"][i])
+        for k, v in tsd["state"][i].items():
+            np.testing.assert_allclose(np.asarray(sd["state"][i][k].numpy()), v.numpy(), rtol=1e-10, atol=1e-12)
+            assert str(sd["state"][i][k].dtype).split(".")[-1] == str(v.dtype).split(".")[-1]
+
+
+@pytest.mark.parametrize("name", ["ASGD", "Adadelta", "Adafactor", "Adagrad", "Adamax", "NAdam", "RAdam", "RMSprop",
+                                  "Rprop"])
+def test_defaults_match_torch(name):
+    w = pt.zeros(2, requires_grad=True)
+    tw = torch.zeros(2, requires_grad=True)
+    ours = {k: v for k, v in getattr(pt.optim, name)([w]).param_groups[0].items() if k != "params"}
+    ref = {k: v for k, v in getattr(torch.optim, name)([tw]).param_groups[0].items() if k != "params"}
+    assert ours == ref
+    assert list(ours) == list(ref)
+
+
+ERRORS = [
+    ("ASGD", dict(lr=-1.0)), ("ASGD", dict(weight_decay=-1.0)),
+    ("Adadelta", dict(rho=1.5)), ("Adadelta", dict(eps=-1.0)), ("Adadelta", dict(lr=-0.1)),
+    ("Adafactor", dict(lr=-1.0)), ("Adafactor", dict(beta2_decay=0.5)), ("Adafactor", dict(eps=(-1.0, 1e-3))),
+    ("Adafactor", dict(eps=(None, -1.0))), ("Adafactor", dict(d=0.5)), ("Adafactor", dict(weight_decay=-1.0)),
+    ("Adagrad", dict(lr_decay=-1.0)), ("Adagrad", dict(initial_accumulator_value=-1.0)), ("Adagrad", dict(eps=-1)),
+    ("Adamax", dict(betas=(1.0, 0.9))), ("Adamax", dict(betas=(0.9, -0.1))), ("Adamax", dict(eps=-1.0)),
+    ("NAdam", dict(momentum_decay=-1.0)), ("NAdam", dict(betas=(0.9, 1.0))), ("NAdam", dict(weight_decay=-1)),
+    ("RAdam", dict(betas=(-0.1, 0.9))), ("RAdam", dict(eps=-1.0)),
+    ("RMSprop", dict(alpha=-1.0)), ("RMSprop", dict(momentum=-1.0)), ("RMSprop", dict(eps=-1.0)),
+    ("Rprop", dict(etas=(1.5, 1.2))), ("Rprop", dict(etas=(0.5, 0.9))), ("Rprop", dict(lr=-1.0)),
+]
+
+
+@pytest.mark.parametrize("name,kwargs", ERRORS, ids=[f"{n}-{i}" for i, (n, _) in enumerate(ERRORS)])
+def test_errors_match_torch(name, kwargs):
+    with pytest.raises(ValueError) as ref:
+        getattr(torch.optim, name)([torch.zeros(2, requires_grad=True)], **kwargs)
+    with pytest.raises(ValueError) as ours:
+        getattr(pt.optim, name)([pt.zeros(2, requires_grad=True)], **kwargs)
+    assert str(ours.value) == str(ref.value)
+
+
+def test_adagrad_fused_checks_and_eager_state():
+    w = pt.zeros(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="differentiable"):
+        pt.optim.Adagrad([w], fused=True, differentiable=True)
+    with pytest.raises(RuntimeError, match="foreach"):
+        pt.optim.Adagrad([w], fused=True, foreach=True)
+    opt = pt.optim.Adagrad([w], initial_accumulator_value=0.5)
+    assert opt.state[w]["sum"].tolist() == [0.5, 0.5] and opt.state[w]["step"].item() == 0
+    v = pt.zeros(3, requires_grad=True)
+    opt.add_param_group({"params": [v]})
+    assert opt.state[v]["sum"].tolist() == [0.5, 0.5, 0.5]
+
+
+def test_float32_params_match_torch():
+    for name, kwargs in [("NAdam", dict(lr=0.05)), ("Adafactor", dict(lr=0.05)), ("ASGD", dict(lr=0.05, t0=2)),
+                         ("Rprop", dict(lr=0.05))]:
+        res = []
+        for lib in (pt, torch):
+            w = lib.tensor(np.linspace(-1, 1, 6).reshape(2, 3), dtype=lib.float32, requires_grad=True)
+            opt = getattr(lib.optim, name)([w], **kwargs)
+            for _ in range(10):
+                opt.zero_grad()
+                ((w.sin() - 0.3) ** 2).sum().backward()
+                opt.step()
+            assert w.dtype == lib.float32
+            res.append(w.detach().numpy())
+        np.testing.assert_allclose(res[0], res[1], rtol=2e-5, atol=1e-6)
+
+
+def test_params_without_grad_are_skipped():
+    w = pt.ones(2, requires_grad=True)
+    v = pt.ones(2, requires_grad=True)
+    for name in ["ASGD", "Adadelta", "Adafactor", "Adamax", "NAdam", "RAdam", "RMSprop", "Rprop"]:
+        opt = getattr(pt.optim, name)([w, v])
+        (w ** 2).sum().backward()
+        opt.step()
+        assert v.tolist() == [1.0, 1.0] and v not in opt.state and w in opt.state
+        w.grad = None
