@@ -162,3 +162,97 @@ def test_params_without_grad_are_skipped():
         opt.step()
         assert v.tolist() == [1.0, 1.0] and v not in opt.state and w in opt.state
         w.grad = None
+
+
+def _lbfgs_run(lib, kwargs, steps, problem="model", dtype="float64", reload_at=None):
+    if problem == "model":
+        w, b, loss_fn = _problem(lib)
+        params = [w, b]
+    else:
+        x = lib.tensor([-1.5, 2.0, 0.5, -0.7], dtype=getattr(lib, dtype), requires_grad=True)
+        params = [x]
+
+        def loss_fn():
+            return (100 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2).sum()
+    opt = lib.optim.LBFGS(params, **kwargs)
+    calls = [0]
+
+    def closure():
+        calls[0] += 1
+        opt.zero_grad()
+        loss = loss_fn()
+        loss.backward()
+        return loss
+    out, losses = [], []
+    for i in range(steps):
+        if reload_at == i:
+            sd = opt.state_dict()
+            opt = lib.optim.LBFGS(params, **kwargs)
+            opt.load_state_dict(sd)
+        losses.append(float(opt.step(closure).detach()))
+        out.append(np.concatenate([p.detach().numpy().ravel() for p in params]))
+    return np.array(out), np.array(losses), calls[0], opt
+
+
+LBFGS_CASES = [
+    ("model", dict()),
+    ("model", dict(lr=0.5, max_iter=7, history_size=3)),
+    ("model", dict(line_search_fn="strong_wolfe")),
+    ("model", dict(line_search_fn="strong_wolfe", history_size=2, max_iter=4, max_eval=6)),
+    ("rosen", dict(line_search_fn="strong_wolfe")),
+    ("rosen", dict(line_search_fn="strong_wolfe", max_iter=5, history_size=3)),
+    ("rosen", dict(lr=1e-3, history_size=5, tolerance_change=1e-12)),
+]
+
+
+@pytest.mark.parametrize("problem,kwargs", LBFGS_CASES, ids=[f"{p}-{i}" for i, (p, _) in enumerate(LBFGS_CASES)])
+def test_lbfgs_matches_torch(problem, kwargs):
+    ours, our_losses, our_calls, opt = _lbfgs_run(pt, kwargs, 6, problem)
+    ref, ref_losses, ref_calls, topt = _lbfgs_run(torch, kwargs, 6, problem)
+    np.testing.assert_allclose(ours, ref, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(our_losses, ref_losses, rtol=1e-10)
+    assert our_calls == ref_calls
+    st, tst = next(iter(opt.state.values())), next(iter(topt.state.values()))
+    assert sorted(st) == sorted(tst)
+    assert st["func_evals"] == tst["func_evals"] and st["n_iter"] == tst["n_iter"]
+    assert len(st["old_dirs"]) == len(tst["old_dirs"]) <= opt.param_groups[0]["history_size"]
+    np.testing.assert_allclose(st["d"].numpy(), tst["d"].numpy(), rtol=1e-8, atol=1e-12)
+
+
+def test_lbfgs_state_dict_reload_and_float32():
+    kwargs = dict(line_search_fn="strong_wolfe", max_iter=5, history_size=3)
+    ours, *_ = _lbfgs_run(pt, kwargs, 6, "rosen", reload_at=3)
+    ref, *_ = _lbfgs_run(torch, kwargs, 6, "rosen")
+    np.testing.assert_allclose(ours, ref, rtol=1e-10, atol=1e-12)
+    ours, *_ = _lbfgs_run(pt, kwargs, 2, "rosen", dtype="float32")
+    ref, *_ = _lbfgs_run(torch, kwargs, 2, "rosen", dtype="float32")
+    assert ours.dtype == np.float32
+    np.testing.assert_allclose(ours, ref, rtol=1e-3, atol=1e-4)
+
+
+def test_lbfgs_defaults_errors_and_early_exit():
+    w = pt.zeros(2, requires_grad=True)
+    tw = torch.zeros(2, requires_grad=True)
+    for kw in [dict(), dict(max_iter=9)]:
+        ours = {k: v for k, v in pt.optim.LBFGS([w], **kw).param_groups[0].items() if k != "params"}
+        ref = {k: v for k, v in torch.optim.LBFGS([tw], **kw).param_groups[0].items() if k != "params"}
+        assert ours == ref and list(ours) == list(ref)
+    with pytest.raises(ValueError, match="Invalid learning rate: -1"):
+        pt.optim.LBFGS([w], lr=-1)
+    with pytest.raises(ValueError, match="parameter groups"):
+        pt.optim.LBFGS([{"params": [w]}, {"params": [pt.zeros(1, requires_grad=True)]}])
+    opt = pt.optim.LBFGS([w], line_search_fn="backtracking")
+    with pytest.raises(RuntimeError, match="only 'strong_wolfe' is supported"):
+        opt.step(lambda: ((w - 1) ** 2).sum().backward() or ((w - 1) ** 2).sum())
+    # already optimal: a single closure call, parameters untouched
+    v = pt.ones(3, dtype=pt.float64, requires_grad=True)
+    opt = pt.optim.LBFGS([v])
+    calls = []
+
+    def closure():
+        calls.append(1)
+        opt.zero_grad()
+        loss = ((v - 1) ** 2).sum()
+        loss.backward()
+        return loss
+    assert float(opt.step(closure)) == 0.0 and len(calls) == 1 and v.tolist() == [1.0, 1.0, 1.0]
