@@ -209,9 +209,16 @@ class MultiheadAttention(Module):
     def forward(self, query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
                 average_attn_weights=True, is_causal=False):
         batched = query.dim() == 3
+        # torch's fused inference kernel keeps the NaN of fully masked rows (like the weights path below) and
+        # ignores the is_causal hint
+        fused = self._fused_path(query, key, value, attn_mask, key_padding_mask, batched)
+        if fused:
+            is_causal = False
         if self.batch_first and batched:
             query, key, value = (x.transpose(1, 0) for x in (query, key, value))
         separate = not self._qkv_same_embed_dim
+        want_weights = need_weights
+        need_weights = need_weights or fused
         out, weights = F.multi_head_attention_forward(
             query, key, value, self.embed_dim, self.num_heads, self.in_proj_weight, self.in_proj_bias,
             self.bias_k, self.bias_v, self.add_zero_attn, self.dropout, self.out_proj.weight, self.out_proj.bias,
@@ -221,7 +228,21 @@ class MultiheadAttention(Module):
             average_attn_weights=average_attn_weights, is_causal=is_causal)
         if self.batch_first and batched:
             out = out.transpose(1, 0)
-        return out, weights
+        return out, (weights if want_weights else None)
+
+    def _fused_path(self, query, key, value, attn_mask, key_padding_mask, batched):
+        """True where torch runs its fused kernel: eval self-attention, boolean masks, no gradient needed."""
+        from ..._grad_mode import is_grad_enabled
+        if not batched or self.training or not self.batch_first or query is not key or key is not value:
+            return False
+        if not self._qkv_same_embed_dim or self.in_proj_bias is None or self.num_heads % 2 != 0:
+            return False
+        if self.bias_k is not None or self.bias_v is not None or self.add_zero_attn:
+            return False
+        if any(m is not None and m.is_floating_point() for m in (attn_mask, key_padding_mask)):
+            return False
+        args = (query, self.in_proj_weight, self.in_proj_bias, self.out_proj.weight, self.out_proj.bias)
+        return not (is_grad_enabled() and any(t is not None and t.requires_grad for t in args))
 
 
 class RReLU(Module):
