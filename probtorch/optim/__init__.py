@@ -8,11 +8,12 @@ from .adagrad import Adagrad
 from .adamax import Adamax
 from .asgd import ASGD
 from .lbfgs import LBFGS
+from .muon import Muon
 from .nadam import NAdam
 from .radam import RAdam
 from .rmsprop import RMSprop
 from .rprop import Rprop
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "ASGD", "Adadelta", "Adafactor", "Adagrad", "Adamax", "LBFGS", "NAdam",
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "ASGD", "Adadelta", "Adafactor", "Adagrad", "Adamax", "LBFGS", "Muon", "NAdam",
            "RAdam", "RMSprop", "Rprop"]
 from . import lr_scheduler  # noqa: E402,F401

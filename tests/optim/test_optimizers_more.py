@@ -256,3 +256,81 @@ def test_lbfgs_defaults_errors_and_early_exit():
         loss.backward()
         return loss
     assert float(opt.step(closure)) == 0.0 and len(calls) == 1 and v.tolist() == [1.0, 1.0, 1.0]
+
+
+def _muon_run(lib, kwargs, steps=20, reload_at=None):
+    rng = np.random.default_rng(3)
+    w1 = lib.tensor(rng.standard_normal((4, 3)), dtype=lib.float64, requires_grad=True)
+    w2 = lib.tensor(rng.standard_normal((3, 6)) * 0.5, dtype=lib.float64, requires_grad=True)
+    a = lib.tensor(rng.standard_normal((5, 4)), dtype=lib.float64)
+    y = lib.tensor(rng.standard_normal((5, 6)), dtype=lib.float64)
+    opt = lib.optim.Muon([w1, w2], **kwargs)
+    out = []
+    for i in range(steps):
+        if reload_at == i:
+            sd = opt.state_dict()
+            opt = lib.optim.Muon([w1, w2], **kwargs)
+            opt.load_state_dict(sd)
+        opt.zero_grad()
+        (((a @ w1).tanh() @ w2 - y) ** 2).sum().backward()
+        opt.step()
+        out.append(np.concatenate([w1.detach().numpy().ravel(), w2.detach().numpy().ravel()]))
+    return np.array(out), opt
+
+
+MUON_CASES = [
+    dict(lr=0.02),
+    dict(lr=0.02, nesterov=False, momentum=0.8, weight_decay=0.0),
+    dict(lr=0.01, adjust_lr_fn="match_rms_adamw", weight_decay=0.05, ns_steps=3),
+    dict(lr=0.02, adjust_lr_fn="original", ns_coefficients=(2.0, -1.5, 0.5), eps=1e-5),
+]
+
+
+@pytest.mark.parametrize("kwargs", MUON_CASES, ids=[str(i) for i in range(len(MUON_CASES))])
+def test_muon_matches_torch(kwargs):
+    # torch runs the Newton-Schulz iteration in bfloat16; ours emulates that rounding, so the iterates agree
+    ours, opt = _muon_run(pt, kwargs, reload_at=7)
+    ref, topt = _muon_run(torch, kwargs)
+    np.testing.assert_allclose(ours, ref, rtol=1e-10, atol=1e-12)
+    assert not np.allclose(ours[-1], ours[0])
+    sd, tsd = opt.state_dict(), topt.state_dict()
+    assert sd["param_groups"] == tsd["param_groups"] and sorted(sd["state"][1]) == ["momentum_buffer"]
+    np.testing.assert_allclose(sd["state"][1]["momentum_buffer"].numpy(), tsd["state"][1]["momentum_buffer"].numpy(),
+                               rtol=1e-10, atol=1e-12)
+
+
+def test_muon_newton_schulz_orthogonalises_like_torch():
+    from probtorch.optim.muon import _newton_schulz, _to_bfloat16
+    from torch.optim._muon import _zeropower_via_newtonschulz
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal(2000) * 10.0 ** rng.integers(-30, 30, 2000)
+    np.testing.assert_array_equal(_to_bfloat16(x), torch.tensor(x).bfloat16().float().numpy())
+    for shape in [(4, 3), (3, 5), (8, 8), (7, 2)]:
+        g = rng.standard_normal(shape)
+        ours = _newton_schulz(g, (3.4445, -4.7750, 2.0315), 5, 1e-7)
+        np.testing.assert_array_equal(ours, _zeropower_via_newtonschulz(torch.tensor(g), (3.4445, -4.7750, 2.0315),
+                                                                        5, 1e-7).float().numpy())
+        # near-orthogonal: the directions that are not tiny in g get singular values near 1
+        sv, sv_in = np.linalg.svd(ours.astype(np.float64), compute_uv=False), np.linalg.svd(g, compute_uv=False)
+        big = sv_in > 0.2 * sv_in.max()
+        assert big.sum() >= 2 and sv.max() < 1.5 and sv[big].min() > 0.5
+    with pytest.raises(ValueError, match="less than 100"):
+        _newton_schulz(np.ones((2, 2)), (1.0, 0.0, 0.0), 100, 1e-7)
+    with pytest.raises(ValueError, match="exactly 3 values"):
+        _newton_schulz(np.ones((2, 2)), (1.0, 0.0), 5, 1e-7)
+
+
+def test_muon_defaults_and_errors():
+    w = pt.zeros(2, 3, requires_grad=True)
+    ours = {k: v for k, v in pt.optim.Muon([w]).param_groups[0].items() if k != "params"}
+    ref = {k: v for k, v in torch.optim.Muon([torch.zeros(2, 3, requires_grad=True)]).param_groups[0].items()
+           if k != "params"}
+    assert ours == ref and list(ours) == list(ref)
+    for kwargs in [dict(lr=-1.0), dict(momentum=-0.5), dict(weight_decay=-1.0), dict(adjust_lr_fn="other")]:
+        with pytest.raises(ValueError) as ref_err:
+            torch.optim.Muon([torch.zeros(2, 3, requires_grad=True)], **kwargs)
+        with pytest.raises(ValueError) as our_err:
+            pt.optim.Muon([pt.zeros(2, 3, requires_grad=True)], **kwargs)
+        assert str(our_err.value) == str(ref_err.value)
+    with pytest.raises(ValueError, match=r"Muon only supports 2D parameters .*\[3\]"):
+        pt.optim.Muon([pt.zeros(3, requires_grad=True)])
