@@ -81,6 +81,8 @@ def _inplace_tangent(self, new):
 
 def _overlaps(d):
     """Does writing to ndarray `d` touch one memory location twice (a broadcast dimension)?"""
+    if d.size == 0:  # numpy may give an empty array zero strides
+        return False
     for st, n in zip(d.strides, d.shape):
         if st == 0 and n > 1:
             return True

@@ -2,3 +2,4 @@
 from . import functional, init, utils
 from .parameter import Parameter, Buffer
 from .modules import *  # noqa: F401,F403
+from .modules.module import factory_kwargs

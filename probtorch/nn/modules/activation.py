@@ -5,7 +5,7 @@ from .module import Module
 __all__ = ["ReLU", "ReLU6", "LeakyReLU", "ELU", "SELU", "CELU", "GELU", "SiLU", "Mish", "Softplus", "Softsign",
            "Sigmoid", "LogSigmoid", "Tanh", "Hardtanh", "Hardsigmoid", "Hardswish", "Tanhshrink", "Softshrink",
            "Hardshrink", "Threshold", "GLU", "Softmax", "LogSoftmax", "Softmin", "MultiheadAttention", "RReLU",
-           "ChannelShuffle", "FeatureAlphaDropout"]
+           "ChannelShuffle", "FeatureAlphaDropout", "PReLU", "Softmax2d"]
 
 
 def _simple(name, fn, doc):
@@ -287,3 +287,40 @@ class FeatureAlphaDropout(Module):
 
     def extra_repr(self):
         return f"p={self.p}, inplace={self.inplace}"
+
+
+class PReLU(Module):
+    """max(0, x) + a * min(0, x) with a learnt slope `a`: one shared slope, or one per channel (dimension 1).
+
+    Args:
+        num_parameters: 1 or the number of input channels.
+        init: initial value of every slope.
+    """
+
+    def __init__(self, num_parameters=1, init=0.25, device=None, dtype=None):
+        from ..._functions.creation import empty
+        from ..parameter import Parameter
+        super().__init__()
+        self.num_parameters = num_parameters
+        self.init = init
+        self.weight = Parameter(empty(num_parameters, dtype=dtype))
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        from .. import init as _init
+        _init.constant_(self.weight, self.init)
+
+    def forward(self, input):
+        return F.prelu(input, self.weight)
+
+    def extra_repr(self):
+        return f"num_parameters={self.num_parameters}"
+
+
+class Softmax2d(Module):
+    """Softmax over the channel dimension of (N, C, H, W) or (C, H, W) input."""
+
+    def forward(self, input):
+        if input.dim() not in (3, 4):
+            raise ValueError(f"Softmax2d: expected input to be 3D or 4D, got {input.dim()}D instead")
+        return F.softmax(input, -3)

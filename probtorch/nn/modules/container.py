@@ -4,7 +4,7 @@ from collections import OrderedDict
 from ..parameter import Parameter
 from .module import Module
 
-__all__ = ["Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"]
+__all__ = ["Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict", "Container"]
 
 
 class Sequential(Module):
@@ -149,3 +149,15 @@ class ParameterDict(Module):
 
     def items(self):
         return self._parameters.items()
+
+
+class Container(Module):
+    """Deprecated: a Module holding the submodules given as keyword arguments (subclass Module instead)."""
+
+    def __init__(self, **kwargs):
+        import warnings
+        super().__init__()
+        warnings.warn("`nn.Container` is deprecated. All of its functionality is now implemented in `nn.Module`. "
+                      "Subclass that instead.", FutureWarning, stacklevel=2)
+        for key, value in kwargs.items():
+            self.add_module(key, value)

@@ -240,6 +240,8 @@ class Module:
         with no_grad():
             for k, v in state_dict.items():
                 if k in own:
+                    if hasattr(own[k], "materialize"):  # a lazy placeholder takes the checkpoint's shape
+                        own[k].materialize(tuple(v.shape))
                     if tuple(own[k].shape) != tuple(v.shape):
                         raise RuntimeError(f"size mismatch for {k}: copying a param with shape {list(v.shape)} "
                                            f"from checkpoint, the shape in current model is {list(own[k].shape)}.")
@@ -265,3 +267,22 @@ class Module:
 
     def __dir__(self):
         return list(super().__dir__()) + list(self._parameters) + list(self._modules) + list(self._buffers)
+
+
+def factory_kwargs(kwargs):
+    """Validate and normalise the tensor-factory keywords (device, dtype, memory_format) a module received.
+
+    A nested ``factory_kwargs`` dict is merged in; a key given both ways, or any other key, is a TypeError.
+    """
+    if kwargs is None:
+        return {}
+    simple = {"device", "dtype", "memory_format"}
+    unknown = set(kwargs) - simple - {"factory_kwargs"}
+    if unknown:
+        raise TypeError(f"unexpected kwargs {unknown}")
+    out = dict(kwargs.get("factory_kwargs", {}))
+    for key in simple & set(kwargs):
+        if key in out:
+            raise TypeError(f"{key} specified twice, in **kwargs and in factory_kwargs")
+        out[key] = kwargs[key]
+    return out

@@ -7,7 +7,7 @@ from ..parameter import Parameter
 from .module import Module
 
 __all__ = ["LayerNorm", "GroupNorm", "RMSNorm", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "InstanceNorm1d",
-           "InstanceNorm2d", "LocalResponseNorm"]
+           "InstanceNorm2d", "LocalResponseNorm", "InstanceNorm3d", "CrossMapLRN2d"]
 
 
 def _shape(normalized_shape):
@@ -129,7 +129,7 @@ class _NormBase(Module):
 
     def extra_repr(self):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"track_running_stats={self.track_running_stats}")
+                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
 
 
 class _BatchNorm(_NormBase):
@@ -207,6 +207,40 @@ class LocalResponseNorm(Module):
 
     def forward(self, input):
         return F.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self):
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Instance normalisation of (N, C, D, H, W) or (C, D, H, W) input."""
+    _ndim = 4
+
+
+class CrossMapLRN2d(Module):
+    """Response normalisation across channels of (N, C, H, W) input with the legacy running-window sums.
+
+    out_c = x_c * (k + alpha / size * s_c) ** -beta where, with q = (size - 1) // 2 + 1,
+    s_c = sum(x_i^2, i <= min(c + q - 1, C - 1)) - sum(x_i^2, 1 <= i <= c - q): the window sum of the
+    historical Torch7 implementation (channel 0 is never dropped from the running sum), kept for compatibility.
+    """
+
+    def __init__(self, size, alpha=1e-4, beta=0.75, k=1):
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, input):
+        from ..._functions.creation import arange
+        if input.dim() != 4:
+            raise ValueError(f"CrossMapLRN2d: Expected input to be 4D, got {input.dim()}D instead.")
+        C = input.shape[1]
+        q = (self.size - 1) // 2 + 1
+        csum = (input * input).cumsum(1)
+        c = arange(C)
+        s = csum.index_select(1, (c + q - 1).clamp(max=C - 1))
+        drop = csum.index_select(1, (c - q).clamp(min=0)) - csum.narrow(1, 0, 1)
+        s = s - drop * (c > q).to(input.dtype).reshape(C, 1, 1)
+        return input * (self.k + self.alpha / self.size * s) ** -self.beta
 
     def extra_repr(self):
         return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
