@@ -12,7 +12,6 @@ import warnings
 import weakref
 from bisect import bisect_right
 from collections import Counter
-from functools import wraps
 
 from .._tensor import Tensor
 from .optimizer import Optimizer
@@ -73,25 +72,41 @@ def _check_optimizer(optimizer):
         raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
 
 
+class _MarkedStep:
+    """Stands in for ``optimizer.step``: records ``optimizer._opt_called = True``, then runs the original step.
+
+    Holds the optimizer weakly (it is stored on the optimizer, so a strong reference would make a cycle) and
+    reduces to ``(optimizer, function)`` so that pickling or deep-copying the optimizer rebinds it to the copy.
+    """
+
+    _wrapped_by_lr_sched = True
+
+    def __init__(self, optimizer, func):
+        self._opt_ref = weakref.ref(optimizer)
+        self._func = func
+        self.__wrapped__ = func
+        self.__name__ = getattr(func, "__name__", "step")
+        self.__doc__ = getattr(func, "__doc__", None)
+
+    def __call__(self, *args, **kwargs):
+        opt = self._opt_ref()
+        opt._opt_called = True
+        return self._func(opt, *args, **kwargs)
+
+    def __reduce__(self):
+        return (_MarkedStep, (self._opt_ref(), self._func))
+
+
 def _mark_optimizer_steps(optimizer):
-    """Wrap ``optimizer.step`` (once) so it records that it ran; used by the step-order warning."""
+    """Replace ``optimizer.step`` (once) by a :class:`_MarkedStep`; used by the step-order warning."""
     step = optimizer.step
     if hasattr(step, "_wrapped_by_lr_sched"):
         return
     func = getattr(step, "__func__", None)
-    # a weak reference: the wrapper lives on the optimizer, so a strong one would make a cycle
-    opt_ref = weakref.ref(optimizer)
-
-    @wraps(func if func is not None else step)
-    def step_and_mark(*args, **kwargs):
-        opt = opt_ref()
-        opt._opt_called = True
-        if func is not None:
-            return func(opt, *args, **kwargs)
-        return step(*args, **kwargs)
-
-    step_and_mark._wrapped_by_lr_sched = True
-    optimizer.step = step_and_mark
+    if func is None:  # already a plain callable on the instance: call it without rebinding
+        def func(opt, *args, _step=step, **kwargs):
+            return _step(*args, **kwargs)
+    optimizer.step = _MarkedStep(optimizer, func)
 
 
 def _warn_if_outside_step(scheduler):

@@ -364,6 +364,35 @@ def test_optimizer_step_wrapped_once_and_still_works():
     assert opt._opt_called
 
 
+def test_optimizer_copies_step_themselves():
+    """Pickling or deep-copying a scheduled optimizer gives a copy whose step updates the copy's parameters."""
+    import copy
+
+    opt = _optimizer(pt, "SGD0")
+    L.StepLR(opt, 3)
+    for clone in (pickle.loads(pickle.dumps(opt)), copy.deepcopy(opt)):
+        clone.param_groups[0]["params"][0].grad = pt.full((3,), 0.5, dtype=pt.float64)
+        clone.step()
+        assert clone._opt_called and not getattr(opt, "_opt_called", False)
+        np.testing.assert_allclose(clone.param_groups[0]["params"][0].detach().numpy(), 0.95)
+        np.testing.assert_allclose(opt.param_groups[0]["params"][0].detach().numpy(), 1.0)
+
+
+def test_step_closure_and_replaced_step():
+    opt = _optimizer(pt, "SGD0")
+    L.ExponentialLR(opt, 0.5)
+    assert opt.step(lambda: 7.0) == 7.0
+    opt = _optimizer(pt, "SGD0")
+    calls = []
+    opt.step = lambda closure=None: calls.append(closure)
+    sched = L.ExponentialLR(opt, 0.5)
+    opt.step()
+    assert calls == [None] and opt._opt_called
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sched.step()
+
+
 def test_errors_as_torch():
     cases = [
         (lambda M, o, lib: M.StepLR(object(), 3), TypeError, "object is not an Optimizer"),
