@@ -13,7 +13,8 @@ from .nadam import NAdam
 from .radam import RAdam
 from .rmsprop import RMSprop
 from .rprop import Rprop
+from ._stateless import swap_in_optimizer_params_and_state
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "ASGD", "Adadelta", "Adafactor", "Adagrad", "Adamax", "LBFGS", "Muon", "NAdam",
-           "RAdam", "RMSprop", "Rprop"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "ASGD", "Adadelta", "Adafactor", "Adagrad", "Adamax", "LBFGS", "Muon",
+           "NAdam", "RAdam", "RMSprop", "Rprop", "swap_in_optimizer_params_and_state"]
 from . import lr_scheduler  # noqa: E402,F401

@@ -334,3 +334,61 @@ def test_muon_defaults_and_errors():
         assert str(our_err.value) == str(ref_err.value)
     with pytest.raises(ValueError, match=r"Muon only supports 2D parameters .*\[3\]"):
         pt.optim.Muon([pt.zeros(3, requires_grad=True)])
+
+
+def _swap_scenario(lib):
+    rng = np.random.default_rng(7)
+    w = lib.tensor(rng.standard_normal((3, 2)), dtype=lib.float64, requires_grad=True)
+    b = lib.tensor(rng.standard_normal(2), dtype=lib.float64, requires_grad=True)
+    opt = lib.optim.NAdam([{"params": [w]}, {"params": [b], "lr": 0.05}], lr=0.1)
+    for _ in range(3):
+        opt.zero_grad()
+        ((w.sum(0) * b).sin().sum() + (w ** 2).sum()).backward()
+        opt.step()
+    sd = opt.state_dict()
+    saved = {"state": {i: {k: v.clone() for k, v in s.items()} for i, s in sd["state"].items()},
+             "param_groups": [dict(g) for g in sd["param_groups"]]}
+    saved["param_groups"][0]["lr"] = 0.2
+    live = (w.detach().clone(), b.detach().clone(), opt.state[w]["exp_avg"].clone())
+    w2, b2 = w.detach().clone() + 1, b.detach().clone() - 1
+    w2.grad, b2.grad = lib.ones_like(w2), lib.full_like(b2, 0.5)
+    exp_avg_obj = saved["state"][0]["exp_avg"]
+    with lib.optim.swap_in_optimizer_params_and_state(opt, {"w": w2, "b": b2}, saved):
+        assert opt.param_groups[0]["params"][0] is w2 and opt.param_groups[0]["lr"] == 0.2
+        opt.step()
+    assert opt.param_groups[0]["params"][0] is w and opt.param_groups[0]["lr"] == 0.1
+    assert saved["state"][0]["exp_avg"] is exp_avg_obj
+    np.testing.assert_array_equal(w.detach().numpy(), live[0].numpy())
+    np.testing.assert_array_equal(opt.state[w]["exp_avg"].numpy(), live[2].numpy())
+    return (w2.numpy(), b2.numpy(), saved["state"][0]["exp_avg"].numpy(), saved["state"][1]["step"].item(),
+            opt, saved)
+
+
+def test_swap_in_optimizer_params_and_state_matches_torch():
+    ours, ref = _swap_scenario(pt), _swap_scenario(torch)
+    for o, r in zip(ours[:3], ref[:3]):
+        np.testing.assert_allclose(o, r, rtol=1e-12, atol=1e-14)
+    assert ours[3] == ref[3] == 4.0  # the swapped-in state was advanced in place
+    opt, saved = ours[4], ours[5]
+    swap = pt.optim.swap_in_optimizer_params_and_state
+    params = {"w": pt.zeros(3, 2), "b": pt.zeros(2)}
+    bad = [
+        (dict(saved, param_groups=saved["param_groups"][:1]), "different number of parameter groups"),
+        (dict(saved, state={**saved["state"], 5: {}}), r"extra keys \[5\]"),
+        (dict(saved, param_groups=[dict(saved["param_groups"][0], extra=1), saved["param_groups"][1]]),
+         r"Keys only in swap-in: \['extra'\]"),
+        (dict(saved, param_groups=[dict(saved["param_groups"][0], params=[0, 1]), saved["param_groups"][1]]),
+         "group 0 has a different number of params"),
+        (dict(saved, state=[]), "got list"),
+    ]
+    for sd, msg in bad:
+        with pytest.raises(RuntimeError, match=msg):
+            with swap(opt, params, sd):
+                pass
+    with pytest.raises(RuntimeError, match="requires the explicit parameter state"):
+        with swap(opt, {"w": pt.zeros(3, 2)}, saved):
+            pass
+    fresh = pt.optim.SGD([pt.zeros(2, requires_grad=True)], lr=0.1)
+    with pytest.raises(RuntimeError, match="requires initialized optimizer state"):
+        with swap(fresh, params, saved):
+            pass
