@@ -502,3 +502,28 @@ def test_public_names_and_signatures():
         assert list(ours.parameters) == list(ref.parameters), name
         for p in ours.parameters.values():
             assert p.default == ref.parameters[p.name].default, (name, p.name)
+
+
+@pytest.mark.parametrize("name", ["step", "multistep", "linear_up", "cosine", "polynomial", "sequential", "chained",
+                                  "warm_restarts", "lambda"])
+def test_tensor_learning_rate_filled_in_place_as_torch(name):
+    """A Tensor 'lr' keeps its identity (filled in place); the rates and the parameters follow torch."""
+    def run(lib):
+        w = lib.ones(3, dtype=lib.float64, requires_grad=True)
+        lr = lib.tensor(0.1, dtype=lib.float64)
+        opt = lib.optim.SGD([w], lr=lr, momentum=0.5)
+        sched = CHAINABLE[name](lib.optim.lr_scheduler, opt)
+        rates = []
+        for _ in range(25):
+            w.grad = w.detach() * 0.5
+            opt.step()
+            sched.step()
+            assert opt.param_groups[0]["lr"] is lr
+            last = sched.get_last_lr()[0]
+            assert isinstance(last, type(lr)) and last is not lr
+            rates.append(float(lr))
+        return np.array(rates), w.detach().numpy()
+
+    (r_pt, w_pt), (r_t, w_t) = run(pt), run(torch)
+    np.testing.assert_allclose(r_pt, r_t, rtol=1e-14)
+    np.testing.assert_allclose(w_pt, w_t, rtol=1e-12)
