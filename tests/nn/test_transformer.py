@@ -336,13 +336,27 @@ def test_nested_tensor_warning_as_torch():
                                                     enable_nested_tensor=False)) == []
 
 
-def test_mismatched_mask_types_warn():
-    layer = pnn.TransformerEncoderLayer(E, H, FF, dropout=0.0)
-    x = pt.randn(4, 2, E)
-    msgs = _messages(lambda: layer(x, src_mask=pnn.Transformer.generate_square_subsequent_mask(4),
-                                   src_key_padding_mask=pt.zeros(2, 4, dtype=pt.bool)))
-    assert msgs == ["Support for mismatched src_key_padding_mask and src_mask is deprecated. Use same type for both "
-                    "instead."]
+def test_mismatched_mask_types_warn_as_torch():
+    x = np.random.default_rng(0).standard_normal((4, 2, E)).astype("float32")
+    bool_mask = np.zeros((4, 4), bool)
+    float_kpm = np.zeros((2, 4), "float32")
+    for name in ("TransformerEncoderLayer", "TransformerDecoderLayer", "Transformer"):
+        got = {}
+        for lib, nn in (("t", torch.nn), ("p", pnn)):
+            T = torch if lib == "t" else pt
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                m = getattr(nn, name)(E, H, *((1, 1) if name == "Transformer" else ()), FF)
+            xs, bm, fk = T.tensor(x), T.tensor(bool_mask), T.tensor(float_kpm)
+            if name == "TransformerEncoderLayer":
+                call = lambda: m(xs, src_mask=bm, src_key_padding_mask=fk)  # noqa: E731
+            elif name == "TransformerDecoderLayer":
+                call = lambda: m(xs, xs, tgt_mask=bm, tgt_key_padding_mask=fk)  # noqa: E731
+            else:
+                call = lambda: m(xs, xs, src_mask=bm, src_key_padding_mask=fk, tgt_mask=bm,  # noqa: E731
+                                 tgt_key_padding_mask=fk)
+            got[lib] = [w for w in _messages(call) if "mismatched" in w]
+        assert got["p"] == got["t"] and got["p"], name
 
 
 def test_errors_as_torch():

@@ -182,7 +182,13 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
                                  f"{tuple(value.shape[:2])}")
     elif tuple(key.shape) != tuple(value.shape):
         raise AssertionError(f"key shape {tuple(key.shape)} does not match value shape {tuple(value.shape)}")
+    mismatched = (key_padding_mask is not None and attn_mask is not None
+                  and key_padding_mask.dtype != attn_mask.dtype)
     key_padding_mask = _float_mask(key_padding_mask, "key_padding_mask", query.dtype)
+    if mismatched:
+        import warnings
+        warnings.warn("Support for mismatched key_padding_mask and attn_mask is deprecated. Use same type for "
+                      "both instead.", stacklevel=2)
     if is_causal and attn_mask is None:
         raise RuntimeError("Need attn_mask if specifying the is_causal hint. You may use the Transformer module "
                            "method `generate_square_subsequent_mask` to create this mask.")
