@@ -426,3 +426,275 @@ def test_deprecated_init_aliases(old, args, check):
     assert getattr(pt.nn.init, old).__name__ == old
     with pytest.warns(FutureWarning, match="dirac"):
         pt.nn.init.dirac(pt.empty(2, 2, 3))
+
+
+# ---------------------------------------------------------------------------------------------- parametrize
+P = U.parametrize
+TP = torch.nn.utils.parametrize
+
+
+def _sym_cls(lib):
+    class Sym(lib.nn.Module):
+        def forward(self, X):
+            return X.triu() + X.triu(1).mT
+
+    return Sym
+
+
+def _scale_cls(lib):
+    class Scale(lib.nn.Module):
+        def forward(self, X):
+            return 2 * X
+
+        def right_inverse(self, X):
+            return X / 2
+
+    return Scale
+
+
+def _split_cls(lib):
+    class Split(lib.nn.Module):
+        def forward(self, a, b):
+            return a + 3 * b
+
+        def right_inverse(self, X):
+            return X / 4, X / 4
+
+    return Split
+
+
+def _pair(make):
+    torch.manual_seed(4)
+    tm = make(torch).double()
+    return _copy_state(make(pt).double(), tm), tm
+
+
+def test_register_parametrization_matches_torch():
+    m, tm = _pair(lambda lib: lib.nn.Linear(3, 3))
+    assert P.register_parametrization(m, "weight", _sym_cls(pt)()) is m
+    TP.register_parametrization(tm, "weight", _sym_cls(torch)())
+    P.register_parametrization(m, "weight", _scale_cls(pt)())
+    TP.register_parametrization(tm, "weight", _scale_cls(torch)())
+    assert type(m).__name__ == type(tm).__name__ == "ParametrizedLinear"
+    assert P.type_before_parametrizations(m) is pt.nn.Linear and type(m).__bases__[0] is pt.nn.Linear
+    assert list(m.state_dict()) == list(tm.state_dict())
+    assert [n for n, _ in m.named_parameters()] == [n for n, _ in tm.named_parameters()]
+    assert P.is_parametrized(m) and P.is_parametrized(m, "weight") and not P.is_parametrized(m, "bias")
+    assert not P.is_parametrized(pt.nn.Linear(2, 2))
+    np.testing.assert_allclose(_np(m.weight), _np(tm.weight), rtol=1e-12)
+    x = np.random.default_rng(11).standard_normal((4, 3))
+    y, ty = m(pt.tensor(x)), tm(torch.tensor(x))
+    np.testing.assert_allclose(_np(y), _np(ty), rtol=1e-12)
+    y.pow(2).sum().backward()
+    ty.pow(2).sum().backward()
+    for (n, p), (_, tp) in zip(m.named_parameters(), tm.named_parameters()):
+        np.testing.assert_allclose(_np(p.grad), _np(tp.grad), rtol=1e-10, err_msg=n)
+    with pytest.raises(RuntimeError, match="parametrization Sym does not implement right_inverse"):
+        m.weight = pt.eye(3, dtype=pt.float64)
+    with P.cached():
+        assert m.weight is m.weight
+    assert m.weight is not m.weight
+    orig = m.parametrizations.weight.original
+    assert P.remove_parametrizations(m, "weight") is m
+    TP.remove_parametrizations(tm, "weight")
+    assert type(m) is pt.nn.Linear and list(m.state_dict()) == list(tm.state_dict())
+    assert m.weight is orig and isinstance(m.weight, pt.nn.Parameter)  # same Parameter object, new value
+    np.testing.assert_allclose(_np(m.weight), _np(tm.weight), rtol=1e-12)
+
+
+def test_parametrization_right_inverse_and_sequences():
+    m, tm = _pair(lambda lib: lib.nn.Linear(3, 2))
+    P.register_parametrization(m, "weight", _split_cls(pt)())
+    TP.register_parametrization(tm, "weight", _split_cls(torch)())
+    assert list(m.state_dict()) == list(tm.state_dict())
+    for k in ("original0", "original1"):
+        np.testing.assert_allclose(_np(getattr(m.parametrizations.weight, k)),
+                                   _np(getattr(tm.parametrizations.weight, k)), rtol=1e-12)
+    target = np.arange(6.0).reshape(2, 3)
+    m.weight = pt.tensor(target)
+    tm.weight = torch.tensor(target)
+    np.testing.assert_allclose(_np(m.weight), target, rtol=1e-12)
+    np.testing.assert_allclose(_np(m.parametrizations.weight.original1), _np(tm.parametrizations.weight.original1))
+    with pytest.raises(ValueError, match="Cannot leave unparametrized"):
+        P.remove_parametrizations(m, "weight", leave_parametrized=False)
+    P.remove_parametrizations(m, "weight")
+    TP.remove_parametrizations(tm, "weight")
+    assert isinstance(m.weight, pt.nn.Parameter) and list(m.state_dict()) == list(tm.state_dict())
+    np.testing.assert_allclose(_np(m.weight), target, rtol=1e-12)
+
+    b = pt.nn.Linear(2, 2)
+    b.register_buffer("scale", pt.ones(2))
+    P.register_parametrization(b, "scale", _scale_cls(pt)())
+    assert "parametrizations.scale.original" in b.state_dict() and not isinstance(b.scale, pt.nn.Parameter)
+    b.scale = pt.tensor([4.0, 6.0])
+    np.testing.assert_allclose(b.parametrizations.scale.original.numpy(), [2.0, 3.0])
+    P.remove_parametrizations(b, "scale", leave_parametrized=False)
+    np.testing.assert_allclose(b.scale.numpy(), [2.0, 3.0])
+    assert type(b) is pt.nn.Linear
+
+
+def test_parametrize_errors_and_copy():
+    import copy as _copy
+
+    class Row(pt.nn.Module):
+        def forward(self, X):
+            return X[0]
+
+    class Dbl(pt.nn.Module):
+        def forward(self, X):
+            return X.double()
+
+    with pytest.raises(ValueError, match="may not change the shape of the tensor, unless `unsafe`"):
+        P.register_parametrization(pt.nn.Linear(3, 3), "weight", Row())
+    with pytest.raises(ValueError, match="may not change the dtype of the tensor, unless `unsafe`"):
+        P.register_parametrization(pt.nn.Linear(3, 3), "weight", Dbl())
+    m = P.register_parametrization(pt.nn.Linear(3, 3), "weight", _sym_cls(pt)())
+    with pytest.raises(ValueError, match="shape of the tensor, unless the `unsafe` flag"):
+        P.register_parametrization(m, "weight", Row())
+    with pytest.raises(ValueError, match="does not have a parameter, a buffer, or a parametrized element with "
+                                         "name 'foo'"):
+        P.register_parametrization(m, "foo", Row())
+    with pytest.raises(ValueError, match="does not have a parametrization on bias"):
+        P.remove_parametrizations(m, "bias")
+    P.register_parametrization(m, "weight", Row(), unsafe=True)
+    assert m.weight.shape == (3,)
+    c = _copy.deepcopy(m)
+    assert type(c).__name__ == "ParametrizedLinear" and c.parametrizations.weight.original is not \
+        m.parametrizations.weight.original
+    np.testing.assert_array_equal(_np(c.weight), _np(m.weight))
+    n = pt.nn.Linear(3, 3)
+    P.transfer_parametrizations_and_params(m, n, "weight")
+    np.testing.assert_array_equal(_np(n.weight), _np(m.weight))
+    assert type(n).__name__ == "ParametrizedLinear"
+
+
+# ---------------------------------------------------------------------------------------------- parametrizations
+PP = U.parametrizations
+TPP = torch.nn.utils.parametrizations
+
+
+@pytest.mark.parametrize("omap,shape,triv", [
+    (omap, shape, triv) for omap in ["matrix_exp", "cayley", "householder", None]
+    for shape in [(3, 3), (5, 3), (3, 5)] for triv in [True, False]
+    if triv or shape == (3, 3) or omap in ("householder", None)])
+def test_orthogonal_matches_torch(omap, shape, triv):
+    m, tm = _pair(lambda lib: lib.nn.Linear(shape[1], shape[0]))
+    PP.orthogonal(m, orthogonal_map=omap, use_trivialization=triv)
+    TPP.orthogonal(tm, orthogonal_map=omap, use_trivialization=triv)
+    assert list(m.state_dict()) == list(tm.state_dict())
+    _copy_state(m, tm)  # non-square bases are completed with random columns: take torch's
+    w = m.weight
+    np.testing.assert_allclose(_np(w), _np(tm.weight), rtol=1e-9, atol=1e-12)
+    q = _np(w) if shape[0] >= shape[1] else _np(w).T
+    np.testing.assert_allclose(q.T @ q, np.eye(min(shape)), atol=1e-12)
+    rng = np.random.default_rng(12)
+    x = rng.standard_normal(shape) * 0.3
+    with pt.no_grad():
+        m.parametrizations.weight.original.copy_(pt.tensor(x))
+    with torch.no_grad():
+        tm.parametrizations.weight.original.copy_(torch.tensor(x))
+    np.testing.assert_allclose(_np(m.weight), _np(tm.weight), rtol=1e-9, atol=1e-12)
+    inp = rng.standard_normal((2, shape[1]))
+    y, ty = m(pt.tensor(inp)), tm(torch.tensor(inp))
+    y.pow(3).sum().backward()
+    ty.pow(3).sum().backward()
+    np.testing.assert_allclose(_np(m.parametrizations.weight.original.grad),
+                               _np(tm.parametrizations.weight.original.grad), rtol=1e-8, atol=1e-10)
+    if triv or omap in ("householder", None) and shape != (3, 3):
+        target = _np(tm.weight)
+        m.weight = pt.tensor(target)
+        np.testing.assert_allclose(_np(m.weight), target, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("omap", ["matrix_exp", "cayley", "householder"])
+def test_orthogonal_map_gradients(omap):
+    orth = PP._Orthogonal(pt.zeros(4, 3, dtype=pt.float64), PP._OrthMaps[omap], use_trivialization=False)
+    x = pt.tensor(np.random.default_rng(13).standard_normal((4, 3)) * 0.5, requires_grad=True)
+    check_grads(orth, (x,))
+
+
+def test_orthogonal_errors():
+    with pytest.raises(ValueError, match="Expected a matrix or batch of matrices. Got a tensor of 1 dimensions"):
+        PP.orthogonal(pt.nn.Linear(2, 2), "bias")
+    with pytest.raises(ValueError, match='orthogonal_map has to be one of "matrix_exp", "cayley", "householder"'):
+        PP.orthogonal(pt.nn.Linear(2, 2), orthogonal_map="svd")
+    with pytest.raises(ValueError, match="has no parameter or buffer with name 'w'"):
+        PP.orthogonal(pt.nn.Linear(2, 2), "w")
+    m = PP.orthogonal(pt.nn.Linear(2, 2), orthogonal_map="cayley", use_trivialization=False)
+    with pytest.raises(NotImplementedError, match="not possible to assign"):
+        m.weight = pt.eye(2)
+    m = PP.orthogonal(pt.nn.Linear(2, 2))
+    with pytest.raises(ValueError, match="Expected a matrix or batch of matrices of shape"):
+        m.parametrizations.weight[0].right_inverse(pt.eye(3))
+
+
+@pytest.mark.parametrize("dim", [0, 1, None])
+def test_weight_norm_parametrization_matches_torch(dim):
+    m, tm = _pair(lambda lib: lib.nn.Conv1d(2, 3, 2))
+    PP.weight_norm(m, dim=dim)
+    TPP.weight_norm(tm, dim=dim)
+    assert list(m.state_dict()) == list(tm.state_dict())
+    for k in ("original0", "original1"):
+        np.testing.assert_allclose(_np(getattr(m.parametrizations.weight, k)),
+                                   _np(getattr(tm.parametrizations.weight, k)), rtol=1e-12)
+    with pt.no_grad():
+        m.parametrizations.weight.original0.mul_(0.5)
+    with torch.no_grad():
+        tm.parametrizations.weight.original0.mul_(0.5)
+    x = np.random.default_rng(14).standard_normal((2, 2, 5))
+    y, ty = m(pt.tensor(x)), tm(torch.tensor(x))
+    np.testing.assert_allclose(_np(y), _np(ty), rtol=1e-10, atol=1e-12)
+    y.pow(2).sum().backward()
+    ty.pow(2).sum().backward()
+    for (n, p), (_, tp) in zip(m.named_parameters(), tm.named_parameters()):
+        np.testing.assert_allclose(_np(p.grad), _np(tp.grad), rtol=1e-9, atol=1e-12, err_msg=n)
+    wn = m.parametrizations.weight[0]
+    g, v = (pt.tensor(_np(t), requires_grad=True) for t in (tm.parametrizations.weight.original0,
+                                                             tm.parametrizations.weight.original1))
+    check_grads(wn, (g, v))
+
+
+@pytest.mark.parametrize("dtype,tdtype,tol", DTYPES)
+@pytest.mark.parametrize("make,xshape,name", [
+    (lambda lib: lib.nn.Linear(4, 3), (2, 4), "weight"),
+    (lambda lib: lib.nn.ConvTranspose1d(2, 3, 2), (1, 2, 4), "weight"),
+    (lambda lib: lib.nn.Linear(4, 3), (2, 4), "bias"),
+])
+def test_spectral_norm_parametrization_matches_torch(dtype, tdtype, tol, make, xshape, name):
+    torch.manual_seed(5)
+    tm = make(torch).to(tdtype)
+    m = _copy_state(make(pt).to(dtype), tm)
+    PP.spectral_norm(m, name, n_power_iterations=2)
+    TPP.spectral_norm(tm, name, n_power_iterations=2)
+    assert list(m.state_dict()) == list(tm.state_dict())
+    _copy_state(m, tm)
+    x = np.random.default_rng(15).standard_normal(xshape)
+    for mode in ("train", "train", "eval"):
+        getattr(m, mode)()
+        getattr(tm, mode)()
+        y, ty = m(pt.tensor(x, dtype=dtype)), tm(torch.tensor(x, dtype=tdtype))
+        np.testing.assert_allclose(_np(y), _np(ty), rtol=tol * 10, atol=tol)
+    for k, v in tm.state_dict().items():
+        np.testing.assert_allclose(_np(m.state_dict()[k]), _np(v), rtol=tol * 10, atol=tol, err_msg=k)
+    y.pow(2).sum().backward()
+    ty.pow(2).sum().backward()
+    g = getattr(m.parametrizations, name).original.grad
+    np.testing.assert_allclose(_np(g), _np(getattr(tm.parametrizations, name).original.grad), rtol=tol * 100,
+                               atol=tol * 10)
+    sn = getattr(m.parametrizations, name)[0]
+    if dtype == pt.float64:
+        check_grads(sn, (pt.tensor(_np(getattr(tm.parametrizations, name).original), requires_grad=True),))
+
+
+def test_spectral_norm_parametrization_init_and_errors():
+    m = PP.spectral_norm(pt.nn.Linear(5, 4).double())
+    w = m.weight
+    assert abs(np.linalg.svd(_np(w), compute_uv=False)[0] - 1) < 1e-3  # 15 warm-up iterations at registration
+    with pytest.raises(IndexError, match=r"Dimension out of range \(expected to be in range of \[-2, 1\] but got 2\)"):
+        PP.spectral_norm(pt.nn.Linear(2, 2), dim=2)
+    with pytest.raises(ValueError, match="Expected n_power_iterations to be positive"):
+        PP.spectral_norm(pt.nn.Linear(2, 2), n_power_iterations=0)
+    with pytest.raises(ValueError, match="has no parameter or buffer with name 'w'"):
+        PP.spectral_norm(pt.nn.Linear(2, 2), "w")
+    ct = PP.spectral_norm(pt.nn.ConvTranspose2d(2, 3, 3))
+    assert ct.parametrizations.weight[0]._u.shape == (3,)
