@@ -9,6 +9,9 @@ import math
 import numbers
 import warnings
 
+import numpy as np
+
+from ..._primitive import Primitive
 from ..._functions.creation import empty, zeros
 from ..._functions.shape import cat, stack
 from .. import functional as F, init
@@ -19,6 +22,30 @@ from .module import Module
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
 _GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
+
+
+def _split_impl(x, sizes, dim):
+    return tuple(np.ascontiguousarray(p) for p in np.split(x, np.cumsum(sizes)[:-1], axis=dim))
+
+
+_SPLITS = {}
+
+
+def _split(x, sizes, dim):
+    """Pieces of x along dim, as the outputs of one primitive.
+
+    Slicing each piece separately would make every piece's gradient a full-size zero tensor, and summing them costs
+    O(pieces * size); here the gradient is a single cat (whose own gradient is slicing, so higher orders work).
+    """
+    n = len(sizes)
+    if n == 1:
+        return (x,)
+    prim = _SPLITS.get(n)
+    if prim is None:
+        prim = Primitive("split_with_sizes", _split_impl, nout=n, saves=(), linear=True)
+        prim.defvjp(lambda g, out, x, sizes, dim: (cat(list(g), dim),))
+        _SPLITS[n] = prim
+    return prim(x, sizes=tuple(sizes), dim=dim)
 
 
 # ---- one time step; gi is the input projection of this step (including b_ih), h the previous state ----
@@ -35,11 +62,9 @@ def _lstm_step(gi, h, c, w_hh_t, b_hh, w_hr_t):
     if b_hh is not None:
         gates = gates + b_hh
     n = c.shape[-1]
-    # gate order i, f, g, o
-    s = gates.sigmoid()
-    i, f, o = s[..., :n], s[..., n:2 * n], s[..., 3 * n:]
-    g = gates[..., 2 * n:3 * n].tanh()
-    c = f * c + i * g
+    i, f, g, o = _split(gates, (n, n, n, n), -1)  # torch's gate order
+    c = f.sigmoid() * c + i.sigmoid() * g.tanh()
+    o = o.sigmoid()
     h = o * c.tanh()
     if w_hr_t is not None:
         h = h.matmul(w_hr_t)
@@ -52,26 +77,29 @@ def _gru_step(gi, h, w_hh_t, b_hh):
         gh = gh + b_hh
     n = h.shape[-1]
     # gate order r, z, n; the reset gate scales the recurrent part of the candidate only (bias included)
-    rz = (gi[..., :2 * n] + gh[..., :2 * n]).sigmoid()
-    r, z = rz[..., :n], rz[..., n:]
-    cand = (gi[..., 2 * n:] + r * gh[..., 2 * n:]).tanh()
+    gi_rz, gi_n = _split(gi, (2 * n, n), -1)
+    gh_rz, gh_n = _split(gh, (2 * n, n), -1)
+    r, z = _split((gi_rz + gh_rz).sigmoid(), (n, n), -1)
+    cand = (gi_n + r * gh_n).tanh()
     return cand + z * (h - cand)
 
 
-def _run_direction(mode, gi_all, steps, h, c, w_hh, b_hh, w_hr, reverse):
+def _run_direction(mode, gi_all, batch_sizes, h, c, w_hh, b_hh, w_hr, reverse):
     """Scan one direction of one layer over packed rows.
 
-    gi_all: [N, gates] input projections of all packed rows; steps: [(offset, batch size)] per time step;
+    gi_all: [N, gates] input projections of all packed rows; batch_sizes: rows of each time step;
     h, c: [B, *] initial states (c None unless LSTM).  Returns (outputs [N, H_out] in packed order, h_n, c_n).
     """
     w_hh_t = w_hh.t()
     w_hr_t = w_hr.t() if w_hr is not None else None
-    outs = [None] * len(steps)
-    order = range(len(steps) - 1, -1, -1) if reverse else range(len(steps))
+    n_steps = len(batch_sizes)
+    outs = [None] * n_steps
+    order = range(n_steps - 1, -1, -1) if reverse else range(n_steps)
     full = h.shape[0]
+    gis = _split(gi_all, batch_sizes, 0)
     for t in order:
-        off, bs = steps[t]
-        gi = gi_all[off:off + bs]
+        bs = batch_sizes[t]
+        gi = gis[t]
         hp = h if bs == full else h[:bs]
         if mode == "LSTM":
             cp = c if bs == full else c[:bs]
@@ -251,10 +279,6 @@ class RNNBase(Module):
             if is_lstm:
                 self._check_hidden(c0, c_shape, "hidden[1]")
 
-        steps, off = [], 0
-        for b in bsz:
-            steps.append((off, b))
-            off += b
         num_dir = 2 if self.bidirectional else 1
         h_n, c_n = [], []
         layer_in = data
@@ -272,7 +296,7 @@ class RNNBase(Module):
                     gi = gi + (b_ih if self.mode == "GRU" else b_ih + b_hh)
                     if self.mode != "GRU":
                         b_hh = None
-                out, h, c = _run_direction(self.mode, gi, steps, h0[k], c0[k] if is_lstm else None,
+                out, h, c = _run_direction(self.mode, gi, bsz, h0[k], c0[k] if is_lstm else None,
                                            w_hh, b_hh, w_hr, d == 1)
                 outs.append(out)
                 h_n.append(h)
