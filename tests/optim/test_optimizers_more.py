@@ -392,3 +392,27 @@ def test_swap_in_optimizer_params_and_state_matches_torch():
     with pytest.raises(RuntimeError, match="requires initialized optimizer state"):
         with swap(fresh, params, saved):
             pass
+
+
+ALL_NEW = ["ASGD", "Adadelta", "Adafactor", "Adagrad", "Adamax", "LBFGS", "Muon", "NAdam", "RAdam", "RMSprop", "Rprop"]
+
+
+@pytest.mark.parametrize("name", ALL_NEW)
+def test_repr_and_tensor_lr_as_torch(name):
+    ours = getattr(pt.optim, name)([pt.zeros(2, 2, requires_grad=True)])
+    ref = getattr(torch.optim, name)([torch.zeros(2, 2, requires_grad=True)])
+    assert repr(ours) == repr(ref)
+    with pytest.raises(ValueError, match="Tensor lr must be 1-element"):
+        getattr(pt.optim, name)([pt.zeros(2, 2, requires_grad=True)], lr=pt.tensor([0.1, 0.2]))
+    if name == "LBFGS":
+        return
+    res = []
+    for lib in (pt, torch):
+        w = lib.tensor(np.linspace(-1, 1, 4).reshape(2, 2), dtype=lib.float64, requires_grad=True)
+        opt = getattr(lib.optim, name)([w], lr=lib.tensor(0.05, dtype=lib.float64))
+        for _ in range(4):
+            opt.zero_grad()
+            (w.sin() ** 2).sum().backward()
+            opt.step()
+        res.append(w.detach().numpy())
+    np.testing.assert_allclose(res[0], res[1], rtol=1e-10, atol=1e-14)
