@@ -91,6 +91,8 @@ STATELESS = [
     ("CrossMapLRN2d_forward", lambda nn: nn.CrossMapLRN2d(3, 0.5, 0.75, 2.0), [_arr(2, 5, 2, 2)]),
     ("InstanceNorm3d", lambda nn: nn.InstanceNorm3d(2), [_arr(2, 2, 2, 3, 3)]),
     ("InstanceNorm3d_unbatched", lambda nn: nn.InstanceNorm3d(2), [_arr(2, 2, 3, 3)]),
+    ("InstanceNorm3d_scale_only", lambda nn: nn.InstanceNorm3d(2, affine=True, bias=False), [_arr(2, 2, 2, 2, 2)]),
+    ("BatchNorm2d_scale_only", lambda nn: nn.BatchNorm2d(2, bias=False), [_arr(3, 2, 2, 2)]),
     ("SoftMarginLoss", lambda nn: nn.SoftMarginLoss(), [_arr(3, 4), np.sign(_arr(3, 4))]),
     ("SoftMarginLoss_sum", lambda nn: nn.SoftMarginLoss(reduction="sum"), [_arr(5), np.sign(_arr(5))]),
     ("HingeEmbeddingLoss", lambda nn: nn.HingeEmbeddingLoss(margin=0.7), [_arr(3, 4), np.sign(_arr(3, 4))]),
@@ -107,7 +109,7 @@ NO_TORCH_GRAD = {"CrossMapLRN2d_forward"}  # torch's legacy backward for this la
 
 @pytest.mark.parametrize("name,ctor,arrays", STATELESS, ids=[c[0] for c in STATELESS])
 def test_stateless_against_torch(name, ctor, arrays):
-    pm, tm = ctor(pt.nn), ctor(torch.nn)
+    pm, tm = ctor(pt.nn).double(), ctor(torch.nn).double()
     if name in NO_TORCH_GRAD:
         out = pm(*[pt.tensor(a) for a in arrays])
         ref = tm(*[torch.tensor(a) for a in arrays])
@@ -317,6 +319,7 @@ LAZY = [
     ("LazyBatchNorm1d", lambda nn: nn.LazyBatchNorm1d(), (6, 3)),
     ("LazyBatchNorm2d", lambda nn: nn.LazyBatchNorm2d(affine=False), (4, 3, 2, 2)),
     ("LazyBatchNorm3d", lambda nn: nn.LazyBatchNorm3d(momentum=None), (2, 3, 2, 2, 2)),
+    ("LazyBatchNorm1d_nobias", lambda nn: nn.LazyBatchNorm1d(bias=False), (5, 3, 2)),
     ("LazyInstanceNorm1d", lambda nn: nn.LazyInstanceNorm1d(), (2, 3, 5)),
     ("LazyInstanceNorm2d", lambda nn: nn.LazyInstanceNorm2d(track_running_stats=False), (2, 3, 3, 3)),
     ("LazyInstanceNorm3d", lambda nn: nn.LazyInstanceNorm3d(affine=False), (2, 3, 2, 2, 2)),
