@@ -227,6 +227,28 @@ def test_transformer_matches_torch(batch_first, norm_first):
     _check(tm, pm, t_out, p_out, [ts, tt], [ps, ptg])
 
 
+def test_transformer_float32_unbatched_and_copies():
+    import copy
+    import pickle
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tm, pm = _pair("Transformer", E, H, 1, 2, FF, dropout=0.0, activation="gelu", dtype="float32")
+    ts, ps = _inputs((5, 2, E), dtype="float32")
+    tt, ptg = _inputs((3, 2, E), dtype="float32", seed=6)
+    _check(tm, pm, tm(ts, tt), pm(ps, ptg), [ts, tt], [ps, ptg], rtol=3e-5, atol=3e-5)
+    ts, ps = _inputs((5, E), seed=8)
+    tt, ptg = _inputs((3, E), seed=9)
+    tm, pm = tm.double(), pm.double()
+    t_out = tm(ts, tt, tgt_mask=tm.generate_square_subsequent_mask(3, dtype=torch.float64))
+    p_out = pm(ps, ptg, tgt_mask=pm.generate_square_subsequent_mask(3, dtype=pt.float64))
+    _check(tm, pm, t_out, p_out, [ts, tt], [ps, ptg])
+    pm.eval()
+    x = pt.randn(4, 2, E, dtype=pt.float64)
+    for other in (copy.deepcopy(pm), pickle.loads(pickle.dumps(pm))):
+        assert other.encoder.layers[0].linear1.weight is not pm.encoder.layers[0].linear1.weight
+        assert bool((other(x, x) == pm(x, x)).all())
+
+
 def test_custom_encoder_decoder():
     enc = pnn.TransformerEncoder(pnn.TransformerEncoderLayer(E, H, FF), 1, enable_nested_tensor=False)
     dec = pnn.TransformerDecoder(pnn.TransformerDecoderLayer(E, H, FF), 1)
