@@ -491,6 +491,8 @@ def test_register_parametrization_matches_torch():
         np.testing.assert_allclose(_np(p.grad), _np(tp.grad), rtol=1e-10, err_msg=n)
     with pytest.raises(RuntimeError, match="parametrization Sym does not implement right_inverse"):
         m.weight = pt.eye(3, dtype=pt.float64)
+    with pytest.raises(KeyError, match="attribute 'weight' already exists"):
+        m.weight = pt.nn.Parameter(pt.eye(3, dtype=pt.float64))
     with P.cached():
         assert m.weight is m.weight
     assert m.weight is not m.weight

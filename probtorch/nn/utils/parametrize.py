@@ -170,9 +170,16 @@ def _getstate(self):
                        "deepcopy the module's state_dict, or remove the parametrizations first.")
 
 
+def _setattr(self, name, value):
+    # a Parameter would otherwise be registered under a name the class property already owns
+    if isinstance(value, Parameter) and is_parametrized(self, name):
+        raise KeyError(f"attribute '{name}' already exists")
+    super(type(self), self).__setattr__(name, value)
+
+
 def _inject_new_class(module):
     cls = module.__class__
-    attrs = {"__getstate__": _getstate}
+    attrs = {"__getstate__": _getstate, "__setattr__": _setattr}
     if not hasattr(cls, "__deepcopy__"):
         attrs["__deepcopy__"] = _deepcopy
     module.__class__ = type(f"Parametrized{cls.__name__}", (cls,), attrs)
