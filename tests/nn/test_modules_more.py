@@ -472,3 +472,33 @@ def test_float32_dtype_kept(ctor, shapes):
     ref = ctor(torch.nn)(*[torch.tensor(a) for a in arrays])
     assert out.dtype == pt.float32
     np.testing.assert_allclose(out.numpy(), ref.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_lazy_dtype_copy_and_pickle():
+    import copy
+    import pickle
+    m = pt.nn.LazyLinear(3, dtype=pt.float64)
+    m2 = copy.deepcopy(m)
+    assert m2.has_uninitialized_params() and repr(m2.weight) == "<UninitializedParameter>"
+    m2(pt.randn(2, 4, dtype=pt.float64))
+    assert type(m2) is pt.nn.Linear and m2.weight.dtype == pt.float64
+    assert type(m) is pt.nn.LazyLinear and m.has_uninitialized_params()
+    p = pickle.loads(pickle.dumps(pt.nn.UninitializedParameter(dtype=pt.float64)))
+    assert type(p) is pt.nn.UninitializedParameter and p.dtype == pt.float64
+    c = pt.nn.LazyConv1d(2, 3).double()  # a dtype change before the first call sets the materialized dtype
+    assert c.weight.dtype == pt.float64
+    c(pt.randn(1, 2, 5, dtype=pt.float64))
+    assert c.weight.dtype == pt.float64 and c.bias.dtype == pt.float64
+    assert pt.nn.LazyLinear(3)(pt.randn(2, 4)).dtype == pt.float32
+
+
+def test_adaptive_log_softmax_float32():
+    tm = torch.nn.AdaptiveLogSoftmaxWithLoss(6, 7, [2, 4], div_value=2.0)
+    pm = pt.nn.AdaptiveLogSoftmaxWithLoss(6, 7, [2, 4], div_value=2.0)
+    _copy_params(tm, pm)
+    x = _arr(5, 6).astype(np.float32)
+    target = np.array([0, 3, 6, 1, 5])
+    out = pm(pt.tensor(x), pt.tensor(target))
+    ref = tm(torch.tensor(x), torch.tensor(target))
+    assert out.output.dtype == pt.float32
+    np.testing.assert_allclose(out.output.detach().numpy(), ref.output.detach().numpy(), rtol=1e-5, atol=1e-6)
