@@ -101,6 +101,9 @@ CHAINABLE = {
                                                 M.ExponentialLR(o, gamma=0.9)]),
     "chained_cosine": lambda M, o: M.ChainedScheduler(
         [M.LinearLR(o, start_factor=0.5, total_iters=6), M.CosineAnnealingLR(o, T_max=15, eta_min=0.001)], o),
+    "sequential_restarts": lambda M, o: M.SequentialLR(
+        o, [M.LinearLR(o, start_factor=0.25, total_iters=5), M.CosineAnnealingWarmRestarts(o, T_0=4, T_mult=2)],
+        milestones=[5]),
     "sequential_in_chained": lambda M, o: M.ChainedScheduler(
         [M.SequentialLR(o, [M.LinearLR(o, start_factor=0.3, total_iters=4), M.ExponentialLR(o, 0.98)],
                         milestones=[4]), M.StepLR(o, 5, 0.5)]),
@@ -116,6 +119,8 @@ CYCLIC = {
     "custom_iter": lambda M, o: M.CyclicLR(o, 0.01, 0.1, step_size_up=5, scale_fn=lambda x: 0.99 ** x,
                                            scale_mode="iterations"),
     "no_momentum": lambda M, o: M.CyclicLR(o, 0.01, 0.1, step_size_up=8, cycle_momentum=False),
+    "cyclic_chained": lambda M, o: M.ChainedScheduler(
+        [M.CyclicLR(o, 0.01, 0.1, step_size_up=4), M.ExponentialLR(o, gamma=0.99)]),
     "onecycle": lambda M, o: M.OneCycleLR(o, max_lr=0.2, total_steps=STEPS),
     "onecycle_linear": lambda M, o: M.OneCycleLR(o, max_lr=[0.2, 0.05], epochs=6, steps_per_epoch=10,
                                                  anneal_strategy="linear", pct_start=0.25),
@@ -527,3 +532,18 @@ def test_tensor_learning_rate_filled_in_place_as_torch(name):
     (r_pt, w_pt), (r_t, w_t) = run(pt), run(torch)
     np.testing.assert_allclose(r_pt, r_t, rtol=1e-14)
     np.testing.assert_allclose(w_pt, w_t, rtol=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["SGD", "Adam"])
+def test_cyclic_resume_with_last_epoch_matches_torch(kind):
+    """CyclicLR / OneCycleLR built with last_epoch >= 0 read their bounds back from the groups, as torch."""
+    def cyclic(M, o):
+        M.CyclicLR(o, 0.01, 0.1, step_size_up=4, mode="triangular2")
+        return M.CyclicLR(o, 0.01, 0.1, step_size_up=4, mode="triangular2", last_epoch=9)
+
+    def onecycle(M, o):
+        M.OneCycleLR(o, max_lr=0.2, total_steps=50, three_phase=True)
+        return M.OneCycleLR(o, max_lr=0.2, total_steps=50, three_phase=True, last_epoch=12)
+
+    _assert_same(cyclic, kind, steps=30)
+    _assert_same(onecycle, kind, steps=37)
