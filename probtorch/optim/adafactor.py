@@ -1,6 +1,6 @@
 """Adafactor (Shazeer & Stern, 2018): factored second-moment estimates and relative step sizes."""
 from .. import finfo
-from ._common import check_lr, scalar_state, value
+from ._common import scalar_state, value
 from .optimizer import Optimizer
 
 __all__ = ["Adafactor"]

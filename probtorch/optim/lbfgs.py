@@ -171,6 +171,7 @@ class LBFGS(Optimizer):
             h_diag = _arr(state.get("H_diag"))
             prev_g = _arr(state.get("prev_flat_grad"))
             prev_loss = state.get("prev_loss")
+            have_al = "al" in state  # torch creates this buffer on the first quasi-Newton update
             al = [None if v is None else _arr(v)[()] for v in state.get("al", [None] * history_size)]
             t = _arr(t)[()] if isinstance(t, Tensor) else t
             h_diag = h_diag[()] if isinstance(h_diag, np.ndarray) else h_diag
@@ -185,6 +186,7 @@ class LBFGS(Optimizer):
                     d = -g
                     old_dirs, old_stps, ro, h_diag = [], [], [], 1
                 else:
+                    have_al = True
                     y = g - prev_g
                     s = d * t
                     ys = y.dot(s)
@@ -254,7 +256,8 @@ class LBFGS(Optimizer):
             state["H_diag"] = h_diag if isinstance(h_diag, int) else _tensor_of(np.asarray(h_diag))
             state["prev_flat_grad"] = _tensor_of(prev_g)
             state["prev_loss"] = prev_loss
-            state["al"] = [None if v is None else _tensor_of(np.asarray(v)) for v in al]
+            if have_al:
+                state["al"] = [None if v is None else _tensor_of(np.asarray(v)) for v in al]
         return orig_loss
 
 

@@ -196,6 +196,7 @@ def _lbfgs_run(lib, kwargs, steps, problem="model", dtype="float64", reload_at=N
 
 LBFGS_CASES = [
     ("model", dict()),
+    ("model", dict(max_iter=1, lr=0.1)),
     ("model", dict(lr=0.5, max_iter=7, history_size=3)),
     ("model", dict(line_search_fn="strong_wolfe")),
     ("model", dict(line_search_fn="strong_wolfe", history_size=2, max_iter=4, max_eval=6)),
