@@ -87,6 +87,7 @@ def test_repr_and_attributes():
     pm = pnn.TransformerEncoderLayer(E, H, FF, dropout=0.2)
     assert repr(pm) == repr(tm)
     assert pm.activation_relu_or_gelu == 1
+    assert type(pm.dropout) is pnn.Dropout and pm.dropout1.p == 0.2
     assert pnn.TransformerEncoderLayer(E, H, activation="gelu").activation_relu_or_gelu == 2
     assert pnn.TransformerEncoderLayer(E, H, activation=pnn.GELU()).activation_relu_or_gelu == 2
     assert pnn.TransformerEncoderLayer(E, H, activation=pt.tanh).activation_relu_or_gelu == 0
