@@ -138,6 +138,25 @@ def dirac_(tensor, groups=1):
     return _fill(tensor, arr)
 
 
+def sparse_(tensor, sparsity, std=0.01, generator=None):
+    """Fill a 2-D tensor from N(0, std^2), then zero ``ceil(sparsity * rows)`` random entries in every column.
+
+    Reference: Martens, "Deep learning via Hessian-free optimization" (ICML 2010).
+    """
+    import numpy as np
+    if tensor.ndim != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    rows, cols = tensor.shape
+    num_zeros = int(math.ceil(sparsity * rows))
+    dt = tensor.dtype
+    arr = std * standard_normal((rows, cols), _normal_draw_dtype(dt.np) if dt.is_floating_point else "float64",
+                                generator)
+    rng = _rng(generator)
+    for col in range(cols):
+        arr[rng.permutation(rows)[:num_zeros], col] = 0
+    return _fill(tensor, np.asarray(arr))
+
+
 def _deprecated_alias(new):
     """The old spelling without the trailing underscore: warns (FutureWarning) then calls the in-place initializer."""
     import warnings
@@ -163,6 +182,7 @@ xavier_normal = _deprecated_alias(xavier_normal_)
 kaiming_uniform = _deprecated_alias(kaiming_uniform_)
 kaiming_normal = _deprecated_alias(kaiming_normal_)
 orthogonal = _deprecated_alias(orthogonal_)
+sparse = _deprecated_alias(sparse_)
 
 __all__ += ["dirac_", "uniform", "normal", "constant", "eye", "dirac", "xavier_uniform", "xavier_normal",
-            "kaiming_uniform", "kaiming_normal", "orthogonal"]
+            "kaiming_uniform", "kaiming_normal", "orthogonal", "sparse_", "sparse"]

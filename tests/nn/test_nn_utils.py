@@ -700,3 +700,21 @@ def test_spectral_norm_parametrization_init_and_errors():
         PP.spectral_norm(pt.nn.Linear(2, 2), "w")
     ct = PP.spectral_norm(pt.nn.ConvTranspose2d(2, 3, 3))
     assert ct.parametrizations.weight[0]._u.shape == (3,)
+
+
+@pytest.mark.parametrize("sparsity", [0.0, 0.3, 1.0])
+def test_sparse_init(sparsity):
+    rows, cols, std = 40, 50, 0.5
+    t = pt.nn.init.sparse_(pt.empty(rows, cols, dtype=pt.float64), sparsity, std=std)
+    a = t.numpy()
+    np.testing.assert_array_equal((a == 0).sum(0), np.full(cols, math.ceil(sparsity * rows)))
+    nz = a[a != 0]
+    if nz.size:
+        # sample variance of n normals: standard error std^2 * sqrt(2 / n)
+        assert abs(nz.var() - std ** 2) < 5 * std ** 2 * math.sqrt(2 / nz.size)
+    tt = torch.nn.init.sparse_(torch.empty(rows, cols), sparsity, std=std)
+    np.testing.assert_array_equal((_np(tt) == 0).sum(0), (a == 0).sum(0))
+    with pytest.raises(ValueError, match="Only tensors with 2 dimensions are supported"):
+        pt.nn.init.sparse_(pt.empty(3), 0.1)
+    with pytest.warns(FutureWarning, match="`nn.init.sparse` is now deprecated in favor of `nn.init.sparse_`"):
+        pt.nn.init.sparse(pt.empty(3, 3), 0.1)
