@@ -333,3 +333,39 @@ def test_packed_sequence_object():
     assert R.invert_permutation(pt.tensor([2, 0, 1])).tolist() == \
         TR.invert_permutation(torch.tensor([2, 0, 1])).tolist()
     assert R.invert_permutation(None) is None
+
+
+@pytest.mark.parametrize("name", ["LSTM", "GRU", "RNN"])
+def test_forward_mode_matches_torch(name):
+    fwad = pytest.importorskip("probtorch.autograd.forward_ad")
+    torch.manual_seed(9)
+    pm, tm = _pair(name, 3, 4, num_layers=2, bidirectional=True)
+    rng = np.random.default_rng(9)
+    x, v = rng.standard_normal((4, 2, 3)), rng.standard_normal((4, 2, 3))
+    with fwad.dual_level():
+        out = pm(fwad.make_dual(pt.tensor(x), pt.tensor(v)))[0]
+        tan = fwad.unpack_dual(out).tangent.detach().numpy()
+    _, want = torch.autograd.functional.jvp(lambda a: tm(a)[0], torch.tensor(x), torch.tensor(v))
+    np.testing.assert_allclose(tan, want.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_gradcheck_packed_projected_lstm():
+    pt.manual_seed(1)
+    m = pt.nn.LSTM(2, 3, proj_size=1, bidirectional=True).double()
+    x = pt.tensor(np.random.default_rng(10).standard_normal((3, 2, 2)), requires_grad=True)
+
+    def f(x):
+        p = R.pack_padded_sequence(x, [3, 2])
+        out, (h, c) = m(p)
+        return R.pad_packed_sequence(out)[0].sum(0) + h.sum() * c.sum()
+    check_grads(f, (x,))
+
+
+def test_dtype_conversion_and_weights_views():
+    m = pt.nn.GRU(3, 4, num_layers=2).double()
+    assert all(w.dtype == pt.float64 for w in m._flat_weights)
+    assert m.all_weights[1][0] is m.weight_ih_l1
+    out, h = m(pt.randn(2, 1, 3, dtype=pt.float64))
+    assert out.dtype == pt.float64 and tuple(h.shape) == (2, 1, 4)
+    with pytest.raises(ValueError, match="does not match weight dtype"):
+        pt.nn.GRU(3, 4)(pt.randn(2, 1, 3, dtype=pt.float64))
