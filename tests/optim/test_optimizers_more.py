@@ -417,3 +417,28 @@ def test_repr_and_tensor_lr_as_torch(name):
             opt.step()
         res.append(w.detach().numpy())
     np.testing.assert_allclose(res[0], res[1], rtol=1e-10, atol=1e-14)
+
+
+@pytest.fixture
+def float64_default():
+    pt.set_default_dtype(pt.float64)
+    torch.set_default_dtype(torch.float64)
+    yield
+    pt.set_default_dtype(pt.float32)
+    torch.set_default_dtype(torch.float32)
+
+
+def test_scalar_state_follows_float64_default_dtype(float64_default):
+    # step / eta / mu / mu_product are float64 scalars when float64 is the default dtype (float32 otherwise)
+    for name, kwargs in [("NAdam", dict(lr=0.05)), ("ASGD", dict(lr=0.05, t0=3, lambd=0.1))]:
+        res = []
+        for lib in (pt, torch):
+            w = lib.tensor(np.linspace(-1, 1, 4).reshape(2, 2), requires_grad=True)
+            opt = getattr(lib.optim, name)([w], **kwargs)
+            for _ in range(20):
+                opt.zero_grad()
+                (w.sin() ** 2).sum().backward()
+                opt.step()
+            res.append(w.detach().numpy())
+            assert all(str(v.dtype).endswith("float64") for v in opt.state[w].values())
+        np.testing.assert_allclose(res[0], res[1], rtol=1e-13, atol=1e-15)
