@@ -5,7 +5,6 @@ A lazy layer starts with `UninitializedParameter` / `UninitializedBuffer` placeh
 runs the usual initialization; the module then turns into its ordinary class (`cls_to_become`, e.g. LazyLinear ->
 Linear). Loading a state_dict into a lazy module also materializes the placeholders (shapes from the checkpoint).
 """
-import numpy as np
 
 from ..._dtype import int64, get_default_dtype
 from ..._functions.creation import empty, tensor
