@@ -718,3 +718,61 @@ def test_sparse_init(sparsity):
         pt.nn.init.sparse_(pt.empty(3), 0.1)
     with pytest.warns(FutureWarning, match="`nn.init.sparse` is now deprecated in favor of `nn.init.sparse_`"):
         pt.nn.init.sparse(pt.empty(3, 3), 0.1)
+
+
+# ---------------------------------------------------------------------------------------------- stateless
+def test_functional_call_matches_torch():
+    S, TS = U.stateless, torch.nn.utils.stateless
+
+    def make(lib):
+        return lib.nn.Sequential(lib.nn.Linear(3, 4), lib.nn.BatchNorm1d(4), lib.nn.Tanh(), lib.nn.Linear(4, 2))
+
+    m, tm = _pair(make)
+    rng = np.random.default_rng(16)
+    new = {k: rng.standard_normal(tuple(v.shape)) for k, v in tm.state_dict().items() if v.is_floating_point()}
+    mine = {k: pt.tensor(v, requires_grad="running" not in k) for k, v in new.items()}
+    theirs = {k: torch.tensor(v, requires_grad="running" not in k) for k, v in new.items()}
+    theirs["1.running_var"].abs_()
+    mine["1.running_var"].abs_()
+    before = {k: _np(v).copy() for k, v in m.state_dict().items()}
+    x = rng.standard_normal((5, 3))
+    with pytest.warns(FutureWarning, match="torch.func.functional_call"):
+        y = S.functional_call(m, mine, (pt.tensor(x),))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        ty = TS.functional_call(tm, theirs, (torch.tensor(x),))
+    np.testing.assert_allclose(_np(y), _np(ty), rtol=1e-10)
+    y.pow(2).sum().backward()
+    ty.pow(2).sum().backward()
+    for k in mine:
+        if "running" in k:  # the given buffers receive the in-place running-stat updates
+            np.testing.assert_allclose(_np(mine[k]), _np(theirs[k]), rtol=1e-10, err_msg=k)
+        else:
+            np.testing.assert_allclose(_np(mine[k].grad), _np(theirs[k].grad), rtol=1e-9, atol=1e-12, err_msg=k)
+    for k, v in m.state_dict().items():  # the module's own tensors are back and untouched
+        if "num_batches" not in k:
+            np.testing.assert_array_equal(_np(v), before[k], err_msg=k)
+    assert isinstance(m[0].weight, pt.nn.Parameter) and all(p.grad is None for p in m.parameters())
+
+
+def test_functional_call_ties_and_strict():
+    S = U.stateless
+    m = pt.nn.Sequential(pt.nn.Linear(2, 2, bias=False), pt.nn.Linear(2, 2, bias=False)).double()
+    m[1].weight = m[0].weight
+    x = pt.tensor([[1.0, 2.0]], dtype=pt.float64)
+    w = pt.tensor([[2.0, 0.0], [0.0, 3.0]], dtype=pt.float64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        np.testing.assert_allclose(_np(S.functional_call(m, {"0.weight": w}, x)), [[4.0, 18.0]])
+        untied = S.functional_call(m, {"0.weight": w}, x, tie_weights=False)
+        np.testing.assert_allclose(_np(untied), _np(x @ w.T @ m[0].weight.T))
+        with pytest.raises(ValueError, match="which are tied"):
+            S.functional_call(m, {"0.weight": w, "1.weight": w.clone()}, x)
+        with pytest.raises(RuntimeError, match=r"Error\(s\) in reparametrizing for Sequential:\n\tUnexpected "
+                                               r"key\(s\): 'foo'"):
+            S.functional_call(m, {"0.weight": w, "foo": w}, x, strict=True)
+        lin = pt.nn.Linear(2, 3)
+        with pytest.raises(RuntimeError, match=r"Missing key\(s\): 'bias'"):
+            S.functional_call(lin, {"weight": pt.zeros(3, 2)}, (x.float(),), strict=True)
+        S.functional_call(lin, {"extra": pt.ones(1)}, (x.float(),), kwargs={})
+        assert not hasattr(lin, "extra")
