@@ -18,6 +18,7 @@ from . import autograd, linalg, nn, optim
 from . import distributions
 from . import constraints, transforms  # noqa: E402
 from . import special
+from .nn.modules.rnn import rnn_tanh_cell, rnn_relu_cell, lstm_cell, gru_cell  # noqa: F401,E402
 from . import random  # noqa: F401  (torch.random namespace)
 from .special import gammainc as igamma, gammaincc as igammac
 from .linalg import matmul, dot, inner

@@ -369,3 +369,19 @@ def test_dtype_conversion_and_weights_views():
     assert out.dtype == pt.float64 and tuple(h.shape) == (2, 1, 4)
     with pytest.raises(ValueError, match="does not match weight dtype"):
         pt.nn.GRU(3, 4)(pt.randn(2, 1, 3, dtype=pt.float64))
+
+
+@pytest.mark.parametrize("fname,chunks", [("rnn_tanh_cell", 1), ("rnn_relu_cell", 1), ("lstm_cell", 4),
+                                          ("gru_cell", 3)])
+@pytest.mark.parametrize("bias", [True, False])
+def test_toplevel_cell_functions(fname, chunks, bias):
+    rng = np.random.default_rng(11)
+    arrays = [rng.standard_normal((2, 3)), rng.standard_normal((2, 4)), rng.standard_normal((2, 4)),
+              rng.standard_normal((4 * chunks, 3)), rng.standard_normal((4 * chunks, 4))]
+    if bias:
+        arrays += [rng.standard_normal(4 * chunks), rng.standard_normal(4 * chunks)]
+
+    def call(lib, m, x, h, c, *ws):
+        hx = (h, c) if fname == "lstm_cell" else h
+        return getattr(lib, fname)(x, hx, *ws)
+    _compare(pt.nn.Identity(), torch.nn.Identity(), arrays, call)

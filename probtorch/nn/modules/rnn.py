@@ -84,6 +84,34 @@ def _gru_step(gi, h, w_hh_t, b_hh):
     return cand + z * (h - cand)
 
 
+# ---- torch's top-level single-step functions (torch.lstm_cell etc.): batched input [B, I] ----
+
+def _proj(input, w_ih, b_ih):
+    gi = input.matmul(w_ih.t())
+    return gi if b_ih is None else gi + b_ih
+
+
+def rnn_tanh_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """One tanh RNN step: tanh(input w_ih^T + b_ih + hx w_hh^T + b_hh)."""
+    return _rnn_step(_proj(input, w_ih, b_ih), hx, w_hh.t(), b_hh, False)
+
+
+def rnn_relu_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """One relu RNN step: relu(input w_ih^T + b_ih + hx w_hh^T + b_hh)."""
+    return _rnn_step(_proj(input, w_ih, b_ih), hx, w_hh.t(), b_hh, True)
+
+
+def lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """One LSTM step; hx = (h, c); returns (h', c')."""
+    h, c = hx
+    return _lstm_step(_proj(input, w_ih, b_ih), h, c, w_hh.t(), b_hh, None)
+
+
+def gru_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """One GRU step."""
+    return _gru_step(_proj(input, w_ih, b_ih), hx, w_hh.t(), b_hh)
+
+
 def _run_direction(mode, gi_all, batch_sizes, h, c, w_hh, b_hh, w_hr, reverse):
     """Scan one direction of one layer over packed rows.
 
