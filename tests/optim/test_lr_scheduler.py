@@ -547,3 +547,19 @@ def test_cyclic_resume_with_last_epoch_matches_torch(kind):
 
     _assert_same(cyclic, kind, steps=30)
     _assert_same(onecycle, kind, steps=37)
+
+
+@pytest.mark.parametrize("kind", ["RMSprop", "NAdam", "RAdam", "Adamax", "Adagrad", "Adadelta", "ASGD", "Rprop"])
+@pytest.mark.parametrize("name", ["onecycle", "triangular2", "cosine", "sequential"])
+def test_other_optimizers_match_torch(kind, name):
+    """Any optimizer with param_groups works; momentum cycling uses 'momentum' or 'betas', else raises as torch."""
+    if not hasattr(pt.optim, kind):
+        pytest.skip(f"probtorch.optim.{kind} not available")
+    make = {**CHAINABLE, **CYCLIC}[name]
+    if name in CYCLIC and not any(k in getattr(torch.optim, kind)([torch.zeros(1)]).defaults
+                                  for k in ("momentum", "betas")):
+        for lib in (pt, torch):
+            with pytest.raises(ValueError, match="optimizer must support momentum or beta1"):
+                make(lib.optim.lr_scheduler, _optimizer(lib, kind))
+        return
+    _assert_same(make, kind)
