@@ -776,3 +776,12 @@ def test_functional_call_ties_and_strict():
             S.functional_call(lin, {"weight": pt.zeros(3, 2)}, (x.float(),), strict=True)
         S.functional_call(lin, {"extra": pt.ones(1)}, (x.float(),), kwargs={})
         assert not hasattr(lin, "extra")
+
+
+def test_weight_and_spectral_norm_reject_lazy_parameters():
+    with pytest.raises(ValueError, match="`WeightNorm` can't have uninitialized parameters"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            U.weight_norm(pt.nn.LazyLinear(3))
+    with pytest.raises(ValueError, match="`SpectralNorm` can't have uninitialized parameters"):
+        U.spectral_norm(pt.nn.LazyLinear(3))

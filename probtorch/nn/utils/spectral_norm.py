@@ -69,6 +69,9 @@ class SpectralNorm:
                 raise RuntimeError(f"Cannot register two spectral_norm hooks on the same parameter {name}")
         fn = SpectralNorm(name, n_power_iterations, dim, eps)
         weight = module._parameters[name]
+        if hasattr(weight, "materialize"):  # a lazy module's placeholder has no values yet
+            raise ValueError("The module passed to `SpectralNorm` can't have uninitialized parameters. Make sure to "
+                             "run the dummy forward before applying spectral normalization")
         with no_grad():
             mat = fn.reshape_weight_to_matrix(weight)
             h, w = mat.shape

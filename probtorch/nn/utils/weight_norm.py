@@ -41,6 +41,9 @@ class WeightNorm:
                 raise RuntimeError(f"Cannot register two weight_norm hooks on the same parameter {name}")
         fn = WeightNorm(name, dim)
         weight = getattr(module, name)
+        if hasattr(weight, "materialize"):  # a lazy module's placeholder has no values yet
+            raise ValueError("The module passed to `WeightNorm` can't have uninitialized parameters. Make sure to "
+                             "run the dummy forward before applying weight normalization")
         del module._parameters[name]
         module.register_parameter(name + "_g", Parameter(_norm_except_dim(weight, fn.dim).data))
         module.register_parameter(name + "_v", Parameter(weight.data))
