@@ -873,8 +873,10 @@ class CyclicLR(LRScheduler):
 
 
 class CosineAnnealingWarmRestarts(LRScheduler):
-    r"""Cosine annealing with warm restarts (SGDR): the cosine restarts from the initial rate after ``T_i`` epochs,
-    with ``T_0`` the first period and each later one ``T_mult`` times longer.
+    r"""Cosine annealing with warm restarts (SGDR): periods of ``T_0``, ``T_0 * T_mult``, ... epochs.
+
+    Within a period of length :math:`T_i` the rate is
+    :math:`\eta_{min} + (\eta_0 - \eta_{min})(1 + \cos(\pi T_{cur} / T_i))/2`, restarting at the initial rate.
 
     ``step(epoch)`` accepts fractional epochs (e.g. ``epoch + batch / n_batches``) and is not deprecated here.
     Loshchilov & Hutter, "SGDR: Stochastic Gradient Descent with Warm Restarts", ICLR 2017.
@@ -941,7 +943,9 @@ class CosineAnnealingWarmRestarts(LRScheduler):
 
 
 class OneCycleLR(LRScheduler):
-    """The 1cycle policy (Smith & Topin, 2018): warm up from ``max_lr / div_factor`` to ``max_lr``, then anneal to
+    """The 1cycle policy (Smith & Topin, 2018): one rise of the rate to ``max_lr`` and a long anneal below the start.
+
+    The rate starts at ``max_lr / div_factor``, reaches ``max_lr`` after ``pct_start`` of the cycle, then anneals to
     ``max_lr / (div_factor * final_div_factor)``; momentum moves the opposite way. Step after every batch.
 
     Args:
