@@ -251,6 +251,7 @@ ERROR_CASES = [
     lambda L: L.nn.LSTM(3, 4)(L.zeros(2, 2, 2, 3)),
     lambda L: L.nn.GRU(3, 4)(L.zeros(2, 2, 2, 3)),
     lambda L: L.nn.GRU(3, 4)(L.zeros(2, 2, 5)),
+    lambda L: L.nn.LSTM(3, 4)(L.zeros(0, 2, 3)),
     lambda L: L.nn.RNN(3, 4)(L.zeros(2, 3), L.zeros(1, 2, 4)),
     lambda L: L.nn.LSTM(3, 4)(L.zeros(2, 3), (L.zeros(1, 2, 4), L.zeros(1, 2, 4))),
     lambda L: L.nn.RNN(3, 4)(L.zeros(5, 2, 3), L.zeros(2, 4)),
@@ -385,3 +386,10 @@ def test_toplevel_cell_functions(fname, chunks, bias):
         hx = (h, c) if fname == "lstm_cell" else h
         return getattr(lib, fname)(x, hx, *ws)
     _compare(pt.nn.Identity(), torch.nn.Identity(), arrays, call)
+
+
+def test_empty_batch_shapes_as_torch():
+    for name in ("LSTM", "GRU"):
+        po = getattr(pt.nn, name)(3, 4, num_layers=2, bidirectional=True)(pt.zeros(3, 0, 3))
+        to = getattr(torch.nn, name)(3, 4, num_layers=2, bidirectional=True)(torch.zeros(3, 0, 3))
+        assert [tuple(t.shape) for t in _flatten(po)] == [tuple(t.shape) for t in _flatten(to)]

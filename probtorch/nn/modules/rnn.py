@@ -275,6 +275,8 @@ class RNNBase(Module):
                 x = x.transpose(0, 1)
             self._check_input(x, 3)
             seq_len, max_batch = x.shape[0], x.shape[1]
+            if seq_len == 0:
+                raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
             bsz = [max_batch] * seq_len
             data = x.reshape(seq_len * max_batch, self.input_size)
         h_shape, c_shape = self._state_shapes(max_batch)
