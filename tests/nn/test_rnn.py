@@ -271,6 +271,8 @@ ERROR_CASES = [
         L.nn.utils.rnn.pack_padded_sequence(L.zeros(3, 2), [3, 1]), total_length=2),
     lambda L: L.nn.utils.rnn.pad_sequence([L.zeros(2)], padding_side="x"),
     lambda L: L.nn.utils.rnn.pad_sequence([]),
+    lambda L: L.nn.utils.rnn.pad_sequence([L.zeros(2, 3), L.zeros(1, 4)]),
+    lambda L: L.nn.utils.rnn.pad_sequence([L.zeros(2, 3, 2), L.zeros(1, 3, 5)]),
 ]
 
 

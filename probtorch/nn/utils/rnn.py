@@ -167,8 +167,15 @@ def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="
     if len(sequences) == 0:
         raise RuntimeError("received an empty list of sequences")
     t_max = max(s.shape[0] for s in sequences)
+    trailing = tuple(sequences[0].shape[1:])
     rows = []
     for s in sequences:
+        if tuple(s.shape[1:]) != trailing and s.dim() == len(trailing) + 1:
+            for j, (a, b) in enumerate(zip(trailing, s.shape[1:])):
+                if a != b and b != 1:
+                    raise RuntimeError(f"The size of tensor a ({a}) must match the size of tensor b ({b}) at "
+                                       f"non-singleton dimension {j + 1}")
+            s = s.expand((s.shape[0],) + trailing)  # torch copies each sequence in, broadcasting size-1 dims
         n = t_max - s.shape[0]
         if n == 0:
             rows.append(s)
