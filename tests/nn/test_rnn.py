@@ -395,3 +395,36 @@ def test_empty_batch_shapes_as_torch():
         po = getattr(pt.nn, name)(3, 4, num_layers=2, bidirectional=True)(pt.zeros(3, 0, 3))
         to = getattr(torch.nn, name)(3, 4, num_layers=2, bidirectional=True)(torch.zeros(3, 0, 3))
         assert [tuple(t.shape) for t in _flatten(po)] == [tuple(t.shape) for t in _flatten(to)]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_random_configurations_match_torch(seed):
+    rng = np.random.default_rng(100 + seed)
+    name = ["RNN", "LSTM", "GRU"][seed % 3]
+    kw = dict(num_layers=int(rng.integers(1, 3)), bidirectional=bool(rng.integers(2)),
+              batch_first=bool(rng.integers(2)), bias=bool(rng.integers(2)))
+    if name == "LSTM" and rng.integers(2):
+        kw["proj_size"] = int(rng.integers(1, 3))
+    if name == "RNN" and rng.integers(2):
+        kw["nonlinearity"] = "relu"
+    torch.manual_seed(seed)
+    pm, tm = _pair(name, 2, 3, **kw)
+    T, B = int(rng.integers(1, 5)), int(rng.integers(1, 4))
+    lengths = [int(v) for v in rng.integers(1, T + 1, B)]
+    lengths[int(rng.integers(B))] = T
+    packed, give_h = bool(rng.integers(2)), bool(rng.integers(2))
+    bf = kw["batch_first"]
+    x = rng.standard_normal((B, T, 2) if bf else (T, B, 2))
+    d = (2 if kw["bidirectional"] else 1) * kw["num_layers"]
+    h = rng.standard_normal((d, B, kw.get("proj_size", 0) or 3))
+    c = rng.standard_normal((d, B, 3))
+
+    def call(lib, m, x, h, c):
+        ur = R if lib is pt else TR
+        inp = ur.pack_padded_sequence(x, lengths, batch_first=bf, enforce_sorted=False) if packed else x
+        hx = ((h, c) if name == "LSTM" else h) if give_h else None
+        out, hn = m(inp, hx)
+        if packed:
+            out = ur.pad_packed_sequence(out, batch_first=bf)[0]
+        return out, hn
+    _compare(pm, tm, [x, h, c], call)
