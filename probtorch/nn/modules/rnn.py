@@ -258,6 +258,17 @@ class RNNBase(Module):
             raise RuntimeError(f"Expected {what} size {shape}, got {list(t.shape)}")
 
     def forward(self, input, hx=None):
+        """Run the layers over a sequence.
+
+        Args:
+            input: [T, B, input_size] ([B, T, input_size] if batch_first), unbatched [T, input_size], or a
+                PackedSequence.
+            hx: initial state [num_layers * num_directions, B, H_out] (zeros if None); for LSTM a pair (h_0, c_0)
+                with c_0 of size hidden_size.  Unbatched input takes unbatched states.
+
+        Returns:
+            (output, h_n), or (output, (h_n, c_n)) for LSTM; output is a PackedSequence for packed input.
+        """
         is_lstm = self.mode == "LSTM"
         packed = isinstance(input, PackedSequence)
         if packed:
