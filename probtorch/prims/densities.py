@@ -76,6 +76,7 @@ gamma_log_prob = Primitive("gamma_log_prob", _elementwise_impl("gamma_log_prob",
 
 @gamma_log_prob.defvjp
 def _gamma_log_prob_vjp(g, out, a, b, x):
+    a, b, x = (E._as_t(v, g) for v in (a, b, x))  # a Python-number operand takes g's dtype
     ga = g * (b.log() + _dxlogy(a - 1, x) - a.digamma()) if _requires_grad(a) else None
     gb = g * (a / b - x) if _requires_grad(b) else None
     gx = g * ((a - 1) / x - b) if _requires_grad(x) else None
@@ -92,6 +93,7 @@ beta_log_prob = Primitive("beta_log_prob", _elementwise_impl("beta_log_prob", _b
 
 @beta_log_prob.defvjp
 def _beta_log_prob_vjp(g, out, a, b, x):
+    a, b, x = (E._as_t(v, g) for v in (a, b, x))
     psi_ab = (a + b).digamma() if _requires_grad(a) or _requires_grad(b) else None
     ga = g * (_dxlogy(a - 1, x) - a.digamma() + psi_ab) if _requires_grad(a) else None
     gb = g * (_dxlogy(b - 1, 1 - x) - b.digamma() + psi_ab) if _requires_grad(b) else None
@@ -118,6 +120,7 @@ dirichlet_log_prob = Primitive("dirichlet_log_prob", _dirichlet_impl, dtype_rule
 
 @dirichlet_log_prob.defvjp
 def _dirichlet_log_prob_vjp(g, out, c, x):
+    c, x = (E._as_t(v, g) for v in (c, x))
     g = g.unsqueeze(-1)
     gc = gx = None
     if _requires_grad(c):

@@ -168,3 +168,15 @@ def test_values_and_gradients_against_torch(kind, n):
     g_theirs = torch.autograd.grad((ref * torch.tensor(w)).sum(), theirs)
     for a, b in zip(g_ours, g_theirs):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-8, atol=1e-8)
+
+
+@pytest.mark.parametrize("kind", ["gamma", "beta"])
+def test_python_number_operands_in_gradients(kind):
+    a = pt.tensor([0.7, 2.5, 4.0], dtype=pt.float64, requires_grad=True)
+    x = pt.tensor([0.2, 0.5, 0.9], dtype=pt.float64, requires_grad=True)
+    res = PRIMS[kind](a, 1.5, x)
+    ga, gx = pt.autograd.grad(res.sum(), [a, x])
+    ref = PRIMS[kind](a, pt.tensor(1.5, dtype=pt.float64), x)
+    ra, rx = pt.autograd.grad(ref.sum(), [a, x])
+    np.testing.assert_allclose(ga.numpy(), ra.numpy(), rtol=1e-14)
+    np.testing.assert_allclose(gx.numpy(), rx.numpy(), rtol=1e-14)
