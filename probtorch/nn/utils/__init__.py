@@ -1,4 +1,5 @@
-"""probtorch.nn.utils: gradient clipping, parameter <-> vector, weight/spectral norm, conv/linear + batch-norm fusion."""
+"""probtorch.nn.utils: gradient clipping, parameter <-> vector, weight/spectral norm, conv/linear + batch-norm
+fusion."""
 from . import parametrizations, parametrize, rnn, stateless  # noqa: F401
 from .clip_grad import clip_grad_norm, clip_grad_norm_, clip_grad_value_, clip_grads_with_norm_, get_total_norm
 from .convert_parameters import parameters_to_vector, vector_to_parameters
