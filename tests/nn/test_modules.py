@@ -89,3 +89,16 @@ def test_init_functions():
     q = w.numpy()
     np.testing.assert_allclose(q.T @ q, np.eye(40), atol=1e-5)
     assert pt.nn.init.calculate_gain("relu") == pytest.approx(np.sqrt(2))
+
+
+def test_deleted_buffer_names_are_forgotten():
+    m = pt.nn.Module()
+    m.register_buffer("b", pt.zeros(2), persistent=False)
+    m.b = pt.ones(2)  # assigning a tensor to a buffer's name updates the buffer
+    assert "b" in dict(m.named_buffers())
+    del m.b
+    m.b = pt.ones(3)  # after del, the name is a plain attribute again
+    assert "b" not in dict(m.named_buffers())
+    del m.b
+    m.register_buffer("b", pt.zeros(1))  # persistent now: the old non-persistent mark is gone
+    assert "b" in m.state_dict()

@@ -41,6 +41,7 @@ class Module:
     def __setattr__(self, name, value):
         if "_parameters" not in self.__dict__:
             raise AttributeError("cannot assign before Module.__init__() call")
+        was_buffer = name in self._buffers
         for d in (self._parameters, self._buffers, self._modules):
             d.pop(name, None)
         if isinstance(value, Parameter):
@@ -49,7 +50,7 @@ class Module:
             self._modules[name] = value
         elif isinstance(value, Buffer):
             self.register_buffer(name, value.data, value.persistent)
-        elif name in self.__dict__.get("_buffer_names", ()) and (value is None or isinstance(value, Tensor)):
+        elif was_buffer and (value is None or isinstance(value, Tensor)):
             self._buffers[name] = value
         else:
             object.__setattr__(self, name, value)
@@ -67,6 +68,7 @@ class Module:
         for d in (self._parameters, self._buffers, self._modules):
             if name in d:
                 del d[name]
+                self._non_persistent.discard(name)
                 return
         object.__delattr__(self, name)
 
@@ -81,7 +83,6 @@ class Module:
             raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' (Tensor or None "
                             "required)")
         self._buffers[name] = tensor
-        self.__dict__.setdefault("_buffer_names", set()).add(name)
         if not persistent:
             self._non_persistent.add(name)
 

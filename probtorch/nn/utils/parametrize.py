@@ -261,9 +261,6 @@ def register_parametrization(module, tensor_name, parametrization, *, unsafe=Fal
         original = getattr(module, tensor_name)
         plist = ParametrizationList([parametrization], original, unsafe=unsafe)
         delattr(module, tensor_name)
-        # forget the buffer name too, so that assignments reach the property's setter
-        module.__dict__.get("_buffer_names", set()).discard(tensor_name)
-        module._non_persistent.discard(tensor_name)
         if not is_parametrized(module):
             _inject_new_class(module)
             module.parametrizations = ModuleDict()
