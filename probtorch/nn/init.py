@@ -1,5 +1,6 @@
 """Parameter initializers (in place, under no_grad), with torch's names and fan computations."""
 import math
+import warnings
 
 from .._grad_mode import no_grad
 from .._random import _normal_draw_dtype, _rng, standard_normal
@@ -94,12 +95,23 @@ def _kaiming_std(tensor, a, mode, nonlinearity):
     return calculate_gain(nonlinearity, a) / math.sqrt(fan)
 
 
+def _zero_element(tensor):
+    if tensor.numel() == 0:  # no fan to divide by: nothing to fill (torch warns the same)
+        warnings.warn("Initializing zero-element tensors is a no-op")
+        return True
+    return False
+
+
 def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
+    if _zero_element(tensor):
+        return tensor
     bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity)
     return uniform_(tensor, -bound, bound, generator)
 
 
 def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
+    if _zero_element(tensor):
+        return tensor
     return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity), generator)
 
 
@@ -159,7 +171,6 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
 
 def _deprecated_alias(new):
     """The old spelling without the trailing underscore: warns (FutureWarning) then calls the in-place initializer."""
-    import warnings
     old = new.__name__[:-1]
 
     def alias(*args, **kwargs):

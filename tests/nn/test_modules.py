@@ -102,3 +102,10 @@ def test_deleted_buffer_names_are_forgotten():
     del m.b
     m.register_buffer("b", pt.zeros(1))  # persistent now: the old non-persistent mark is gone
     assert "b" in m.state_dict()
+
+
+@pytest.mark.parametrize("init", ["kaiming_uniform_", "kaiming_normal_"])
+def test_kaiming_on_zero_element_tensors_warns_and_does_nothing(init):
+    t = pt.empty(0, 4)
+    with pytest.warns(UserWarning, match="zero-element tensors is a no-op"):
+        assert getattr(pt.nn.init, init)(t) is t
