@@ -62,7 +62,7 @@ class Node:
     """A recorded primitive application: the unit of the backward graph (torch's grad_fn)."""
 
     __slots__ = ("prim", "seq", "saved", "params", "edges", "metas", "out_data", "versions", "pre_hooks",
-                 "__weakref__", "metadata")
+                 "__weakref__", "metadata", "complex_input")
 
     def name(self):
         return self.prim.name.title().replace("_", "") + "Backward0"
@@ -138,12 +138,8 @@ class Node:
                       for gk, d in zip(grads, self.out_data))
         metas = self.metas
         # complex operands (an input, or the output gradient of a real input's complex result) change the rule
-        cplx = False
-        for m in metas:
-            if m is not None and m[1].kind == "c":
-                cplx = True
-                break
-        else:
+        cplx = self.complex_input
+        if not cplx:
             if prim.nout == 1:
                 cplx = g._data.dtype.kind == "c"
             else:
@@ -376,10 +372,14 @@ class Primitive:
             node.metadata = None
             edges = []
             metas = []
+            complex_input = False
             for a in args:
                 if isinstance(a, Tensor):
                     d = a._data
-                    metas.append((d.shape, d.dtype))
+                    dt = d.dtype
+                    metas.append((d.shape, dt))
+                    if dt.kind == "c":
+                        complex_input = True
                     if a._rg:
                         fn = a.grad_fn
                         edges.append((a, 0) if fn is None else (fn, a._output_nr))
@@ -390,6 +390,7 @@ class Primitive:
                     edges.append(None)
             node.edges = edges
             node.metas = metas
+            node.complex_input = complex_input
             saves = self.saves
             reads = self.reads
             if reads is not None:
